@@ -1,0 +1,13 @@
+# Each target sets up what it needs (Odoo source, virtualenv, PostgreSQL) in a
+# cache outside the checkout; see dev/devenv.py and the README.
+PYTHON ?= python3
+
+.PHONY: run test lint
+run:
+	$(PYTHON) dev/devenv.py run
+
+test:
+	$(PYTHON) dev/devenv.py test $(ARGS)
+
+lint:
+	$(PYTHON) dev/devenv.py lint

@@ -1,0 +1,539 @@
+#!/usr/bin/env python3
+"""Set up Odoo 18.0 and PostgreSQL for this addon, then run, test or lint it.
+
+Usage: devenv.py run | test [pytest args...] | lint | bench [args...]
+
+Everything this script builds lives in a cache outside the checkout
+(``$ESG_CACHE_DIR``, default ``${XDG_CACHE_HOME:-~/.cache}/everest_serial_gen``),
+so that a fresh clone on the same machine, which is what CI is, reuses it.
+
+Only the standard library is used: this runs before any virtualenv exists.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ADDON = "everest_serial_gen"
+ODOO_SERIES = (18, 0)
+ODOO_ARCHIVE_URL = os.environ.get(
+    "ODOO_ARCHIVE_URL",
+    "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz",
+)
+CACHE = Path(
+    os.environ.get("ESG_CACHE_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / ADDON
+)
+# Odoo's own pins for Debian 12 do not all install on Python 3.11/3.12 with a
+# current pip: these requirements are replaced or left out.
+REQUIREMENT_REPLACEMENTS = {"psycopg2": "psycopg2-binary"}
+REQUIREMENT_EXCLUDED = {
+    # needs OpenLDAP headers to build; only the auth_ldap addon imports it
+    "python-ldap",
+}
+TEST_TOOLS = ["pytest", "pytest-odoo"]
+LINT_TOOLS = [
+    "ruff==0.6.8",
+    "pylint-odoo==9.1.3",
+    "oca-odoo-pre-commit-hooks==0.0.33",
+]
+PG_DB_USER = "odoo"  # Odoo refuses to connect as 'postgres'
+PG_PRIVATE_PORT = int(os.environ.get("ESG_PGPORT", "54329"))
+HTTP_PORT = int(os.environ.get("ESG_HTTP_PORT", "8069"))
+RUN_DB = os.environ.get("ESG_DB", ADDON)
+
+MISSING_ODOO = """\
+No Odoo 18.0 source found. Set ODOO_SOURCE to the directory of an Odoo 18.0
+source tree (the one holding odoo-bin), for example
+`ODOO_SOURCE=~/src/odoo make test`. It is copied once into {cache}, where later
+runs and fresh clones find it. Downloading {url} failed too ({reason}).
+"""
+
+
+def say(message):
+    print(f"[{ADDON}] {message}", file=sys.stderr, flush=True)
+
+
+def die(message, code=2):
+    print(message.rstrip(), file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def run(cmd, check=True, quiet=False, **kwargs):
+    if quiet:
+        kwargs.setdefault("stdout", subprocess.DEVNULL)
+        kwargs.setdefault("stderr", subprocess.DEVNULL)
+    return subprocess.run([str(c) for c in cmd], check=check, **kwargs)
+
+
+# Odoo source -----------------------------------------------------------------
+
+
+def odoo_series(path):
+    release = Path(path) / "odoo" / "release.py"
+    if not (Path(path) / "odoo-bin").is_file() or not release.is_file():
+        return None
+    match = re.search(r"version_info = \((\d+), (\d+)", release.read_text())
+    return match and (int(match[1]), int(match[2]))
+
+
+def odoo_source():
+    """Return an Odoo 18.0 tree: ODOO_SOURCE, else the cache, else download."""
+    cached = CACHE / "odoo-18.0"
+    given = os.environ.get("ODOO_SOURCE")
+    if given:
+        path = Path(given).expanduser().resolve()
+        if odoo_series(path) != ODOO_SERIES:
+            die(
+                f"ODOO_SOURCE={given} is not an Odoo 18.0 source tree: it needs "
+                "odoo-bin and odoo/release.py with version 18.0."
+            )
+        if odoo_series(cached) != ODOO_SERIES:
+            say(f"copying Odoo from {path} into the cache {cached}")
+            _install_tree(
+                cached,
+                lambda tmp: shutil.copytree(
+                    path,
+                    tmp,
+                    symlinks=True,
+                    ignore=shutil.ignore_patterns(".git", "__pycache__"),
+                ),
+            )
+        return path
+    if odoo_series(cached) == ODOO_SERIES:
+        return cached
+    say(f"downloading Odoo 18.0 from {ODOO_ARCHIVE_URL}")
+    try:
+        _install_tree(cached, _download_odoo)
+    except Exception as error:  # pylint: disable=broad-except
+        die(MISSING_ODOO.format(cache=cached, url=ODOO_ARCHIVE_URL, reason=error))
+    return cached
+
+
+def _install_tree(target, fill):
+    """Fill a temporary sibling of ``target`` then rename it: never half a tree."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".odoo-", dir=target.parent))
+    try:
+        shutil.rmtree(tmp)
+        fill(tmp)
+        if odoo_series(tmp) != ODOO_SERIES:
+            raise RuntimeError("the tree is not Odoo 18.0")
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _download_odoo(tmp):
+    with urllib.request.urlopen(ODOO_ARCHIVE_URL, timeout=30) as response:
+        with tempfile.TemporaryFile() as archive:
+            shutil.copyfileobj(response, archive)
+            archive.seek(0)
+            with tarfile.open(fileobj=archive) as tar:
+                tar.extractall(tmp, filter="data")
+    (top,) = Path(tmp).iterdir()  # the archive holds one odoo-18.0.x directory
+    for child in top.iterdir():
+        child.rename(Path(tmp) / child.name)
+    top.rmdir()
+
+
+# Python ----------------------------------------------------------------------
+
+
+def odoo_requirements(odoo):
+    """Odoo's requirements with versions dropped: dev/constraints.txt pins them."""
+    lines = []
+    for raw in (odoo / "requirements.txt").read_text().splitlines():
+        line = raw.split("#")[0].strip()
+        if not line:
+            continue
+        requirement, _sep, marker = line.partition(";")
+        name = re.split(r"[=<>!~ \[]", requirement.strip())[0]
+        if name in REQUIREMENT_EXCLUDED:
+            continue
+        name = REQUIREMENT_REPLACEMENTS.get(name, name)
+        lines.append(f"{name} ; {marker.strip()}" if marker.strip() else name)
+    return lines
+
+
+def virtualenv(name, requirements):
+    """Create or reuse ``CACHE/name``, keyed on the requirements and constraints."""
+    python = os.environ.get("PYTHON", sys.executable)
+    version = run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    venv = CACHE / f"{name}-py{version}"
+    constraints = REPO / "dev" / "constraints.txt"
+    key = hashlib.sha256(
+        "\n".join(requirements + [constraints.read_text()]).encode()
+    ).hexdigest()
+    stamp = venv / ".esg-requirements"
+    if stamp.is_file() and stamp.read_text() == key:
+        return venv / "bin" / "python"
+    say(f"installing Python packages into {venv}")
+    if not (venv / "bin" / "python").exists():
+        run([python, "-m", "venv", venv])
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as reqs:
+        reqs.write("\n".join(requirements) + "\n")
+        reqs.flush()
+        pip = [venv / "bin" / "python", "-m", "pip", "install", "-q"]
+        result = run(
+            [*pip, "--prefer-binary", "-r", reqs.name, "-c", constraints],
+            check=False,
+        )
+    if result.returncode:
+        die(f"pip could not install the requirements into {venv}.")
+    stamp.write_text(key)
+    return venv / "bin" / "python"
+
+
+# PostgreSQL ------------------------------------------------------------------
+
+
+class Postgres:
+    """A PostgreSQL server: the one PG* variables point to, or a private one.
+
+    The private cluster lives in the cache and listens only on its own Unix
+    socket and port. Every user of it holds a shared lock; whoever started it
+    stops it when the last user leaves, so a server someone else started, or
+    one still used by another command, is never stopped.
+    """
+
+    def __init__(self):
+        self.env = {}
+        self.started = False
+        self._lock = None
+
+    # connection settings for odoo.conf
+    @property
+    def odoo_options(self):
+        mapping = {"PGHOST": "db_host", "PGPORT": "db_port", "PGUSER": "db_user"}
+        options = {
+            option: self.env[var] for var, option in mapping.items() if var in self.env
+        }
+        if "PGPASSWORD" in self.env:
+            options["db_password"] = self.env["PGPASSWORD"]
+        return options
+
+    def psql(self, sql, database="postgres", check=True):
+        return run(
+            ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", database],
+            input=sql,
+            capture_output=True,
+            text=True,
+            check=check,
+            env={**os.environ, **self.env},
+        )
+
+    def __enter__(self):
+        if self._given_server_answers():
+            say("using the PostgreSQL server given by the PG* variables")
+        else:
+            self._start_private()
+        return self
+
+    def __exit__(self, *exc):
+        if self._lock:
+            self._release_private()
+
+    def _given_server_answers(self):
+        if shutil.which("psql") is None:
+            return False
+        env = {k: v for k, v in os.environ.items() if k.startswith("PG")}
+        if not env:
+            return False
+        user = env.get("PGUSER") or os.environ.get("USER") or ""
+        self.env = env
+        answer = self.psql(
+            "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user",
+            database=env.get("PGDATABASE", "postgres"),
+            check=False,
+        )
+        if answer.returncode or answer.stdout.strip() != "t":
+            say("the PG* variables name no server that answers with createdb rights")
+            self.env = {}
+            return False
+        if user == "postgres":
+            say("Odoo refuses the 'postgres' role: using a private cluster instead")
+            self.env = {}
+            return False
+        return True
+
+    @staticmethod
+    def _binaries():
+        candidates = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"),
+            key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+            reverse=True,
+        )
+        found = [shutil.which("pg_ctl") and Path(shutil.which("pg_ctl")).parent]
+        for bindir in [*candidates, *found]:
+            if bindir and all((bindir / b).exists() for b in ("initdb", "pg_ctl")):
+                return bindir
+        die(
+            "No PostgreSQL server binaries (initdb, pg_ctl) found. Install Debian's "
+            "package postgresql (apt-get install postgresql), or point the PGHOST, "
+            "PGPORT and PGUSER variables to a server that answers."
+        )
+
+    def _owner(self):
+        """PostgreSQL refuses to run as root: as root, run it as 'postgres'."""
+        if os.geteuid() != 0:
+            return {}
+        try:
+            import pwd
+
+            pwd.getpwnam("postgres")
+        except KeyError:
+            die("Running as root needs the 'postgres' system user of Debian's package.")
+        return {"user": "postgres", "group": "postgres", "extra_groups": []}
+
+    def _cluster_dir(self, owner):
+        base = CACHE / "postgresql"
+        if owner and run(["test", "-x", CACHE], check=False, **owner).returncode:
+            # root's home is private to root; the system's cache directory is
+            # where root keeps the caches that other users must reach
+            base = Path("/var/cache") / ADDON / "postgresql"
+        base.mkdir(parents=True, exist_ok=True)
+        if owner:
+            shutil.chown(base, owner["user"], owner["group"])
+        return base
+
+    def _start_private(self):
+        bindir = self._binaries()
+        owner = self._owner()
+        base = self._cluster_dir(owner)
+        data, sockets = base / "data", base / "run"
+        self._lock = open(base / "users.lock", "a+")  # noqa: SIM115
+        fcntl.flock(self._lock, fcntl.LOCK_SH)
+        self._pg_ctl = [bindir / "pg_ctl", "-D", data]
+        self._owner_kwargs = owner
+        self._started_marker = base / "started-by-devenv"
+        self.env = {"PGHOST": str(sockets), "PGPORT": str(PG_PRIVATE_PORT)}
+        self.env["PGUSER"] = PG_DB_USER
+        if not (data / "PG_VERSION").exists():
+            say(f"creating a private PostgreSQL cluster in {data}")
+            for path in (data, sockets):
+                shutil.rmtree(path, ignore_errors=True)
+                path.mkdir(mode=0o700)
+                if owner:
+                    shutil.chown(path, owner["user"], owner["group"])
+            run(
+                [bindir / "initdb", "-D", data, "-U", PG_DB_USER, "--auth=trust"]
+                + ["-E", "UTF8", "--locale=C.UTF-8"],
+                quiet=True,
+                **owner,
+            )
+            settings = {
+                "listen_addresses": "''",
+                "port": PG_PRIVATE_PORT,
+                "unix_socket_directories": f"'{sockets}'",
+                # a throw-away development cluster: trade durability for speed
+                "fsync": "off",
+                "synchronous_commit": "off",
+                "full_page_writes": "off",
+                "max_connections": 200,
+            }
+            with open(data / "postgresql.auto.conf", "a") as conf:
+                conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+        if run([*self._pg_ctl, "status"], check=False, quiet=True, **owner).returncode:
+            say("starting the private PostgreSQL cluster")
+            sockets.mkdir(mode=0o700, exist_ok=True)
+            self._started_marker.touch()
+            result = run(
+                [*self._pg_ctl, "-w", "-l", base / "server.log", "start"],
+                check=False,
+                quiet=True,
+                **owner,
+            )
+            if result.returncode:
+                self._started_marker.unlink(missing_ok=True)
+                die(f"PostgreSQL did not start; see {base / 'server.log'}")
+            self.started = True
+
+    def _release_private(self):
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # another command still uses the cluster: it stops it
+        if self._started_marker.exists():
+            run(
+                [*self._pg_ctl, "-m", "fast", "-w", "stop"],
+                check=False,
+                quiet=True,
+                **self._owner_kwargs,
+            )
+            self._started_marker.unlink(missing_ok=True)
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
+
+
+# Odoo ------------------------------------------------------------------------
+
+
+def write_config(path, odoo, postgres, data_dir, **options):
+    addons = [odoo / "addons", odoo / "odoo" / "addons", REPO]
+    values = {
+        "addons_path": ",".join(str(p) for p in addons),
+        "data_dir": data_dir,
+        "admin_passwd": "admin",
+        "list_db": "False",
+        **postgres.odoo_options,
+        **options,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[options]\n" + "".join(f"{k} = {v}\n" for k, v in values.items()))
+    return path
+
+
+def odoo_cmd(python, odoo, config, *args):
+    return [python, odoo / "odoo-bin", "-c", config, *args]
+
+
+def module_installed(postgres, database):
+    result = postgres.psql(
+        f"SELECT state FROM ir_module_module WHERE name = '{ADDON}'",
+        database=database,
+        check=False,
+    )
+    return result.returncode == 0 and result.stdout.strip() == "installed"
+
+
+def drop_database(postgres, database, data_dir):
+    postgres.psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', check=False)
+    shutil.rmtree(Path(data_dir) / "filestore" / database, ignore_errors=True)
+
+
+def setup():
+    odoo = odoo_source()
+    python = virtualenv("venv", odoo_requirements(odoo) + TEST_TOOLS)
+    return odoo, python
+
+
+def cmd_run(_args):
+    odoo, python = setup()
+    with Postgres() as postgres:
+        data_dir = CACHE / "data"
+        config = write_config(
+            CACHE / "run" / "odoo.conf",
+            odoo,
+            postgres,
+            data_dir,
+            db_name=RUN_DB,
+            dbfilter=f"^{RUN_DB}$",
+            http_port=HTTP_PORT,
+        )
+        if module_installed(postgres, RUN_DB):
+            say(f"reusing database {RUN_DB}; updating {ADDON}")
+            first = ["-u", ADDON]
+        else:
+            drop_database(postgres, RUN_DB, data_dir)
+            say(f"creating database {RUN_DB} with {ADDON} and demo data")
+            first = ["-i", ADDON]
+        init = run(
+            odoo_cmd(python, odoo, config, *first, "--stop-after-init"), check=False
+        )
+        if init.returncode:
+            die(f"Installing {ADDON} failed.", init.returncode)
+        say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
+        server = subprocess.Popen(
+            [str(c) for c in odoo_cmd(python, odoo, config)], start_new_session=True
+        )
+        stop = signal.default_int_handler
+        try:
+            signal.signal(signal.SIGTERM, lambda *_: stop())
+            server.wait()
+        except KeyboardInterrupt:
+            server.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=30)
+            if server.poll() is None:
+                server.kill()
+        return server.returncode or 0
+
+
+def cmd_test(args):
+    odoo, python = setup()
+    with Postgres() as postgres:
+        database = f"esg_test_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
+        data_dir = Path(tempfile.mkdtemp(prefix="esg-test-", dir=CACHE))
+        config = write_config(
+            data_dir / "odoo.conf",
+            odoo,
+            postgres,
+            data_dir,
+            db_name=database,
+            dbfilter=f"^{database}$",
+            http_port=0,
+        )
+        try:
+            say(f"installing {ADDON} into a new database {database}")
+            started = time.monotonic()
+            init = run(
+                odoo_cmd(python, odoo, config, "-i", ADDON, "--stop-after-init")
+                + ["--log-level=error"],
+                check=False,
+            )
+            if init.returncode:
+                die(f"Installing {ADDON} failed.", init.returncode)
+            say(f"installed in {time.monotonic() - started:.0f} s; running pytest")
+            env = {**os.environ, **postgres.env, "PYTHONPATH": str(odoo)}
+            env.pop("ODOO_RC", None)
+            tests = run(
+                [python, "-m", "pytest", "-p", "no:cacheprovider"]
+                + [f"--odoo-config={config}", f"--odoo-database={database}"]
+                + (args or [str(REPO / ADDON / "tests")]),
+                check=False,
+                cwd=REPO,
+                env=env,
+            )
+            return tests.returncode
+        finally:
+            drop_database(postgres, database, data_dir)
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def cmd_lint(_args):
+    python = virtualenv("venv-lint", LINT_TOOLS)
+    bindir = python.parent
+    addon = str(REPO / ADDON)
+    checks = [
+        [bindir / "ruff", "check", "--no-fix", REPO],
+        [bindir / "ruff", "format", "--check", REPO],
+        [bindir / "pylint", "--rcfile", REPO / ".pylintrc-mandatory", addon],
+        [bindir / "oca-checks-odoo-module", REPO / ADDON / "__manifest__.py"],
+    ]
+    failed = [c for c in checks if run(c, check=False, cwd=REPO).returncode]
+    for check in failed:
+        say(f"failed: {' '.join(str(c) for c in check)}")
+    if not failed:
+        say("lint: all checks passed")
+    return 1 if failed else 0
+
+
+def main(argv):
+    commands = {"run": cmd_run, "test": cmd_test, "lint": cmd_lint}
+    if not argv or argv[0] not in commands:
+        die(__doc__.strip().splitlines()[2], 64)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
