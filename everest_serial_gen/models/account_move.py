@@ -1,0 +1,225 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+SERIAL_MOVE_TYPES = ("out_refund", "out_invoice")
+
+
+class AccountMove(models.Model):
+    """Generate Serial # on customer credit notes and on the negative lines
+    of customer invoices (Everest's credit memos).
+
+    Odoo never moves stock from a credit note: the generation creates and
+    validates its own receipt from the customer into the Stock location.
+    """
+
+    _name = "account.move"
+    _inherit = ["account.move", "serial.generate.mixin"]
+
+    serial_lot_ids = fields.Many2many(
+        "stock.lot",
+        "account_move_serial_lot_rel",
+        "move_id",
+        "lot_id",
+        string="Serial Numbers",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The serial numbers that Generate Serial # created for this document.",
+    )
+    serial_picking_ids = fields.One2many(
+        "stock.picking",
+        "serial_account_move_id",
+        string="Serial Transfers",
+        readonly=True,
+    )
+    serial_can_reverse = fields.Boolean(
+        compute="_compute_serial_can_reverse",
+        help="Technical: shows Reverse Serial Generation where it applies.",
+    )
+
+    @api.depends("serial_picking_ids.state")
+    def _compute_serial_can_reverse(self):
+        for move in self:
+            move.serial_can_reverse = bool(move._serial_pickings_to_reverse())
+
+    # Hooks of serial.generate.mixin --------------------------------------------
+
+    def _serial_document_error(self):
+        self.ensure_one()
+        if self.move_type not in SERIAL_MOVE_TYPES:
+            return self.env._(
+                "Generate Serial # only applies to customer credit notes and "
+                "customer invoices, not to %(document)s.",
+                document=self.display_name,
+            )
+        if self.state not in ("draft", "posted"):
+            return self.env._(
+                "%(document)s is cancelled: serial numbers cannot be generated on it.",
+                document=self.display_name,
+            )
+        return None
+
+    def _serial_source_lines(self):
+        self.ensure_one()
+        return self.invoice_line_ids.filtered(lambda line: line._serial_is_eligible())
+
+    def _serial_warehouse(self):
+        """The warehouse of the credit note's sale order, if any."""
+        self.ensure_one()
+        return self.invoice_line_ids.sale_line_ids.order_id.warehouse_id.filtered(
+            lambda warehouse: warehouse.company_id == self.company_id
+        )[:1]
+
+    def _serial_default_location(self):
+        self.ensure_one()
+        return (
+            self._serial_warehouse().serial_stock_location_id
+            or self.company_id.serial_stock_location_id
+        )
+
+    def _serial_receive(self, plan, location, validate=True):
+        """Bring the serials in with a validated receipt from the customer."""
+        self.ensure_one()
+        picking = self.env["stock.picking"].create(
+            self._serial_prepare_picking_vals(location)
+        )
+        moves = self.env["stock.move"].create(
+            [self._serial_prepare_move_vals(picking, item) for item in plan]
+        )
+        move_lines = self.env["stock.move.line"].create(
+            [
+                move._serial_prepare_move_line_vals(
+                    lot, item["lot_quantity"], move.location_dest_id
+                )
+                for move, item in zip(moves, plan, strict=True)
+                for lot in item["lots"]
+            ]
+        )
+        # Odoo's receipts apply the putaway rules line by line; most databases
+        # have none that apply, so skip that loop over thousands of lines.
+        if self.env["stock.putaway.rule"].search_count(
+            [
+                "|",
+                ("product_id", "in", moves.product_id.ids),
+                ("product_id", "=", False),
+            ],
+            limit=1,
+        ):
+            move_lines._apply_putaway_strategy()
+        picking.with_context(
+            serial_fast_done=True, cancel_backorder=True
+        )._action_done()
+        return picking
+
+    def _serial_prepare_picking_vals(self, location):
+        self.ensure_one()
+        warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        partner = self.partner_shipping_id or self.partner_id
+        return {
+            "partner_id": partner.id,
+            "picking_type_id": (
+                warehouse.serial_picking_type_id or warehouse.in_type_id
+            ).id,
+            "location_id": partner.with_company(
+                self.company_id
+            ).property_stock_customer.id,
+            "location_dest_id": location.id,
+            "origin": self.name,
+            "company_id": self.company_id.id,
+            "serial_account_move_id": self.id,
+        }
+
+    def _serial_prepare_move_vals(self, picking, item):
+        product = item["product"]
+        return {
+            "name": product.display_name,
+            "product_id": product.id,
+            "product_uom_qty": item["lot_quantity"] * len(item["names"]),
+            "product_uom": product.uom_id.id,
+            "picking_id": picking.id,
+            "location_id": picking.location_id.id,
+            "location_dest_id": picking.location_dest_id.id,
+            "partner_id": picking.partner_id.id,
+            "origin": picking.origin,
+            "company_id": picking.company_id.id,
+            "picking_type_id": picking.picking_type_id.id,
+            "serial_account_move_line_id": item["source"].id,
+        }
+
+    # Nothing lost ------------------------------------------------------------
+
+    def button_cancel(self):
+        self._serial_check_nothing_in_stock()
+        return super().button_cancel()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_serials_in_stock(self):
+        self._serial_check_nothing_in_stock()
+
+    def _serial_check_nothing_in_stock(self):
+        """Refuse to drop a document whose generated serials are in stock."""
+        # Sudo: accountants without stock rights cancel credit notes too; this
+        # only counts the quants of the serials the document itself created.
+        quants = (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lot_id", "in", self.sudo().serial_lot_ids.ids),
+                    ("location_id.usage", "=", "internal"),
+                    ("quantity", ">", 0),
+                ],
+                ["lot_id"],
+            )
+        )
+        if quants:
+            names = ", ".join(lot.name for (lot,) in quants[:20])
+            raise UserError(
+                self.env._(
+                    "The serial numbers generated on this document are still in "
+                    "stock (%(serials)s). Use Action > Reverse Serial Generation "
+                    "to send them back to the customer first.",
+                    serials=names,
+                )
+            )
+
+    def _serial_pickings_to_reverse(self):
+        return self.serial_picking_ids.filtered(
+            lambda picking: picking._serial_can_return()
+        )
+
+    def action_reverse_serial_generation(self):
+        """Return the generated serials to the customer with validated return
+        transfers, so that the document can be cancelled."""
+        for move in self:
+            move._serial_check_reversible()
+            returns = move._serial_pickings_to_reverse()._serial_return_all()
+            move.message_post(
+                body=self.env._(
+                    "%(user)s reversed the serial generation: %(transfers)s.",
+                    user=self.env.user.name,
+                    transfers=", ".join(returns.mapped("name")),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _serial_check_reversible(self):
+        self.ensure_one()
+        self._serial_check_access()
+        if self.move_type not in SERIAL_MOVE_TYPES or self.state == "cancel":
+            raise UserError(
+                self.env._(
+                    "%(document)s has no serial generation to reverse.",
+                    document=self.display_name,
+                )
+            )
+        if not self._serial_pickings_to_reverse():
+            raise UserError(
+                self.env._(
+                    "%(document)s has no generated serials left to send back.",
+                    document=self.display_name,
+                )
+            )

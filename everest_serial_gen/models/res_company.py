@@ -1,0 +1,105 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+SERIAL_SEQUENCE_CODE = "everest_serial_gen.serial"
+SERIAL_SETTINGS_FIELDS = {
+    "serial_stock_location_id",
+    "serial_out_location_id",
+    "serial_sequence_id",
+    "serial_batch_size",
+}
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    serial_stock_location_id = fields.Many2one(
+        "stock.location",
+        string="Stock Location for Credit Memos",
+        domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
+        check_company=True,
+        help="Where Generate Serial # on a credit note brings the items, unless "
+        "the warehouse of the credit note's sale order sets its own.",
+    )
+    serial_out_location_id = fields.Many2one(
+        "stock.location",
+        string="Out Location for Credit Orders",
+        domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
+        check_company=True,
+        help="Where Generate Serial # on a customer return puts the items, unless "
+        "the return's warehouse sets its own.",
+    )
+    serial_sequence_id = fields.Many2one(
+        "ir.sequence",
+        string="Serial Number Sequence",
+        check_company=True,
+        help="Numbers the serials that Generate Serial # creates, unless the "
+        "product has its own sequence.",
+    )
+    serial_batch_size = fields.Integer(
+        string="Background Generation Above",
+        default=2000,
+        help="Generations of more serials than this run in the background, in "
+        "chunks of this size, each committed on its own.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._serial_create_sequence()
+        return companies
+
+    def write(self, vals):
+        # Res.company is writable by Settings admins and by ERP managers: the
+        # serial settings route stock, so they also need Inventory admin rights.
+        if SERIAL_SETTINGS_FIELDS.intersection(vals) and not self.env.su:
+            if not self.env.user.has_group("stock.group_stock_manager"):
+                raise AccessError(
+                    self.env._(
+                        "Only Inventory administrators can change the serial "
+                        "number generation settings."
+                    )
+                )
+        return super().write(vals)
+
+    def _serial_create_sequence(self):
+        """Give each company its own serial sequence, editable in Settings."""
+        sequences = (
+            self.env["ir.sequence"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": self.env._(
+                            "Generated Serial Numbers (%(company)s)", company=c.name
+                        ),
+                        "code": SERIAL_SEQUENCE_CODE,
+                        "company_id": c.id,
+                        "prefix": "RMA-",
+                        "padding": 6,
+                        "implementation": "standard",
+                    }
+                    for c in self.filtered(lambda c: not c.serial_sequence_id)
+                ]
+            )
+        )
+        for sequence in sequences:
+            sequence.company_id.sudo().serial_sequence_id = sequence
+
+    def _serial_set_default_locations(self):
+        """Default the locations to the company's main warehouse, when unset."""
+        for company in self:
+            warehouse = (
+                self.env["stock.warehouse"]
+                .sudo()
+                .search([("company_id", "=", company.id)], limit=1)
+            )
+            if not warehouse:
+                continue
+            vals = {}
+            if not company.serial_stock_location_id:
+                vals["serial_stock_location_id"] = warehouse.lot_stock_id.id
+            if not company.serial_out_location_id:
+                vals["serial_out_location_id"] = warehouse.serial_out_location_id.id
+            if vals:
+                company.sudo().write(vals)

@@ -1,0 +1,204 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import clean_context
+
+# The chatter shows this many serials as links; a batch of thousands is
+# summed up after them.
+SERIAL_LOG_LINKS = 50
+
+
+class SerialGenerateMixin(models.AbstractModel):
+    """What credit notes and customer returns share for Generate Serial #.
+
+    The concrete model declares ``serial_lot_ids`` (its own relation table)
+    and implements the ``_serial_*`` hooks documented below.
+    """
+
+    _name = "serial.generate.mixin"
+    _description = "Document with Generate Serial #"
+
+    serial_lot_count = fields.Integer(
+        string="Serial Numbers Count", compute="_compute_serial_lot_count"
+    )
+    serial_can_generate = fields.Boolean(
+        compute="_compute_serial_can_generate",
+        help="Technical: shows Generate Serial # where it applies.",
+    )
+
+    @api.depends("serial_lot_ids")
+    def _compute_serial_lot_count(self):
+        for document in self:
+            document.serial_lot_count = len(document.serial_lot_ids)
+
+    def _compute_serial_can_generate(self):
+        for document in self:
+            document.serial_can_generate = bool(
+                document.id
+                and document._serial_document_error() is None
+                and document._serial_source_lines()
+            )
+
+    # Hooks of the concrete model ------------------------------------------------
+
+    def _serial_document_error(self):
+        """Why Generate Serial # does not apply to this document (its type or
+        state), or None."""
+        raise NotImplementedError()
+
+    def _serial_source_lines(self):
+        """The document lines the wizard offers: account.move.line or stock.move."""
+        raise NotImplementedError()
+
+    def _serial_default_location(self):
+        """Where the generated serials go unless the user picks another."""
+        raise NotImplementedError()
+
+    def _serial_receive(self, plan, location, validate):
+        """Move the serials of ``plan`` into ``location``; return the transfers."""
+        raise NotImplementedError()
+
+    # Entry points ------------------------------------------------------------
+
+    def action_generate_serial(self):
+        """Open the Generate Serial # wizard on this document."""
+        self.ensure_one()
+        self._serial_check_generatable()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Generate Serial #"),
+            "res_model": "serial.generate.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "active_model": self._name,
+                "active_id": self.id,
+                "active_ids": self.ids,
+            },
+        }
+
+    def action_view_serials(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock.action_production_lot_form"
+        )
+        action.update(
+            name=self.env._(
+                "Serial Numbers of %(document)s", document=self.display_name
+            ),
+            domain=[("id", "in", self.serial_lot_ids.ids)],
+            context={"create": False, "search_default_group_by_product": 1},
+        )
+        return action
+
+    def action_print_serial_labels(self):
+        """Print the labels of the generated serials with Odoo's lot labels."""
+        self.ensure_one()
+        return self.serial_lot_ids._serial_action_print_labels()
+
+    # Checks ------------------------------------------------------------------
+
+    def _serial_check_generatable(self):
+        """Raise unless the current user may generate serials on ``self``.
+
+        Every public entry point calls this: RPC callers choose the ids, the
+        context and the values, so nothing the client sent is trusted.
+        """
+        self._serial_check_access()
+        error = self._serial_document_error()
+        if error:
+            raise UserError(error)
+        if not self._serial_source_lines():
+            raise UserError(
+                self.env._(
+                    "%(document)s has no line of a storable product tracked by "
+                    "serial or lot number to generate serials for.",
+                    document=self.display_name,
+                )
+            )
+
+    def _serial_check_access(self):
+        """Generating or reversing needs Inventory / User rights, read access
+        to the document, and the document's company among the user's."""
+        self.ensure_one()
+        if not self.env.user.has_group("stock.group_stock_user"):
+            raise AccessError(
+                self.env._(
+                    "Generating serial numbers creates stock: it needs the "
+                    "Inventory / User access right."
+                )
+            )
+        self.check_access("read")
+        if self.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot generate serial numbers for company %(company)s.",
+                    company=self.company_id.display_name,
+                )
+            )
+
+    def _serial_check_location(self, location):
+        """The destination must be an internal location of the document's company."""
+        self.ensure_one()
+        if not location:
+            raise UserError(
+                self.env._(
+                    "No location is configured to receive the generated serials "
+                    "of %(company)s. Set it in Inventory > Configuration > "
+                    "Settings, under Serial Number Generation.",
+                    company=self.company_id.display_name,
+                )
+            )
+        location = location.sudo()  # to read the company of a foreign id too
+        if location.usage != "internal" or location.company_id != self.company_id:
+            raise UserError(
+                self.env._(
+                    "%(location)s cannot receive serials of %(document)s: it must "
+                    "be an internal location of %(company)s.",
+                    location=location.display_name,
+                    document=self.display_name,
+                    company=self.company_id.display_name,
+                )
+            )
+
+    # Generation --------------------------------------------------------------
+
+    def _serial_generate(self, plan, location, validate=True):
+        """Create the serials of ``plan`` and bring them into ``location``.
+
+        ``plan`` is a list of dicts with ``source`` (the document line),
+        ``product``, ``names`` and ``lot_quantity`` (1 for a serial, the whole
+        quantity for a lot). The names were checked under the product lock.
+        Returns the new lots.
+        """
+        self.ensure_one()
+        # Drop the default_* keys of the wizard's action: they would leak into
+        # every record created below.
+        document = self.with_env(self.env(context=clean_context(self.env.context)))
+        lots = document.env["stock.lot"]._serial_create(document.company_id, plan)
+        document._serial_receive(plan, location, validate)
+        document.serial_lot_ids = [fields.Command.link(lot_id) for lot_id in lots.ids]
+        document._serial_log_generation(lots, location)
+        return lots
+
+    def _serial_log_generation(self, lots, location):
+        links = Markup(", ").join(
+            lot._get_html_link() for lot in lots[:SERIAL_LOG_LINKS]
+        )
+        if len(lots) > SERIAL_LOG_LINKS:
+            more = self.env._("and %(count)s more", count=len(lots) - SERIAL_LOG_LINKS)
+            links = Markup("%s %s") % (links, more)
+        body = Markup(
+            self.env._(
+                "%(user)s generated %(count)s serial numbers into %(location)s: "
+                "%(serials)s"
+            )
+        ) % {
+            "user": self.env.user.name,
+            "count": len(lots),
+            "location": location.display_name,
+            "serials": links,
+        }
+        self.message_post(body=body, subtype_xmlid="mail.mt_note")

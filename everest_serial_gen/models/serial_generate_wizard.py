@@ -1,0 +1,240 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, float_compare
+
+SERIAL_DOCUMENT_FIELDS = {
+    "account.move": "account_move_id",
+    "stock.picking": "picking_id",
+}
+
+
+class SerialGenerateWizard(models.TransientModel):
+    """Everest's Generate Serial # browser: one line per tracked line of a
+    credit note or a customer return, with the quantity to generate."""
+
+    _name = "serial.generate.wizard"
+    _description = "Generate Serial #"
+    _check_company_auto = True
+
+    account_move_id = fields.Many2one(
+        "account.move", string="Credit Note", readonly=True, check_company=True
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", string="Return", readonly=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_company_id", store=True, precompute=True
+    )
+    location_dest_id = fields.Many2one(
+        "stock.location",
+        string="Destination",
+        compute="_compute_location_dest_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        domain="[('usage', '=', 'internal'), ('company_id', '=', company_id)]",
+        help="Where the serials go: the Stock location configured for credit "
+        "memos, or the Out location configured for credit orders.",
+    )
+    line_ids = fields.One2many(
+        "serial.generate.wizard.line",
+        "wizard_id",
+        string="Lines",
+        compute="_compute_line_ids",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    validate_transfer = fields.Boolean(
+        string="Validate the transfer",
+        default=True,
+        help="Validate the return once every move has its serials. Otherwise it "
+        "stays ready.",
+    )
+    assign_manufacturer_serials = fields.Boolean(
+        string="Assign manufacturer serial numbers next",
+        help="After OK, type the manufacturer's serial number of each new serial.",
+    )
+    state = fields.Selection(
+        [("draft", "To Generate"), ("done", "Generated")],
+        default="draft",
+        readonly=True,
+    )
+    lot_ids = fields.Many2many(
+        "stock.lot",
+        string="Generated Serial Numbers",
+        readonly=True,
+        check_company=True,
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        model = self.env.context.get("active_model")
+        if model in SERIAL_DOCUMENT_FIELDS and self.env.context.get("active_id"):
+            document = self.env[model].browse(self.env.context["active_id"])
+            document._serial_check_generatable()
+            values[SERIAL_DOCUMENT_FIELDS[model]] = document.id
+        return values
+
+    @api.depends("account_move_id", "picking_id")
+    def _compute_company_id(self):
+        for wizard in self:
+            wizard.company_id = wizard._serial_document().company_id or self.env.company
+
+    @api.depends("account_move_id", "picking_id")
+    def _compute_location_dest_id(self):
+        for wizard in self:
+            document = wizard._serial_document()
+            wizard.location_dest_id = document and document._serial_default_location()
+
+    @api.depends("account_move_id", "picking_id")
+    def _compute_line_ids(self):
+        """One line per eligible document line, computed from the document
+        like Odoo's return wizard does, so that it opens filled in."""
+        for wizard in self:
+            commands = [fields.Command.clear()]
+            for source in wizard._serial_document()._serial_source_lines():
+                quantity, serialized = source._serial_quantities()
+                commands.append(
+                    fields.Command.create(
+                        {
+                            "account_move_line_id": source._name == "account.move.line"
+                            and source.id,
+                            "stock_move_id": source._name == "stock.move" and source.id,
+                            "product_id": source.product_id.id,
+                            "document_quantity": quantity,
+                            "serialized_quantity": serialized,
+                        }
+                    )
+                )
+            wizard.line_ids = commands
+
+    def _serial_document(self):
+        self.ensure_one()
+        return self.account_move_id or self.picking_id
+
+    # OK ----------------------------------------------------------------------
+
+    def action_generate(self):
+        """Create the serials, bring them into the destination and attach
+        them to the document, in one transaction: any error creates nothing.
+
+        A second submission of the same wizard creates nothing more.
+        """
+        self.ensure_one()
+        self._serial_lock()
+        if self.state == "done":
+            return self._serial_result_action()
+        document = self._serial_document()
+        if not document or (self.account_move_id and self.picking_id):
+            raise UserError(self.env._("Open Generate Serial # from a document."))
+        document._serial_check_generatable()
+        document = document.with_company(document.company_id)
+        location = self.location_dest_id
+        document._serial_check_location(location)
+        plan = self.with_company(document.company_id)._serial_plan(document)
+        lots = document._serial_generate(
+            plan, location, validate=self.validate_transfer
+        )
+        self.write({"state": "done", "lot_ids": [fields.Command.set(lots.ids)]})
+        return self._serial_result_action()
+
+    def _serial_lock(self):
+        """Lock the wizard's row until commit, so that a double click or a
+        second submission waits, then finds it done (or, under Odoo's
+        repeatable read, is retried by Odoo and then finds it done)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+
+    def _serial_plan(self, document):
+        """Check the lines and decide every name, under the product lock."""
+        lines = self.line_ids.filtered(lambda line: line.gen_quantity)
+        for line in self.line_ids:
+            line._serial_check(document)
+        if not lines or not any(line._serial_lot_count() for line in lines):
+            raise UserError(
+                self.env._(
+                    "Nothing to generate: set a Gen. Quantity on at least one line "
+                    "of %(document)s.",
+                    document=document.display_name,
+                )
+            )
+        self._serial_check_remaining(document, lines)
+        company = document.company_id
+        Lot = self.env["stock.lot"]
+        Lot._serial_lock_products(set(lines.product_id.ids))
+        typed = {line: line._serial_names(company, drawn=False) for line in lines}
+        names_by_product = defaultdict(list)
+        for line, names in typed.items():
+            names_by_product[line.product_id] += names or []
+        for product, names in names_by_product.items():
+            Lot._serial_check_names(company, product, names)
+        plan = []
+        for line in lines:
+            names = typed[line]
+            if names is None:
+                names = Lot._serial_draw_names(
+                    company, line.product_id, line._serial_lot_count()
+                )
+            plan.append(
+                {
+                    "source": line._serial_source(),
+                    "product": line.product_id,
+                    "names": names,
+                    "lot_quantity": 1.0
+                    if line.tracking == "serial"
+                    else line.gen_quantity,
+                }
+            )
+        return plan
+
+    def _serial_check_remaining(self, document, lines):
+        """Gen. Quantity may not exceed what is still without serials, summed
+        per document line and read from the database, not from the wizard."""
+        requested = defaultdict(float)
+        for line in lines:
+            requested[line._serial_source()] += line.gen_quantity
+        for source, quantity in requested.items():
+            total, serialized = source._serial_quantities()
+            remaining = total - serialized
+            if (
+                float_compare(
+                    quantity,
+                    remaining,
+                    precision_rounding=source.product_id.uom_id.rounding,
+                )
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(product)s: %(requested)s to generate, but only "
+                        "%(remaining)s of %(total)s are still without serial numbers.",
+                        product=source.product_id.display_name,
+                        requested=quantity,
+                        remaining=max(remaining, 0.0),
+                        total=total,
+                    )
+                )
+
+    def _serial_result_action(self):
+        """The new serials; or the manufacturer step, when asked for."""
+        self.ensure_one()
+        if self.assign_manufacturer_serials and self.lot_ids:
+            return self.lot_ids.action_assign_manufacturer_serials()
+        document = self._serial_document()
+        action = document.action_view_serials()
+        action["domain"] = [("id", "in", self.lot_ids.ids)]
+        return action
+
+    def action_print_labels(self):
+        self.ensure_one()
+        return self.lot_ids._serial_action_print_labels()

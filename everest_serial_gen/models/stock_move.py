@@ -1,0 +1,89 @@
+from odoo import fields, models
+from odoo.tools import float_compare
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    serial_account_move_line_id = fields.Many2one(
+        "account.move.line",
+        string="Credit Note Line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The credit note or invoice line whose serials this move brought in.",
+    )
+
+    def _serial_is_eligible(self):
+        """Whether Generate Serial # serves this move of a return."""
+        self.ensure_one()
+        return (
+            self.state not in ("done", "cancel")
+            and self.product_id.is_storable
+            and self.product_id.tracking in ("serial", "lot")
+        )
+
+    def _serial_quantities(self):
+        """(demand, quantity that already has serials), in the product's unit."""
+        self.ensure_one()
+        serialized = sum(
+            line.quantity_product_uom
+            for line in self.move_line_ids
+            if line.lot_id or line.lot_name
+        )
+        return self.product_qty, serialized
+
+    def _serial_missing_quantity(self):
+        """What validation would leave without serials (or without quantity,
+        for an untracked product), in the product's unit."""
+        self.ensure_one()
+        if self.state in ("done", "cancel"):
+            return 0.0
+        tracked = self.product_id.tracking != "none"
+        covered = sum(
+            line.quantity_product_uom
+            for line in self.move_line_ids
+            if not tracked or line.lot_id or line.lot_name
+        )
+        missing = self.product_qty - covered
+        rounding = self.product_id.uom_id.rounding
+        return (
+            missing
+            if float_compare(missing, 0, precision_rounding=rounding) > 0
+            else 0.0
+        )
+
+    def _serial_release_unlotted_lines(self, quantity):
+        """Free ``quantity`` (product unit) from the lines without a lot that
+        Odoo's reservation of an incoming move creates for its demand."""
+        self.ensure_one()
+        to_unlink = self.env["stock.move.line"]
+        for line in self.move_line_ids.filtered(
+            lambda ml: not ml.lot_id and not ml.lot_name
+        ):
+            if quantity <= 0:
+                break
+            if line.quantity_product_uom <= quantity:
+                quantity -= line.quantity_product_uom
+                to_unlink |= line
+            else:
+                remaining = line.quantity_product_uom - quantity
+                line.quantity = self.product_id.uom_id._compute_quantity(
+                    remaining, line.product_uom_id
+                )
+                quantity = 0
+        to_unlink.unlink()
+
+    def _serial_prepare_move_line_vals(self, lot, quantity, location):
+        self.ensure_one()
+        return {
+            "move_id": self.id,
+            "picking_id": self.picking_id.id,
+            "product_id": self.product_id.id,
+            "product_uom_id": self.product_id.uom_id.id,
+            "lot_id": lot.id,
+            "quantity": quantity,
+            "location_id": self.location_id.id,
+            "location_dest_id": location.id,
+            "picked": True,
+        }

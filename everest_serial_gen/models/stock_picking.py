@@ -1,0 +1,168 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+
+class StockPicking(models.Model):
+    """Generate Serial # on customer returns (Everest's credit orders): an
+    incoming transfer whose source is a customer location, made with Odoo's
+    Return button or entered by hand."""
+
+    _name = "stock.picking"
+    _inherit = ["stock.picking", "serial.generate.mixin"]
+
+    serial_lot_ids = fields.Many2many(
+        "stock.lot",
+        "stock_picking_serial_lot_rel",
+        "picking_id",
+        "lot_id",
+        string="Serial Numbers",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The serial numbers that Generate Serial # created on this transfer.",
+    )
+    serial_account_move_id = fields.Many2one(
+        "account.move",
+        string="Credit Note",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        help="The credit note whose Generate Serial # created this receipt.",
+    )
+
+    # Hooks of serial.generate.mixin --------------------------------------------
+
+    def _serial_document_error(self):
+        self.ensure_one()
+        if self.picking_type_code != "incoming" or self.location_id.usage != "customer":
+            return self.env._(
+                "Generate Serial # only applies to receipts from a customer "
+                "location, not to %(document)s.",
+                document=self.display_name,
+            )
+        if self.state in ("done", "cancel"):
+            return self.env._(
+                "%(document)s is done or cancelled: serial numbers cannot be "
+                "generated on it.",
+                document=self.display_name,
+            )
+        return None
+
+    def _serial_source_lines(self):
+        self.ensure_one()
+        return self.move_ids.filtered(lambda move: move._serial_is_eligible())
+
+    def _serial_default_location(self):
+        self.ensure_one()
+        return (
+            self.picking_type_id.warehouse_id.serial_out_location_id
+            or self.company_id.serial_out_location_id
+        )
+
+    def _serial_receive(self, plan, location, validate=True):
+        """Add one picked line per serial into ``location``, in place of the
+        lines without a lot that Odoo's reservation made, then validate when
+        every move is covered."""
+        self.ensure_one()
+        if self.state == "draft":
+            self.action_confirm()
+        vals_list = []
+        for item in plan:
+            move = item["source"]
+            move._serial_release_unlotted_lines(
+                item["lot_quantity"] * len(item["names"])
+            )
+            vals_list += [
+                move._serial_prepare_move_line_vals(lot, item["lot_quantity"], location)
+                for lot in item["lots"]
+            ]
+        self.env["stock.move.line"].create(vals_list)
+        if validate:
+            self._serial_validate()
+        return self
+
+    def _serial_validate(self):
+        """Validate when every move is covered, with serials where tracked;
+        otherwise leave the transfer ready and say why in its chatter."""
+        missing = self.move_ids.filtered(
+            lambda move: move._serial_missing_quantity() > 0
+        )
+        if missing:
+            self.message_post(
+                body=self.env._(
+                    "The transfer was not validated: %(products)s still lack "
+                    "serial numbers or quantities.",
+                    products=", ".join(missing.product_id.mapped("display_name")),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            return False
+        self.move_ids.filtered(lambda move: move.state != "cancel").picked = True
+        self.with_context(serial_fast_done=True, skip_backorder=True).button_validate()
+        return self.state == "done"
+
+    # Reversal ----------------------------------------------------------------
+
+    def _serial_can_return(self):
+        """Whether some of this done transfer is still not returned."""
+        self.ensure_one()
+        if self.state != "done":
+            return False
+        for move in self.move_ids.filtered(lambda m: m.state == "done"):
+            returned = sum(
+                move.returned_move_ids.filtered(lambda m: m.state == "done").mapped(
+                    "product_qty"
+                )
+            )
+            if (
+                float_compare(
+                    returned,
+                    move.product_qty,
+                    precision_rounding=move.product_uom.rounding,
+                )
+                < 0
+            ):
+                return True
+        return False
+
+    def _serial_return_all(self):
+        """Send everything back with Odoo's own return wizard, which reserves
+        exactly the serials these transfers brought in, and validate."""
+        returns = self.browse()
+        for picking in self:
+            wizard = (
+                self.env["stock.return.picking"]
+                .with_context(active_id=picking.id, active_model="stock.picking")
+                .create({"picking_id": picking.id})
+            )
+            for line in wizard.product_return_moves:
+                done_returns = line.move_id.returned_move_ids.filtered(
+                    lambda m: m.state == "done"
+                )
+                line.quantity = line.move_id.quantity - sum(
+                    done_returns.mapped("quantity")
+                )
+            new_picking = wizard._create_return()
+            short = new_picking.move_ids.filtered(
+                lambda m: float_compare(
+                    m.quantity,
+                    m.product_uom_qty,
+                    precision_rounding=m.product_uom.rounding,
+                )
+                < 0
+            )
+            if short:
+                raise UserError(
+                    self.env._(
+                        "Some serials of %(transfer)s are no longer in stock "
+                        "(%(products)s): they cannot all be sent back.",
+                        transfer=picking.name,
+                        products=", ".join(short.product_id.mapped("display_name")),
+                    )
+                )
+            new_picking.move_ids.picked = True
+            new_picking.with_context(skip_backorder=True).button_validate()
+            returns |= new_picking
+        return returns

@@ -1,0 +1,74 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class StockWarehouse(models.Model):
+    _inherit = "stock.warehouse"
+
+    serial_out_location_id = fields.Many2one(
+        "stock.location",
+        string="Out Location for Credit Orders",
+        domain="[('usage', '=', 'internal'), ('warehouse_id', '=', id)]",
+        check_company=True,
+        help="Where Generate Serial # puts the items of this warehouse's "
+        "customer returns. Empty: the company's Out location.",
+    )
+    serial_stock_location_id = fields.Many2one(
+        "stock.location",
+        string="Stock Location for Credit Memos",
+        domain="[('usage', '=', 'internal'), ('warehouse_id', '=', id)]",
+        check_company=True,
+        help="Where Generate Serial # brings the items of credit notes whose "
+        "sale order ships from this warehouse. Empty: the company's Stock "
+        "location.",
+    )
+
+    serial_picking_type_id = fields.Many2one(
+        "stock.picking.type",
+        string="Operation Type for Credit Memos",
+        domain="[('code', '=', 'incoming'), ('warehouse_id', '=', id)]",
+        check_company=True,
+        help="The operation type of the receipts that Generate Serial # creates "
+        "for credit notes. Empty: the warehouse's Receipts.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        warehouses = super().create(vals_list)
+        warehouses.company_id._serial_set_default_locations()
+        return warehouses
+
+    def _get_locations_values(self, vals, code=False):
+        """Create the Out location with the warehouse's other locations."""
+        values = super()._get_locations_values(vals, code=code)
+        code = (vals.get("code") or code or "").replace(" ", "").upper()
+        company_id = vals.get(
+            "company_id", self.default_get(["company_id"])["company_id"]
+        )
+        values["serial_out_location_id"] = {
+            "name": self.env._("Returns Out"),
+            "active": True,
+            "usage": "internal",
+            "barcode": self._valid_barcode(code + "RETOUT", company_id),
+        }
+        return values
+
+    @api.constrains("serial_out_location_id", "serial_stock_location_id")
+    def _check_serial_locations(self):
+        for warehouse in self:
+            for location in (
+                warehouse.serial_out_location_id,
+                warehouse.serial_stock_location_id,
+            ):
+                if location and (
+                    location.usage != "internal" or location.warehouse_id != warehouse
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "%(location)s cannot receive generated serials for "
+                            "warehouse %(warehouse)s: it must be an internal "
+                            "location of that warehouse.",
+                            location=location.display_name,
+                            warehouse=warehouse.display_name,
+                        )
+                    )

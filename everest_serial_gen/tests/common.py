@@ -1,0 +1,121 @@
+from odoo import Command
+from odoo.tests import Form, TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class SerialGenCase(TransactionCase):
+    """Products, a customer and documents for Generate Serial # tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.out_location = cls.warehouse.serial_out_location_id
+        cls.customer_location = cls.env.ref("stock.stock_location_customers")
+        cls.customer = cls.env["res.partner"].create({"name": "Returning Customer"})
+        cls.serial_product = cls._create_product("Laptop", "serial")
+        cls.lot_product = cls._create_product("Cable Reel", "lot")
+        cls.plain_product = cls._create_product("Mouse", "none")
+
+    @classmethod
+    def _create_product(cls, name, tracking, **values):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "is_storable": True,
+                "tracking": tracking,
+                "standard_price": 100.0,
+                "list_price": 150.0,
+                **values,
+            }
+        )
+
+    @classmethod
+    def _create_credit_note(
+        cls, lines, move_type="out_refund", post=True, partner=None
+    ):
+        move = cls.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": (partner or cls.customer).id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": quantity,
+                            "price_unit": 150.0,
+                        }
+                    )
+                    for product, quantity in lines
+                ],
+            }
+        )
+        if post:
+            move.action_post()
+        return move
+
+    @classmethod
+    def _create_return_receipt(cls, lines, confirm=True, warehouse=None):
+        warehouse = warehouse or cls.warehouse
+        picking = cls.env["stock.picking"].create(
+            {
+                "partner_id": cls.customer.id,
+                "picking_type_id": warehouse.in_type_id.id,
+                "location_id": cls.customer_location.id,
+                "location_dest_id": warehouse.lot_stock_id.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": product.uom_id.id,
+                            "location_id": cls.customer_location.id,
+                            "location_dest_id": warehouse.lot_stock_id.id,
+                        }
+                    )
+                    for product, quantity in lines
+                ],
+            }
+        )
+        if confirm:
+            picking.action_confirm()
+        return picking
+
+    def _wizard_form(self, document, user=None):
+        env = self.env(user=user) if user else self.env
+        return Form(
+            env["serial.generate.wizard"].with_context(
+                active_model=document._name,
+                active_id=document.id,
+                active_ids=document.ids,
+            )
+        )
+
+    def _generate(self, document, quantities=None, **values):
+        """Run the wizard on ``document`` like a user: open, edit, OK."""
+        form = self._wizard_form(document)
+        for name, value in values.items():
+            setattr(form, name, value)
+        for index, quantity in (quantities or {}).items():
+            with form.line_ids.edit(index) as line:
+                line.gen_quantity = quantity
+        wizard = form.save()
+        return wizard, wizard.action_generate()
+
+    def _counts(self):
+        """Lots, moves and quants in the database: errors must leave them as is."""
+        return {
+            model: self.env[model].sudo().search_count([])
+            for model in ("stock.lot", "stock.move", "stock.move.line", "stock.quant")
+        }
+
+    def _quants(self, lots, location):
+        return self.env["stock.quant"].search(
+            [("lot_id", "in", lots.ids), ("location_id", "=", location.id)]
+        )
