@@ -10,7 +10,6 @@ so that a fresh clone on the same machine, which is what CI is, reuses it.
 Only the standard library is used: this runs before any virtualenv exists.
 """
 
-import contextlib
 import fcntl
 import hashlib
 import os
@@ -452,20 +451,31 @@ def cmd_run(_args):
         if init.returncode:
             die(f"Installing {ADDON} failed.", init.returncode)
         say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
-        server = subprocess.Popen(
-            [str(c) for c in odoo_cmd(python, odoo, config)], start_new_session=True
-        )
-        stop = signal.default_int_handler
-        try:
-            signal.signal(signal.SIGTERM, lambda *_: stop())
+        return serve(odoo_cmd(python, odoo, config))
+
+
+def serve(cmd):
+    """Run Odoo in the foreground until it stops or we are told to stop.
+
+    Odoo runs in its own session, so that a stop request reaches it only
+    through us: the first one asks it to shut down, a second one kills it.
+    Either way no server is left behind.
+    """
+    server = subprocess.Popen([str(c) for c in cmd], start_new_session=True)
+    requests = []
+
+    def forward(_signum, _frame):
+        requests.append(True)
+        server.send_signal(signal.SIGINT if len(requests) == 1 else signal.SIGKILL)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
+    try:
+        return server.wait()
+    finally:
+        if server.poll() is None:
+            server.kill()
             server.wait()
-        except KeyboardInterrupt:
-            server.send_signal(signal.SIGINT)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=30)
-            if server.poll() is None:
-                server.kill()
-        return server.returncode or 0
 
 
 def cmd_test(args):
