@@ -37,7 +37,10 @@ class AccountMove(models.Model):
         help="Technical: shows Reverse Serial Generation where it applies.",
     )
 
-    @api.depends("serial_picking_ids.state")
+    @api.depends(
+        "serial_picking_ids.state",
+        "serial_picking_ids.move_ids.returned_move_ids.state",
+    )
     def _compute_serial_can_reverse(self):
         for move in self:
             move.serial_can_reverse = bool(move._serial_pickings_to_reverse())

@@ -4,6 +4,9 @@ from odoo.tools import float_compare, float_is_zero, float_round
 
 from .stock_lot import parse_serial_list
 
+# The field of a document line that holds its document.
+SOURCE_DOCUMENT_FIELD = {"account.move.line": "move_id", "stock.move": "picking_id"}
+
 
 class SerialGenerateWizardLine(models.TransientModel):
     _name = "serial.generate.wizard.line"
@@ -118,7 +121,7 @@ class SerialGenerateWizardLine(models.TransientModel):
         if (
             not source
             or (self.account_move_line_id and self.stock_move_id)
-            or source not in document._serial_source_lines()
+            or source[SOURCE_DOCUMENT_FIELD[source._name]] != document
         ):
             raise UserError(
                 self.env._(
@@ -141,6 +144,14 @@ class SerialGenerateWizardLine(models.TransientModel):
                 self.env._(
                     "%(product)s is no longer a storable product tracked by serial "
                     "or lot number: no serials can be generated for it.",
+                    product=product.display_name,
+                )
+            )
+        if not source._serial_is_eligible():
+            raise UserError(
+                self.env._(
+                    "The line of %(product)s does not take returned goods: no "
+                    "serials can be generated for it.",
                     product=product.display_name,
                 )
             )

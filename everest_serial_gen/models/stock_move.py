@@ -87,3 +87,9 @@ class StockMove(models.Model):
             "location_dest_id": location.id,
             "picked": True,
         }
+
+    def _serial_quantity_to_return(self):
+        """What of this done move has not been returned yet, in its unit."""
+        self.ensure_one()
+        returns = self.returned_move_ids.filtered(lambda m: m.state == "done")
+        return self.quantity - sum(returns.mapped("quantity"))

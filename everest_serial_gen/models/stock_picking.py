@@ -127,9 +127,52 @@ class StockPicking(models.Model):
                 return True
         return False
 
+    def _serial_check_returnable(self):
+        """Refuse, before anything is created, when serials these transfers
+        brought in are no longer available where they put them."""
+        moves = self.move_ids.filtered(lambda m: m.state == "done" and m.lot_ids)
+        available = {
+            (location, lot): quantity - reserved
+            for location, lot, quantity, reserved in self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lot_id", "in", moves.lot_ids.ids),
+                    ("location_id", "in", moves.move_line_ids.location_dest_id.ids),
+                ],
+                ["location_id", "lot_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
+        }
+        short = moves.browse()
+        for move in moves:
+            in_stock = sum(
+                available.get((line.location_dest_id, line.lot_id), 0.0)
+                for line in move.move_line_ids
+            )
+            if (
+                float_compare(
+                    in_stock,
+                    move._serial_quantity_to_return(),
+                    precision_rounding=move.product_uom.rounding,
+                )
+                < 0
+            ):
+                short |= move
+        if short:
+            raise UserError(
+                self.env._(
+                    "Some serials of %(transfers)s are no longer in stock "
+                    "(%(products)s): they cannot all be sent back.",
+                    transfers=", ".join(short.picking_id.mapped("name")),
+                    products=", ".join(short.product_id.mapped("display_name")),
+                )
+            )
+
     def _serial_return_all(self):
         """Send everything back with Odoo's own return wizard, which reserves
         exactly the serials these transfers brought in, and validate."""
+        self._serial_check_returnable()
         returns = self.browse()
         for picking in self:
             wizard = (

@@ -61,7 +61,8 @@ class StockWarehouse(models.Model):
                 warehouse.serial_stock_location_id,
             ):
                 if location and (
-                    location.usage != "internal" or location.warehouse_id != warehouse
+                    location.usage != "internal"
+                    or not location._child_of(warehouse.view_location_id)
                 ):
                     raise ValidationError(
                         self.env._(

@@ -1,4 +1,7 @@
-from odoo import Command
+import unittest
+
+from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import Form, TransactionCase, tagged
 
 
@@ -43,6 +46,7 @@ class SerialGenCase(TransactionCase):
             {
                 "move_type": move_type,
                 "partner_id": (partner or cls.customer).id,
+                "invoice_date": fields.Date.today(),
                 "invoice_line_ids": [
                     Command.create(
                         {
@@ -107,6 +111,17 @@ class SerialGenCase(TransactionCase):
                 line.gen_quantity = quantity
         wizard = form.save()
         return wizard, wizard.action_generate()
+
+    def assertNothingCreated(self, call, error=UserError, message=None):
+        """``call`` raises ``error`` before it creates anything: no savepoint
+        hides what it created, unlike Odoo's ``assertRaises``."""
+        counts = self._counts()
+        with unittest.TestCase.assertRaises(self, error) as caught:
+            call()
+        self.assertEqual(self._counts(), counts)
+        if message:
+            self.assertIn(message, str(caught.exception))
+        return caught.exception
 
     def _counts(self):
         """Lots, moves and quants in the database: errors must leave them as is."""

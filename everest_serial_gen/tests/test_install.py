@@ -3,8 +3,54 @@ from odoo.tests import TransactionCase, tagged
 
 @tagged("post_install", "-at_install")
 class TestInstall(TransactionCase):
-    def test_installed(self):
+    def test_settings_fields_and_actions_exist(self):
         module = self.env["ir.module.module"].search(
             [("name", "=", "everest_serial_gen")]
         )
         self.assertEqual(module.state, "installed")
+        settings = self.env["res.config.settings"].create({})
+        company = self.env.company
+        self.assertEqual(
+            settings.serial_stock_location_id, company.serial_stock_location_id
+        )
+        self.assertEqual(
+            settings.serial_out_location_id, company.serial_out_location_id
+        )
+        self.assertEqual(settings.serial_batch_size, 2000)
+        self.assertTrue(
+            self.env.ref("everest_serial_gen.account_move_action_generate_serial")
+        )
+        self.assertTrue(
+            self.env.ref("everest_serial_gen.stock_picking_action_generate_serial")
+        )
+
+    def test_defaults_after_install(self):
+        """Right after installing: the main warehouse's stock location, and an
+        internal Out location the addon created in that warehouse."""
+        company = self.env.company
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        self.assertEqual(company.serial_stock_location_id, warehouse.lot_stock_id)
+        out = company.serial_out_location_id
+        self.assertEqual(out, warehouse.serial_out_location_id)
+        self.assertEqual(out.usage, "internal")
+        self.assertTrue(out.active)
+        self.assertEqual(out.warehouse_id, warehouse)
+        self.assertEqual(out.name, "Returns Out")
+        self.assertEqual(company.serial_sequence_id.company_id, company)
+
+    def test_defaults_for_a_new_company(self):
+        company = self.env["res.company"].create({"name": "Later Company"})
+        # stock creates the warehouse of a new company in test mode only; a
+        # real database creates it when the company first needs one
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)]
+        )
+        self.assertEqual(len(warehouse), 1)
+        self.assertEqual(company.serial_stock_location_id, warehouse.lot_stock_id)
+        self.assertEqual(
+            company.serial_out_location_id, warehouse.serial_out_location_id
+        )
+        self.assertEqual(company.serial_out_location_id.company_id, company)
+        self.assertTrue(company.serial_sequence_id)
