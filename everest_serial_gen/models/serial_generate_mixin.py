@@ -178,9 +178,9 @@ class SerialGenerateMixin(models.AbstractModel):
         # every record created below.
         document = self.with_env(self.env(context=clean_context(self.env.context)))
         lots = document.env["stock.lot"]._serial_create(document.company_id, plan)
-        document._serial_receive(plan, location, validate)
         document.serial_lot_ids = [fields.Command.link(lot_id) for lot_id in lots.ids]
         document._serial_log_generation(lots, location)
+        document._serial_receive(plan, location, validate)
         return lots
 
     def _serial_log_generation(self, lots, location):

@@ -1,2 +1,3 @@
 from . import test_install
 from . import test_credit_note
+from . import test_return

@@ -1,0 +1,200 @@
+from odoo import Command
+
+from .common import SerialGenCase
+
+
+class TestReturn(SerialGenCase):
+    def test_acceptance_manual_receipt_from_customer(self):
+        receipt = self._create_return_receipt([(self.serial_product, 3)])
+        self.assertTrue(receipt.serial_can_generate)
+        wizard, _action = self._generate(receipt)
+        self.assertEqual(wizard.location_dest_id, self.out_location)
+        self.assertEqual(receipt.state, "done")
+        lots = receipt.serial_lot_ids
+        self.assertEqual(len(lots), 3)
+        self.assertEqual(sum(self._quants(lots, self.out_location).mapped("quantity")), 3)
+        self.assertEqual(lots.serial_picking_ids, receipt)
+        self.assertEqual(receipt.move_line_ids.lot_id, lots)
+        self.assertEqual(set(receipt.move_line_ids.mapped("quantity")), {1.0})
+        message = receipt.message_ids.filtered(lambda m: "generated 3 serial" in (m.body or ""))
+        self.assertTrue(message)
+        found = self.env["stock.lot"].search([("serial_picking_ids", "ilike", receipt.name)])
+        self.assertEqual(found, lots)
+
+    def test_draft_receipt_and_lot_product(self):
+        receipt = self._create_return_receipt(
+            [(self.lot_product, 4), (self.plain_product, 2)], confirm=False
+        )
+        wizard = self._wizard_form(receipt).save()
+        self.assertEqual(wizard.line_ids.product_id, self.lot_product)
+        wizard.action_generate()
+        self.assertEqual(receipt.state, "done")
+        lot = receipt.serial_lot_ids
+        self.assertEqual(len(lot), 1)
+        self.assertEqual(self._quants(lot, self.out_location).quantity, 4)
+        plain = self.env["stock.quant"]._gather(self.plain_product, self.stock_location)
+        self.assertEqual(sum(plain.mapped("quantity")), 2)
+
+    def test_return_of_a_real_delivery(self):
+        """Odoo keeps its own serials on the return; Generate Serial # only
+        covers the units that came back without one."""
+        sold = self.env["stock.lot"].create(
+            [
+                {"name": name, "product_id": self.serial_product.id, "company_id": self.company.id}
+                for name in ("SOLD-1", "SOLD-2")
+            ]
+        )
+        for lot in sold:
+            self.env["stock.quant"]._update_available_quantity(
+                self.serial_product, self.stock_location, 1, lot_id=lot
+            )
+        delivery = self.env["stock.picking"].create(
+            {
+                "partner_id": self.customer.id,
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": self.customer_location.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": "Laptops",
+                            "product_id": self.serial_product.id,
+                            "product_uom_qty": 2,
+                            "product_uom": self.serial_product.uom_id.id,
+                            "location_id": self.stock_location.id,
+                            "location_dest_id": self.customer_location.id,
+                        }
+                    )
+                ],
+            }
+        )
+        delivery.action_confirm()
+        delivery.action_assign()
+        delivery.move_ids.picked = True
+        delivery.button_validate()
+        self.assertEqual(delivery.state, "done")
+
+        return_wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=delivery.id, active_model="stock.picking")
+            .create({"picking_id": delivery.id})
+        )
+        return_wizard.product_return_moves.quantity = 2
+        receipt = return_wizard._create_return()
+        self.assertEqual(receipt.move_line_ids.lot_id, sold)
+        # the customer sent back one more unit, never sold here
+        receipt.move_ids.product_uom_qty = 3
+
+        wizard = self._wizard_form(receipt).save()
+        line = wizard.line_ids
+        self.assertEqual((line.document_quantity, line.serialized_quantity), (3, 2))
+        self.assertEqual(line.gen_quantity, 1)
+        wizard.action_generate()
+
+        self.assertEqual(receipt.state, "done")
+        new = receipt.serial_lot_ids
+        self.assertEqual(len(new), 1)
+        self.assertNotIn(new, sold)
+        self.assertEqual(self._quants(new, self.out_location).quantity, 1)
+        self.assertEqual(sum(self._quants(sold, self.stock_location).mapped("quantity")), 2)
+
+    def test_two_warehouses(self):
+        south = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
+        self.assertTrue(south.serial_out_location_id)
+        self.assertNotEqual(south.serial_out_location_id, self.out_location)
+        receipt = self._create_return_receipt([(self.serial_product, 2)], warehouse=south)
+        wizard, _action = self._generate(receipt)
+        self.assertEqual(wizard.location_dest_id, south.serial_out_location_id)
+        lots = receipt.serial_lot_ids
+        self.assertEqual(
+            sum(self._quants(lots, south.serial_out_location_id).mapped("quantity")), 2
+        )
+        # a warehouse without an Out location of its own uses the company's
+        south.serial_out_location_id = False
+        receipt = self._create_return_receipt([(self.serial_product, 1)], warehouse=south)
+        wizard, _action = self._generate(receipt)
+        self.assertEqual(wizard.location_dest_id, self.company.serial_out_location_id)
+
+    def test_warehouse_locations_must_belong_to_it(self):
+        south = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
+        for field in ("serial_out_location_id", "serial_stock_location_id"):
+            self.assertNothingCreated(
+                lambda field=field: south.write({field: self.out_location.id}),
+                message="internal location of that warehouse",
+            )
+
+    def test_partial_generation_is_not_validated(self):
+        receipt = self._create_return_receipt([(self.serial_product, 3)])
+        self._generate(receipt, quantities={0: 2})
+        self.assertEqual(receipt.state, "assigned")
+        self.assertEqual(len(receipt.serial_lot_ids), 2)
+        self.assertFalse(self._quants(receipt.serial_lot_ids, self.out_location))
+        self.assertIn("not validated", receipt.message_ids[0].body)
+        # the rest later, and then it is validated
+        wizard, _action = self._generate(receipt)
+        self.assertEqual(wizard.line_ids.serialized_quantity, 2)
+        self.assertEqual(receipt.state, "done")
+        self.assertEqual(len(receipt.serial_lot_ids), 3)
+
+    def test_validate_option_off(self):
+        receipt = self._create_return_receipt([(self.serial_product, 2)])
+        self._generate(receipt, validate_transfer=False)
+        self.assertEqual(receipt.state, "assigned")
+        self.assertEqual(len(receipt.move_line_ids), 2)
+        self.assertTrue(all(receipt.move_line_ids.mapped("picked")))
+        receipt.button_validate()
+        self.assertEqual(
+            sum(self._quants(receipt.serial_lot_ids, self.out_location).mapped("quantity")), 2
+        )
+
+    def test_done_and_cancelled_refused(self):
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        wizard = self._wizard_form(receipt).save()
+        receipt.action_cancel()
+        self.assertFalse(receipt.serial_can_generate)
+        self.assertNothingCreated(wizard.action_generate, message="cancelled")
+        self.assertNothingCreated(lambda: self._wizard_form(receipt))
+        done = self._create_return_receipt([(self.serial_product, 1)])
+        self._generate(done)
+        self.assertNothingCreated(lambda: self._wizard_form(done), message="done")
+
+    def test_delivery_is_not_a_return(self):
+        delivery = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": self.customer_location.id,
+            }
+        )
+        self.assertFalse(delivery.serial_can_generate)
+        self.assertNothingCreated(lambda: self._wizard_form(delivery))
+
+    def test_existing_serial_name_refused(self):
+        self.env["stock.lot"].create(
+            {"name": "DUP-1", "product_id": self.serial_product.id, "company_id": self.company.id}
+        )
+        self.env["stock.lot"].create(
+            {"name": "DUP-3", "product_id": self.serial_product.id, "company_id": False}
+        )
+        receipt = self._create_return_receipt([(self.serial_product, 3)])
+        form = self._wizard_form(receipt)
+        with form.line_ids.edit(0) as line:
+            line.serial_list = "DUP-1\nDUP-2\nDUP-3"
+        wizard = form.save()
+        error = self.assertNothingCreated(wizard.action_generate)
+        self.assertIn("DUP-1", str(error))
+        self.assertIn("DUP-3", str(error))
+        self.assertNotIn("DUP-2", str(error))
+        # the same name for another product, or in another company, is fine
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        self.env["stock.lot"].create(
+            {"name": "OK-1", "product_id": self.serial_product.id, "company_id": other_company.id}
+        )
+        self.env["stock.lot"].create({"name": "OK-2", "product_id": self.lot_product.id})
+        form = self._wizard_form(receipt)
+        with form.line_ids.edit(0) as line:
+            line.serial_list = "OK-1;OK-2;OK-3"
+        form.save().action_generate()
+        self.assertEqual(
+            sorted(receipt.serial_lot_ids.mapped("name")), ["OK-1", "OK-2", "OK-3"]
+        )
