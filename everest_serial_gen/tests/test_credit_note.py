@@ -299,7 +299,9 @@ class TestCreditNoteErrors(SerialGenCase):
         )
         # nor can the company's setting point to another company's location
         self.assertNothingCreated(
-            lambda: self.company.write({"serial_stock_location_id": foreign.lot_stock_id.id}),
+            lambda: self.company.write(
+                {"serial_stock_location_id": foreign.lot_stock_id.id}
+            ),
             message="Incompatible companies",
         )
 

@@ -12,13 +12,19 @@ class TestReturn(SerialGenCase):
         self.assertEqual(receipt.state, "done")
         lots = receipt.serial_lot_ids
         self.assertEqual(len(lots), 3)
-        self.assertEqual(sum(self._quants(lots, self.out_location).mapped("quantity")), 3)
+        self.assertEqual(
+            sum(self._quants(lots, self.out_location).mapped("quantity")), 3
+        )
         self.assertEqual(lots.serial_picking_ids, receipt)
         self.assertEqual(receipt.move_line_ids.lot_id, lots)
         self.assertEqual(set(receipt.move_line_ids.mapped("quantity")), {1.0})
-        message = receipt.message_ids.filtered(lambda m: "generated 3 serial" in (m.body or ""))
+        message = receipt.message_ids.filtered(
+            lambda m: "generated 3 serial" in (m.body or "")
+        )
         self.assertTrue(message)
-        found = self.env["stock.lot"].search([("serial_picking_ids", "ilike", receipt.name)])
+        found = self.env["stock.lot"].search(
+            [("serial_picking_ids", "ilike", receipt.name)]
+        )
         self.assertEqual(found, lots)
 
     def test_draft_receipt_and_lot_product(self):
@@ -40,7 +46,11 @@ class TestReturn(SerialGenCase):
         covers the units that came back without one."""
         sold = self.env["stock.lot"].create(
             [
-                {"name": name, "product_id": self.serial_product.id, "company_id": self.company.id}
+                {
+                    "name": name,
+                    "product_id": self.serial_product.id,
+                    "company_id": self.company.id,
+                }
                 for name in ("SOLD-1", "SOLD-2")
             ]
         )
@@ -96,13 +106,17 @@ class TestReturn(SerialGenCase):
         self.assertEqual(len(new), 1)
         self.assertNotIn(new, sold)
         self.assertEqual(self._quants(new, self.out_location).quantity, 1)
-        self.assertEqual(sum(self._quants(sold, self.stock_location).mapped("quantity")), 2)
+        self.assertEqual(
+            sum(self._quants(sold, self.stock_location).mapped("quantity")), 2
+        )
 
     def test_two_warehouses(self):
         south = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
         self.assertTrue(south.serial_out_location_id)
         self.assertNotEqual(south.serial_out_location_id, self.out_location)
-        receipt = self._create_return_receipt([(self.serial_product, 2)], warehouse=south)
+        receipt = self._create_return_receipt(
+            [(self.serial_product, 2)], warehouse=south
+        )
         wizard, _action = self._generate(receipt)
         self.assertEqual(wizard.location_dest_id, south.serial_out_location_id)
         lots = receipt.serial_lot_ids
@@ -111,7 +125,9 @@ class TestReturn(SerialGenCase):
         )
         # a warehouse without an Out location of its own uses the company's
         south.serial_out_location_id = False
-        receipt = self._create_return_receipt([(self.serial_product, 1)], warehouse=south)
+        receipt = self._create_return_receipt(
+            [(self.serial_product, 1)], warehouse=south
+        )
         wizard, _action = self._generate(receipt)
         self.assertEqual(wizard.location_dest_id, self.company.serial_out_location_id)
 
@@ -144,7 +160,12 @@ class TestReturn(SerialGenCase):
         self.assertTrue(all(receipt.move_line_ids.mapped("picked")))
         receipt.button_validate()
         self.assertEqual(
-            sum(self._quants(receipt.serial_lot_ids, self.out_location).mapped("quantity")), 2
+            sum(
+                self._quants(receipt.serial_lot_ids, self.out_location).mapped(
+                    "quantity"
+                )
+            ),
+            2,
         )
 
     def test_done_and_cancelled_refused(self):
@@ -171,7 +192,11 @@ class TestReturn(SerialGenCase):
 
     def test_existing_serial_name_refused(self):
         self.env["stock.lot"].create(
-            {"name": "DUP-1", "product_id": self.serial_product.id, "company_id": self.company.id}
+            {
+                "name": "DUP-1",
+                "product_id": self.serial_product.id,
+                "company_id": self.company.id,
+            }
         )
         self.env["stock.lot"].create(
             {"name": "DUP-3", "product_id": self.serial_product.id, "company_id": False}
@@ -188,9 +213,15 @@ class TestReturn(SerialGenCase):
         # the same name for another product, or in another company, is fine
         other_company = self.env["res.company"].create({"name": "Other Co"})
         self.env["stock.lot"].create(
-            {"name": "OK-1", "product_id": self.serial_product.id, "company_id": other_company.id}
+            {
+                "name": "OK-1",
+                "product_id": self.serial_product.id,
+                "company_id": other_company.id,
+            }
         )
-        self.env["stock.lot"].create({"name": "OK-2", "product_id": self.lot_product.id})
+        self.env["stock.lot"].create(
+            {"name": "OK-2", "product_id": self.lot_product.id}
+        )
         form = self._wizard_form(receipt)
         with form.line_ids.edit(0) as line:
             line.serial_list = "OK-1;OK-2;OK-3"
