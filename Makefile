@@ -2,7 +2,7 @@
 # cache outside the checkout; see dev/devenv.py and the README.
 PYTHON ?= python3
 
-.PHONY: run test lint
+.PHONY: run test lint bench
 run:
 	$(PYTHON) dev/devenv.py run
 
@@ -11,3 +11,6 @@ test:
 
 lint:
 	$(PYTHON) dev/devenv.py lint
+
+bench:
+	$(PYTHON) dev/devenv.py bench $(ARGS)

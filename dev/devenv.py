@@ -10,6 +10,7 @@ so that a fresh clone on the same machine, which is what CI is, reuses it.
 Only the standard library is used: this runs before any virtualenv exists.
 """
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -478,45 +479,76 @@ def serve(cmd):
             server.wait()
 
 
+@contextlib.contextmanager
+def scratch_database(postgres, odoo, python, prefix, demo=True):
+    """A new, uniquely named database with the addon installed; dropped at
+    the end, with its filestore."""
+    database = f"{prefix}_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=CACHE))
+    config = write_config(
+        data_dir / "odoo.conf",
+        odoo,
+        postgres,
+        data_dir,
+        db_name=database,
+        dbfilter=f"^{database}$",
+        http_port=0,
+        **({} if demo else {"without_demo": "all"}),
+    )
+    try:
+        say(f"installing {ADDON} into a new database {database}")
+        started = time.monotonic()
+        init = run(
+            odoo_cmd(python, odoo, config, "-i", ADDON, "--stop-after-init")
+            + ["--log-level=error"],
+            check=False,
+        )
+        if init.returncode:
+            die(f"Installing {ADDON} failed.", init.returncode)
+        say(f"installed in {time.monotonic() - started:.0f} s")
+        yield database, config
+    finally:
+        drop_database(postgres, database, data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def python_env(postgres, odoo):
+    env = {**os.environ, **postgres.env, "PYTHONPATH": str(odoo)}
+    env.pop("ODOO_RC", None)
+    return env
+
+
 def cmd_test(args):
     odoo, python = setup()
     with Postgres() as postgres:
-        database = f"esg_test_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
-        data_dir = Path(tempfile.mkdtemp(prefix="esg-test-", dir=CACHE))
-        config = write_config(
-            data_dir / "odoo.conf",
-            odoo,
-            postgres,
-            data_dir,
-            db_name=database,
-            dbfilter=f"^{database}$",
-            http_port=0,
-        )
-        try:
-            say(f"installing {ADDON} into a new database {database}")
-            started = time.monotonic()
-            init = run(
-                odoo_cmd(python, odoo, config, "-i", ADDON, "--stop-after-init")
-                + ["--log-level=error"],
-                check=False,
-            )
-            if init.returncode:
-                die(f"Installing {ADDON} failed.", init.returncode)
-            say(f"installed in {time.monotonic() - started:.0f} s; running pytest")
-            env = {**os.environ, **postgres.env, "PYTHONPATH": str(odoo)}
-            env.pop("ODOO_RC", None)
+        with scratch_database(postgres, odoo, python, "esg_test") as (database, config):
             tests = run(
                 [python, "-m", "pytest", "-p", "no:cacheprovider"]
                 + [f"--odoo-config={config}", f"--odoo-database={database}"]
                 + (args or [str(REPO / ADDON / "tests")]),
                 check=False,
                 cwd=REPO,
-                env=env,
+                env=python_env(postgres, odoo),
             )
             return tests.returncode
-        finally:
-            drop_database(postgres, database, data_dir)
-            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def cmd_bench(args):
+    """Time Odoo's own serial generation against the addon's: bench/README.md."""
+    odoo, python = setup()
+    with Postgres() as postgres:
+        with scratch_database(postgres, odoo, python, "esg_bench", demo=False) as (
+            database,
+            config,
+        ):
+            bench = run(
+                [python, REPO / "bench" / "bench_generate.py"]
+                + ["--config", config, "--database", database, *args],
+                check=False,
+                cwd=REPO,
+                env=python_env(postgres, odoo),
+            )
+            return bench.returncode
 
 
 def cmd_lint(_args):
@@ -538,7 +570,7 @@ def cmd_lint(_args):
 
 
 def main(argv):
-    commands = {"run": cmd_run, "test": cmd_test, "lint": cmd_lint}
+    commands = {"run": cmd_run, "test": cmd_test, "lint": cmd_lint, "bench": cmd_bench}
     if not argv or argv[0] not in commands:
         die(__doc__.strip().splitlines()[2], 64)
     CACHE.mkdir(parents=True, exist_ok=True)

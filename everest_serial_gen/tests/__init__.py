@@ -1,3 +1,5 @@
 from . import test_install
 from . import test_credit_note
 from . import test_return
+from . import test_numbering
+from . import test_concurrency

@@ -1,0 +1,173 @@
+"""Concurrent generation on committed cursors, in the manner of Odoo's
+``addons/onboarding/tests/test_onboarding_concurrency.py``.
+
+Each thread opens its own cursor, prepares its document, waits at a barrier
+and then generates, so that both transactions took their snapshot before
+either commits: the case where Odoo's Python-only uniqueness check lets two
+identical serials commit.
+"""
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from odoo import Command, api
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.tests.common import BaseCase, get_db_name, tagged
+from odoo.tools import mute_logger
+
+ROUNDS = 20
+SERIALS_PER_GENERATION = 50
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrency(BaseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            cls.uid = env.ref("base.user_admin").id
+            cls.product_id = (
+                env["product.product"]
+                .create(
+                    {
+                        "name": f"Concurrent Laptop {uuid.uuid4().hex[:8]}",
+                        "is_storable": True,
+                        "tracking": "serial",
+                    }
+                )
+                .id
+            )
+            cls.partner_id = (
+                env["res.partner"].create({"name": "Concurrent Customer"}).id
+            )
+
+    def _run_concurrently(self, *tasks):
+        """Run each task ``(prepare, act)`` in its own thread and transaction:
+        ``prepare(env)`` first, then all ``act(prepared)`` at once. Returns
+        what each act returned, or the UserError it raised."""
+        barrier = threading.Barrier(len(tasks))
+
+        def run(task):
+            prepare, act = task
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, self.uid, {})
+                prepared = prepare(env)
+                barrier.wait(timeout=30)
+                try:
+                    return act(prepared)
+                except UserError as error:
+                    cr.rollback()
+                    return error
+
+        with ThreadPoolExecutor(max_workers=len(tasks)) as executor:
+            return list(executor.map(run, tasks))
+
+    def _refund_wizard(self, env, quantity, **line_values):
+        refund = env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.partner_id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_id,
+                            "quantity": quantity,
+                            "price_unit": 1,
+                        }
+                    )
+                ],
+            }
+        )
+        wizard = (
+            env["serial.generate.wizard"]
+            .with_context(active_model="account.move", active_id=refund.id)
+            .create({})
+        )
+        wizard.line_ids.write(line_values)
+        return wizard
+
+    def _generation(self, quantity, **line_values):
+        return (
+            lambda env: self._refund_wizard(env, quantity, **line_values),
+            lambda wizard: wizard.action_generate() and wizard.lot_ids.mapped("name"),
+        )
+
+    def _lot_create(self, name):
+        return (
+            lambda env: env["stock.lot"],
+            lambda lots: lots.create(
+                {"name": name, "product_id": self.product_id}
+            ).name,
+        )
+
+    def _duplicates(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT name, count(*) FROM stock_lot WHERE product_id = %s
+                    GROUP BY name HAVING count(*) > 1""",
+                [self.product_id],
+            )
+            return cr.fetchall()
+
+    def _lot_count(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM stock_lot WHERE product_id = %s",
+                [self.product_id],
+            )
+            return cr.fetchone()[0]
+
+    @mute_logger("odoo.sql_db")
+    def test_acceptance_concurrent_sequence_generations(self):
+        """Two generations of 50 serials, concurrently, 20 times: 2,000
+        distinct serials and no duplicate."""
+        before = self._lot_count()
+        names = []
+        for _round in range(ROUNDS):
+            results = self._run_concurrently(
+                self._generation(SERIALS_PER_GENERATION),
+                self._generation(SERIALS_PER_GENERATION),
+            )
+            for result in results:
+                self.assertIsInstance(result, list, result)
+                names += result
+        self.assertEqual(len(names), 2 * ROUNDS * SERIALS_PER_GENERATION)
+        self.assertEqual(len(set(names)), len(names))
+        self.assertEqual(self._lot_count() - before, len(names))
+        self.assertEqual(self._duplicates(), [])
+
+    @mute_logger("odoo.sql_db")
+    def test_same_typed_serials_one_wins(self):
+        """Both users type the same first serial: one generation wins, the
+        other gets the clash error and creates nothing."""
+        for round_ in range(5):
+            first = f"CLASH-{uuid.uuid4().hex[:6]}-{round_}-001"
+            before = self._lot_count()
+            results = self._run_concurrently(
+                self._generation(3, first_serial=first),
+                self._generation(3, first_serial=first),
+            )
+            won = [result for result in results if isinstance(result, list)]
+            lost = [result for result in results if isinstance(result, UserError)]
+            self.assertEqual((len(won), len(lost)), (1, 1), results)
+            self.assertIn(first, str(lost[0]))
+            self.assertEqual(self._lot_count() - before, 3)
+        self.assertEqual(self._duplicates(), [])
+
+    @mute_logger("odoo.sql_db")
+    def test_serial_typed_on_odoo_screens_meanwhile(self):
+        """A serial created on Odoo's own screens (stock.lot.create) while
+        the wizard generates the same name cannot slip past either."""
+        for round_ in range(5):
+            name = f"SCREEN-{uuid.uuid4().hex[:6]}-{round_}"
+            results = self._run_concurrently(
+                self._generation(1, serial_list=name), self._lot_create(name)
+            )
+            self.assertEqual(
+                sum(isinstance(result, UserError) for result in results), 1
+            )
+        self.assertEqual(self._duplicates(), [])

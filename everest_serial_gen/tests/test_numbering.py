@@ -1,0 +1,249 @@
+import re
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.sql_db import db_connect
+from odoo.tests import Form
+
+from odoo.addons.everest_serial_gen.models import stock_lot as stock_lot_module
+
+from .common import SerialGenCase
+
+
+class TestNumbering(SerialGenCase):
+    def _names(self, document):
+        return sorted(document.serial_lot_ids.mapped("name"))
+
+    def test_company_sequence_prefix_and_padding_from_settings(self):
+        settings = Form(self.env["res.config.settings"])
+        settings.serial_sequence_prefix = "CN-"
+        settings.serial_sequence_padding = 4
+        settings.save().execute()
+        self.assertEqual(self.company.serial_sequence_id.prefix, "CN-")
+        refund = self._create_credit_note([(self.serial_product, 3)])
+        self._generate(refund)
+        names = self._names(refund)
+        self.assertTrue(all(re.fullmatch(r"CN-\d{4}", name) for name in names), names)
+        numbers = [int(name[3:]) for name in names]
+        self.assertEqual(numbers, list(range(numbers[0], numbers[0] + 3)))
+
+    def test_product_sequence_wins(self):
+        sequence = self.env["ir.sequence"].create(
+            {
+                "name": "Laptops",
+                "prefix": "LAP-",
+                "padding": 3,
+                "number_next": 7,
+                "company_id": False,
+            }
+        )
+        self.serial_product.serial_sequence_id = sequence
+        refund = self._create_credit_note(
+            [(self.serial_product, 2), (self.lot_product, 1)]
+        )
+        self._generate(refund)
+        laptops = refund.serial_lot_ids.filtered(
+            lambda l: l.product_id == self.serial_product
+        )
+        self.assertEqual(sorted(laptops.mapped("name")), ["LAP-007", "LAP-008"])
+        reel = refund.serial_lot_ids - laptops
+        self.assertTrue(reel.name.startswith(self.company.serial_sequence_id.prefix))
+
+    def test_no_gap_sequence(self):
+        sequence = self.env["ir.sequence"].create(
+            {
+                "name": "No gap",
+                "prefix": "NG",
+                "padding": 2,
+                "implementation": "no_gap",
+                "company_id": False,
+            }
+        )
+        self.serial_product.serial_sequence_id = sequence
+        refund = self._create_credit_note([(self.serial_product, 3)])
+        self._generate(refund)
+        self.assertEqual(self._names(refund), ["NG01", "NG02", "NG03"])
+        self.assertEqual(sequence.number_next_actual, 4)
+
+    def test_first_serial_per_line(self):
+        receipt = self._create_return_receipt([(self.serial_product, 5)])
+        form = self._wizard_form(receipt)
+        with form.line_ids.edit(0) as line:
+            line.first_serial = "RMA-000120"
+            self.assertEqual(line.preview_first, "RMA-000120")
+            self.assertEqual(line.preview_last, "RMA-000124")
+        form.save().action_generate()
+        self.assertEqual(
+            self._names(receipt), [f"RMA-0001{number}" for number in range(20, 25)]
+        )
+
+    def test_typed_or_pasted_list(self):
+        receipt = self._create_return_receipt([(self.serial_product, 4)])
+        form = self._wizard_form(receipt)
+        with form.line_ids.edit(0) as line:
+            line.serial_list = "A-1\nA-2\tA-3 ; A-4\n\n"
+            self.assertEqual(line.gen_quantity, 4)
+            self.assertEqual((line.preview_first, line.preview_last), ("A-1", "A-4"))
+        form.save().action_generate()
+        self.assertEqual(self._names(receipt), ["A-1", "A-2", "A-3", "A-4"])
+
+    def test_typed_list_must_match_the_quantity(self):
+        receipt = self._create_return_receipt([(self.serial_product, 4)])
+        wizard = self._wizard_form(receipt).save()
+        wizard.line_ids.write({"serial_list": "B-1\nB-2", "gen_quantity": 3})
+        self.assertNothingCreated(
+            wizard.action_generate, message="2 serial numbers are typed"
+        )
+        wizard.line_ids.write({"serial_list": "B-1\nB-1", "gen_quantity": 2})
+        self.assertNothingCreated(wizard.action_generate, message="B-1")
+
+    def test_lot_takes_one_name(self):
+        receipt = self._create_return_receipt([(self.lot_product, 6)])
+        wizard = self._wizard_form(receipt).save()
+        wizard.line_ids.serial_list = "REEL-A"
+        self.assertEqual(wizard.line_ids.gen_quantity, 6)
+        wizard.action_generate()
+        self.assertEqual(self._names(receipt), ["REEL-A"])
+        receipt = self._create_return_receipt([(self.lot_product, 6)])
+        wizard = self._wizard_form(receipt).save()
+        wizard.line_ids.serial_list = "REEL-B;REEL-C"
+        self.assertNothingCreated(wizard.action_generate, message="one lot")
+
+    def test_preview_shows_what_the_sequence_gives(self):
+        refund = self._create_credit_note([(self.serial_product, 3)])
+        wizard = self._wizard_form(refund).save()
+        first, last = wizard.line_ids.preview_first, wizard.line_ids.preview_last
+        wizard.action_generate()
+        self.assertEqual(
+            self._names(refund), sorted([first, self._names(refund)[1], last])
+        )
+        self.assertEqual(self._names(refund)[0], first)
+        self.assertEqual(self._names(refund)[-1], last)
+
+    def test_sequence_skips_names_in_use(self):
+        sequence = self.env["ir.sequence"].create(
+            {"name": "S", "prefix": "S", "padding": 2, "company_id": False}
+        )
+        self.serial_product.serial_sequence_id = sequence
+        Lot = self.env["stock.lot"]
+        Lot.create(
+            {
+                "name": "S02",
+                "product_id": self.serial_product.id,
+                "company_id": self.company.id,
+            }
+        )
+        Lot.create(
+            {"name": "S03", "product_id": self.serial_product.id, "company_id": False}
+        )
+        refund = self._create_credit_note([(self.serial_product, 3)])
+        self._generate(refund)
+        self.assertEqual(self._names(refund), ["S01", "S04", "S05"])
+
+    def test_one_error_lists_every_clash(self):
+        Lot = self.env["stock.lot"]
+        for name in ("C-2", "C-4"):
+            Lot.create(
+                {
+                    "name": name,
+                    "product_id": self.serial_product.id,
+                    "company_id": self.company.id,
+                }
+            )
+        receipt = self._create_return_receipt([(self.serial_product, 5)])
+        form = self._wizard_form(receipt)
+        with form.line_ids.edit(0) as line:
+            line.first_serial = "C-1"
+        error = self.assertNothingCreated(form.save().action_generate)
+        self.assertIn("C-2, C-4", str(error))
+
+    def test_ok_twice_creates_nothing_more(self):
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        wizard, first = self._generate(refund)
+        counts = self._counts()
+        second = wizard.action_generate()
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(second["domain"], first["domain"])
+        self.assertEqual(len(refund.serial_lot_ids), 2)
+
+    def test_busy_product_gives_a_clear_error(self):
+        """Another transaction generating serials of the product holds its
+        lock: after the bound, a clear error and nothing created."""
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        wizard = self._wizard_form(refund).save()
+        other = db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('stock.lot'), %s)",
+                [self.serial_product.id],
+            )
+            with patch.object(stock_lot_module, "SERIAL_LOCK_TIMEOUT", "200ms"):
+                self.assertNothingCreated(wizard.action_generate, message="Try again")
+        finally:
+            other.rollback()
+            other.close()
+        wizard.action_generate()
+        self.assertEqual(len(refund.serial_lot_ids), 2)
+
+
+class TestManufacturerSerials(SerialGenCase):
+    def _generate_with_step(self, document):
+        wizard, action = self._generate(document, assign_manufacturer_serials=True)
+        self.assertEqual(action["res_model"], "serial.manufacturer.wizard")
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        return wizard, form
+
+    def test_second_step_of_the_wizard(self):
+        receipt = self._create_return_receipt([(self.serial_product, 2)])
+        wizard, form = self._generate_with_step(receipt)
+        generated = {lot: lot.name for lot in wizard.lot_ids}
+        for index, manufacturer in enumerate(("MFR-A", "MFR-B")):
+            with form.line_ids.edit(index) as line:
+                line.manufacturer_serial = manufacturer
+        form.save().action_apply()
+        for lot, name in generated.items():
+            self.assertIn(lot.name, ("MFR-A", "MFR-B"))
+            self.assertEqual(lot.ref, name)
+        self.assertEqual(receipt.serial_lot_ids, wizard.lot_ids)
+
+    def test_later_from_the_serial_form(self):
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        self._generate(refund)
+        lot = refund.serial_lot_ids
+        generated = lot.name
+        action = lot.action_assign_manufacturer_serials()
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        with form.line_ids.edit(0) as line:
+            line.manufacturer_serial = "  MFR-42 "
+        form.save().action_apply()
+        self.assertEqual((lot.name, lot.ref), ("MFR-42", generated))
+        # renamed again: the generated number stays the reference
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        with form.line_ids.edit(0) as line:
+            line.manufacturer_serial = "MFR-43"
+        form.save().action_apply()
+        self.assertEqual((lot.name, lot.ref), ("MFR-43", generated))
+
+    def test_same_uniqueness_rules(self):
+        self.env["stock.lot"].create(
+            {
+                "name": "TAKEN",
+                "product_id": self.serial_product.id,
+                "company_id": self.company.id,
+            }
+        )
+        receipt = self._create_return_receipt([(self.serial_product, 2)])
+        wizard, form = self._generate_with_step(receipt)
+        names = sorted(wizard.lot_ids.mapped("name"))
+        with form.line_ids.edit(0) as line:
+            line.manufacturer_serial = "TAKEN"
+        with form.line_ids.edit(1) as line:
+            line.manufacturer_serial = "FREE"
+        manufacturer = form.save()
+        with self.assertRaisesRegex(UserError, "TAKEN"):
+            manufacturer.action_apply()
+        self.assertEqual(sorted(wizard.lot_ids.mapped("name")), names)
+        manufacturer.line_ids.manufacturer_serial = "SAME"
+        with self.assertRaisesRegex(UserError, "SAME"):
+            manufacturer.action_apply()
+        self.assertEqual(sorted(wizard.lot_ids.mapped("name")), names)
