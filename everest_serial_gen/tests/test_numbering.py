@@ -43,7 +43,7 @@ class TestNumbering(SerialGenCase):
         )
         self._generate(refund)
         laptops = refund.serial_lot_ids.filtered(
-            lambda l: l.product_id == self.serial_product
+            lambda lot: lot.product_id == self.serial_product
         )
         self.assertEqual(sorted(laptops.mapped("name")), ["LAP-007", "LAP-008"])
         reel = refund.serial_lot_ids - laptops
