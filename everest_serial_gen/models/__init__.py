@@ -6,6 +6,7 @@ from . import product_template
 from . import stock_lot
 from . import stock_move
 from . import stock_move_line
+from . import stock_quant
 from . import account_move_line
 from . import serial_generate_mixin
 from . import account_move

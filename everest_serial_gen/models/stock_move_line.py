@@ -1,8 +1,6 @@
 from odoo import fields, models
 from odoo.tools import float_is_zero, float_round
 
-from odoo.addons.stock.models.stock_quant import StockQuant
-
 # The modules whose overrides of these methods the fast path knows it
 # reproduces. Any other module overriding one of them may add behaviour the
 # fast path would skip: then Odoo's own path runs.
@@ -15,6 +13,10 @@ FAST_DONE_KNOWN_OVERRIDES = {
     ("stock.move.line", "_synchronize_quant"): {"stock"},
     ("stock.move.line", "_free_reservation"): {"stock"},
     ("stock.quant", "create"): {"stock"},
+    ("stock.quant", "_serial_insert"): {"everest_serial_gen"},
+    ("stock.quant", "_compute_inventory_date"): {"stock"},
+    ("stock.quant", "_compute_inventory_diff_quantity"): {"stock"},
+    ("stock.location", "_get_next_inventory_date"): {"stock"},
     ("stock.quant", "_update_available_quantity"): {"stock"},
 }
 
@@ -61,32 +63,50 @@ class StockMoveLine(models.Model):
         - the destination is internal;
         - the quantity is positive and fits the unit's rounding.
         """
-        lines = self.browse()
         if not self._serial_fast_done_supported():
-            return lines
+            return self.browse()
         precision = self.env["decimal.precision"].precision_get(
             "Product Unit of Measure"
         )
-        for line in self:
-            product = line.product_id
-            if (
-                line.lot_id
-                and product.is_storable
+
+        def group_ok(group):
+            product, source, destination, uom, move = group
+            return (
+                product.is_storable
                 and not product.lot_valuated
+                and source.should_bypass_reservation()
+                and destination.usage == "internal"
+                and move.state not in ("done", "cancel")
+                and uom
+            )
+
+        def line_ok(line):
+            rounding = line.product_uom_id.rounding
+            return (
+                line.lot_id
                 and not (line.package_id or line.result_package_id or line.owner_id)
-                and line.location_id.should_bypass_reservation()
-                and line.location_dest_id.usage == "internal"
                 and line.quantity > 0
                 and float_is_zero(
                     line.quantity
-                    - float_round(
-                        line.quantity, precision_rounding=line.product_uom_id.rounding
-                    ),
+                    - float_round(line.quantity, precision_rounding=rounding),
                     precision_digits=precision,
                 )
-                and line.move_id.state not in ("done", "cancel")
-            ):
-                lines |= line
+            )
+
+        groups = self.grouped(
+            lambda line: (
+                line.product_id,
+                line.location_id,
+                line.location_dest_id,
+                line.product_uom_id,
+                line.move_id,
+            )
+        )
+        lines = (
+            self.browse()
+            .concat(*(group for key, group in groups.items() if group_ok(key)))
+            .filtered(line_ok)
+        )
         if not lines:
             return lines
         lot_counts = {}
@@ -124,28 +144,24 @@ class StockMoveLine(models.Model):
         return True
 
     def _serial_fast_done(self):
-        """Odoo's quant loop for brand-new lots, as one batch of quants."""
-        self._check_company()
+        """Odoo's quant loop for brand-new lots, as batches of quants.
+
+        Odoo re-checks the companies of the lines here; the model checks
+        them on every create and write already (``_check_company_auto``).
+        """
         now = fields.Datetime.now()
-        vals_list = []
+        rows = []
         for line in self:
-            common = {
-                "product_id": line.product_id.id,
-                "lot_id": line.lot_id.id,
-                "in_date": now,
-            }
             quantity = line.quantity_product_uom
-            vals_list += [
-                {**common, "location_id": line.location_id.id, "quantity": -quantity},
-                {
-                    **common,
-                    "location_id": line.location_dest_id.id,
-                    "quantity": quantity,
-                },
+            rows += [
+                (line.product_id.id, line.location_id.id, line.lot_id.id, -quantity),
+                (
+                    line.product_id.id,
+                    line.location_dest_id.id,
+                    line.lot_id.id,
+                    quantity,
+                ),
             ]
-        # Sudo, as _update_available_quantity: users move stock, not quants.
-        # Stock's create() inserts quants one at a time and, for vals without
-        # inventory fields, only calls the base create(): call it for all.
-        quants = super(StockQuant, self.env["stock.quant"].sudo()).create(vals_list)
+        quants = self.env["stock.quant"].sudo()._serial_insert(rows, now)
         self.write({"date": now})
         return quants
