@@ -10,6 +10,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/security.xml",
+        "data/ir_cron.xml",
         "views/res_config_settings_views.xml",
         "views/stock_warehouse_views.xml",
         "views/product_template_views.xml",

@@ -11,6 +11,8 @@ from . import account_move_line
 from . import serial_generate_mixin
 from . import account_move
 from . import stock_picking
+from . import serial_generation_job
+from . import serial_generation_job_line
 from . import serial_generate_wizard
 from . import serial_generate_wizard_line
 from . import serial_manufacturer_wizard

@@ -45,6 +45,13 @@ class AccountMove(models.Model):
         for move in self:
             move.serial_can_reverse = bool(move._serial_pickings_to_reverse())
 
+    serial_job_ids = fields.One2many(
+        "serial.generation.job",
+        "account_move_id",
+        string="Serial Generation Jobs",
+        readonly=True,
+    )
+
     # Hooks of serial.generate.mixin --------------------------------------------
 
     def _serial_document_error(self):

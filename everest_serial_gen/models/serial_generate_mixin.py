@@ -26,19 +26,53 @@ class SerialGenerateMixin(models.AbstractModel):
         compute="_compute_serial_can_generate",
         help="Technical: shows Generate Serial # where it applies.",
     )
+    serial_job_progress = fields.Char(
+        string="Serial Generation Progress",
+        compute="_compute_serial_job_progress",
+        help="How far the background generation of serial numbers is.",
+    )
 
     @api.depends("serial_lot_ids")
     def _compute_serial_lot_count(self):
         for document in self:
             document.serial_lot_count = len(document.serial_lot_ids)
 
+    @api.depends("state", "serial_job_ids.state")
     def _compute_serial_can_generate(self):
         for document in self:
             document.serial_can_generate = bool(
                 document.id
                 and document._serial_document_error() is None
+                and not document._serial_running_jobs()
                 and document._serial_source_lines()
             )
+
+    @api.depends("serial_job_ids.state", "serial_job_ids.done_count")
+    def _compute_serial_job_progress(self):
+        """Say on the document how far its background generation is, since
+        the user who clicked OK left before it ended."""
+        for document in self:
+            job = document.serial_job_ids.sorted("id")[-1:]
+            if job.state == "queued":
+                document.serial_job_progress = self.env._(
+                    "Generating serial numbers in the background: %(done)s of "
+                    "%(total)s done.",
+                    done=job.done_count,
+                    total=job.total,
+                )
+            elif job.state == "failed":
+                document.serial_job_progress = self.env._(
+                    "The background generation of serial numbers stopped after "
+                    "%(done)s of %(total)s: %(error)s",
+                    done=job.done_count,
+                    total=job.total,
+                    error=job.error,
+                )
+            else:
+                document.serial_job_progress = False
+
+    def _serial_running_jobs(self):
+        return self.serial_job_ids.filtered(lambda job: job.state == "queued")
 
     # Hooks of the concrete model ------------------------------------------------
 
@@ -100,16 +134,27 @@ class SerialGenerateMixin(models.AbstractModel):
 
     # Checks ------------------------------------------------------------------
 
-    def _serial_check_generatable(self):
+    def _serial_check_generatable(self, running_job=None):
         """Raise unless the current user may generate serials on ``self``.
 
         Every public entry point calls this: RPC callers choose the ids, the
         context and the values, so nothing the client sent is trusted.
+        ``running_job`` is the background job that checks before its chunk.
         """
         self._serial_check_access()
         error = self._serial_document_error()
         if error:
             raise UserError(error)
+        if self._serial_running_jobs() - (
+            running_job or self.env["serial.generation.job"]
+        ):
+            raise UserError(
+                self.env._(
+                    "Serial numbers of %(document)s are being generated in the "
+                    "background. Wait until it is done.",
+                    document=self.display_name,
+                )
+            )
         if not self._serial_source_lines():
             raise UserError(
                 self.env._(
@@ -182,6 +227,51 @@ class SerialGenerateMixin(models.AbstractModel):
         document._serial_log_generation(lots, location)
         document._serial_receive(plan, location, validate)
         return lots
+
+    def _serial_queue(self, plan, location, validate):
+        """Leave the generation of ``plan`` to the background runner."""
+        self.ensure_one()
+        job = self.env["serial.generation.job"].create(
+            {
+                "company_id": self.company_id.id,
+                "user_id": self.env.uid,
+                self.serial_job_ids._fields_document(self._name): self.id,
+                "location_dest_id": location.id,
+                "validate_transfer": validate,
+                "line_ids": [
+                    fields.Command.create(
+                        {
+                            "account_move_line_id": item["source"]._name
+                            == "account.move.line"
+                            and item["source"].id,
+                            "stock_move_id": item["source"]._name == "stock.move"
+                            and item["source"].id,
+                            "product_id": item["product"].id,
+                            "count": item["count"],
+                            "lot_quantity": item["lot_quantity"],
+                            "names": "\n".join(item["names"])
+                            if item["names"]
+                            else False,
+                        }
+                    )
+                    for item in plan
+                ],
+            }
+        )
+        # Sudo: users trigger the runner, they do not manage scheduled actions.
+        self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
+        self.message_post(
+            body=self.env._(
+                "%(user)s asked for %(count)s serial numbers into %(location)s: they "
+                "are generated in the background, in chunks of %(size)s.",
+                user=self.env.user.name,
+                count=job.total,
+                location=location.display_name,
+                size=self.company_id.serial_batch_size,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return job
 
     def _serial_log_generation(self, lots, location):
         links = Markup(", ").join(

@@ -123,7 +123,9 @@ class SerialGenerateWizard(models.TransientModel):
         """Create the serials, bring them into the destination and attach
         them to the document, in one transaction: any error creates nothing.
 
-        A second submission of the same wizard creates nothing more.
+        More serials than the company's batch size are generated in the
+        background instead, chunk by chunk. A second submission of the same
+        wizard creates nothing more.
         """
         self.ensure_one()
         self._serial_lock()
@@ -136,7 +138,15 @@ class SerialGenerateWizard(models.TransientModel):
         document = document.with_company(document.company_id)
         location = self.location_dest_id
         document._serial_check_location(location)
-        plan = self.with_company(document.company_id)._serial_plan(document)
+        self = self.with_company(document.company_id)
+        lines = self._serial_checked_lines(document)
+        count = sum(line._serial_lot_count() for line in lines)
+        if count > document.company_id.serial_batch_size:
+            plan = self._serial_plan(document, lines, draw=False)
+            job = document._serial_queue(plan, location, self.validate_transfer)
+            self.write({"state": "done"})
+            return job._notification_action()
+        plan = self._serial_plan(document, lines)
         lots = document._serial_generate(
             plan, location, validate=self.validate_transfer
         )
@@ -155,12 +165,12 @@ class SerialGenerateWizard(models.TransientModel):
             )
         )
 
-    def _serial_plan(self, document):
-        """Check the lines and decide every name, under the product lock."""
-        lines = self.line_ids.filtered(lambda line: line.gen_quantity)
+    def _serial_checked_lines(self, document):
+        """The lines to generate, checked against the document."""
         for line in self.line_ids:
             line._serial_check(document)
-        if not lines or not any(line._serial_lot_count() for line in lines):
+        lines = self.line_ids.filtered(lambda line: line._serial_lot_count())
+        if not lines:
             raise UserError(
                 self.env._(
                     "Nothing to generate: set a Gen. Quantity on at least one line "
@@ -169,6 +179,12 @@ class SerialGenerateWizard(models.TransientModel):
                 )
             )
         self._serial_check_remaining(document, lines)
+        return lines
+
+    def _serial_plan(self, document, lines, draw=True):
+        """Decide every name, under the product lock: the typed ones are
+        checked, the others drawn from the sequence (or left to the
+        background chunks when ``draw`` is False)."""
         company = document.company_id
         Lot = self.env["stock.lot"]
         Lot._serial_lock_products(set(lines.product_id.ids))
@@ -181,7 +197,7 @@ class SerialGenerateWizard(models.TransientModel):
         plan = []
         for line in lines:
             names = typed[line]
-            if names is None:
+            if names is None and draw:
                 names = Lot._serial_draw_names(
                     company, line.product_id, line._serial_lot_count()
                 )
@@ -190,6 +206,7 @@ class SerialGenerateWizard(models.TransientModel):
                     "source": line._serial_source(),
                     "product": line.product_id,
                     "names": names,
+                    "count": line._serial_lot_count(),
                     "lot_quantity": 1.0
                     if line.tracking == "serial"
                     else line.gen_quantity,

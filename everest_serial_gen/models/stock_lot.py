@@ -15,6 +15,10 @@ SERIAL_LOCK_TIMEOUT = "15s"
 SERIAL_MAX_SEQUENCE_ROUNDS = 20
 
 
+class SerialBusyError(UserError):
+    """Another transaction creates serials of the same product right now."""
+
+
 def parse_serial_list(text):
     """Split a typed or pasted list of serial numbers into names."""
     return [
@@ -124,7 +128,7 @@ class StockLot(models.Model):
                 )
         except LockNotAvailable:
             products = self.env["product.product"].browse(ids)
-            raise UserError(
+            raise SerialBusyError(
                 self.env._(
                     "Serial numbers of %(products)s are being created by another "
                     "user right now. Try again in a moment.",

@@ -32,6 +32,13 @@ class StockPicking(models.Model):
         help="The credit note whose Generate Serial # created this receipt.",
     )
 
+    serial_job_ids = fields.One2many(
+        "serial.generation.job",
+        "picking_id",
+        string="Serial Generation Jobs",
+        readonly=True,
+    )
+
     # Hooks of serial.generate.mixin --------------------------------------------
 
     def _serial_document_error(self):

@@ -169,13 +169,14 @@ class TestNumbering(SerialGenCase):
     def test_busy_product_gives_a_clear_error(self):
         """Another transaction generating serials of the product holds its
         lock: after the bound, a clear error and nothing created."""
-        refund = self._create_credit_note([(self.serial_product, 2)])
+        # a product of its own: this test's transaction never locked it
+        product = self._create_product("Busy Laptop", "serial")
+        refund = self._create_credit_note([(product, 2)])
         wizard = self._wizard_form(refund).save()
         other = db_connect(self.env.cr.dbname).cursor()
         try:
             other.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('stock.lot'), %s)",
-                [self.serial_product.id],
+                "SELECT pg_advisory_xact_lock(hashtext('stock.lot'), %s)", [product.id]
             )
             with patch.object(stock_lot_module, "SERIAL_LOCK_TIMEOUT", "200ms"):
                 self.assertNothingCreated(wizard.action_generate, message="Try again")

@@ -1,0 +1,167 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .stock_lot import SerialBusyError
+
+_logger = logging.getLogger(__name__)
+
+
+class SerialGenerationJob(models.Model):
+    """A large Generate Serial #, run in the background chunk by chunk.
+
+    Each chunk runs in its own transaction on Odoo's scheduled-action runner,
+    which works across all workers and servers. A chunk creates its serials,
+    brings them into stock and records its progress in the same
+    transaction: either all of it commits or none, so a chunk is never
+    done twice, and a failed chunk leaves the committed ones valid.
+    """
+
+    _name = "serial.generation.job"
+    _description = "Background Serial Generation"
+    _order = "id"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Requested By", required=True, readonly=True
+    )
+    account_move_id = fields.Many2one(
+        "account.move", readonly=True, index="btree_not_null", check_company=True
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", readonly=True, index="btree_not_null", check_company=True
+    )
+    location_dest_id = fields.Many2one(
+        "stock.location", required=True, readonly=True, check_company=True
+    )
+    validate_transfer = fields.Boolean(readonly=True)
+    state = fields.Selection(
+        [("queued", "Queued"), ("done", "Done"), ("failed", "Failed")],
+        default="queued",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    line_ids = fields.One2many("serial.generation.job.line", "job_id", readonly=True)
+    total = fields.Integer(compute="_compute_progress", store=True)
+    done_count = fields.Integer(compute="_compute_progress", store=True)
+    error = fields.Text(readonly=True)
+
+    @api.depends("line_ids.count", "line_ids.done_count")
+    def _compute_progress(self):
+        for job in self:
+            job.total = sum(job.line_ids.mapped("count"))
+            job.done_count = sum(job.line_ids.mapped("done_count"))
+
+    @api.model
+    def _fields_document(self, model):
+        """The field of a job that holds a document of ``model``."""
+        return {"account.move": "account_move_id", "stock.picking": "picking_id"}[model]
+
+    def _notification_action(self):
+        """Tell the user the generation runs in the background."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Generate Serial #"),
+                "message": self.env._(
+                    "%(count)s serial numbers are being generated in the "
+                    "background. The document shows the progress.",
+                    count=self.total,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _document(self):
+        self.ensure_one()
+        return self.account_move_id or self.picking_id
+
+    # Runner ------------------------------------------------------------------
+
+    @api.model
+    def _cron_process(self):
+        """Process one chunk of the oldest queued job, then tell the runner
+        how many are left, so that it calls again at once."""
+        job = self._lock_next()
+        if not job:
+            return
+        try:
+            with self.env.cr.savepoint():
+                job._process_chunk()
+        except SerialBusyError:
+            _logger.info("Serial generation %s: products busy, retrying later", job.id)
+            self.env.ref("everest_serial_gen.serial_generation_job_cron")._trigger(
+                fields.Datetime.add(fields.Datetime.now(), minutes=1)
+            )
+            return
+        except (UserError, AccessError) as error:
+            job._fail(str(error))
+        queued = self.search([("state", "=", "queued")])
+        self.env["ir.cron"]._notify_progress(
+            done=1, remaining=sum(queued._chunks_left() for queued in queued)
+        )
+
+    @api.model
+    def _lock_next(self):
+        """The oldest queued job that no other runner is processing."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM serial_generation_job WHERE state = 'queued'
+                    ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"""
+            )
+        )
+        row = self.env.cr.fetchone()
+        return self.browse(row[0]) if row else self.browse()
+
+    def _chunks_left(self):
+        size = max(self.company_id.serial_batch_size, 1)
+        return -(-(self.total - self.done_count) // size)
+
+    def _process_chunk(self):
+        """Generate the next chunk as the user who asked for it."""
+        self.ensure_one()
+        job = self.with_user(self.user_id).with_company(self.company_id)
+        job = job.with_context(allowed_company_ids=[self.company_id.id])
+        document = job._document()
+        document._serial_check_generatable(running_job=job)
+        size = max(self.company_id.serial_batch_size, 1)
+        plan, taken = job.line_ids._plan_chunk(size)
+        last = job.done_count + sum(taken.values()) >= job.total
+        validate = job.validate_transfer and last
+        if document._name == "account.move":
+            validate = True  # each chunk is a receipt of its own, validated
+        document._serial_generate(plan, job.location_dest_id, validate=validate)
+        for line, count in taken.items():
+            line.done_count += count
+        if last:
+            self.state = "done"
+            document.message_post(
+                body=self.env._(
+                    "The background generation of %(count)s serial numbers is done.",
+                    count=self.total,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _fail(self, error):
+        self.ensure_one()
+        self.write({"state": "failed", "error": error})
+        self._document().message_post(
+            body=self.env._(
+                "The background generation of serial numbers stopped after "
+                "%(done)s of %(total)s: %(error)s",
+                done=self.done_count,
+                total=self.total,
+                error=error,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )

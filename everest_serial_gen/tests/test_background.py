@@ -1,0 +1,142 @@
+from unittest.mock import patch
+
+from odoo.addons.everest_serial_gen.models.stock_lot import SerialBusyError
+
+from .common import SerialGenCase
+
+
+class TestBackground(SerialGenCase):
+    """Above the batch size, generation runs chunk by chunk on the runner."""
+
+    def setUp(self):
+        super().setUp()
+        self.company.serial_batch_size = 3
+        self.Job = self.env["serial.generation.job"]
+        self.cron = self.env.ref("everest_serial_gen.serial_generation_job_cron")
+
+    def _run_runner(self, times=10):
+        for _call in range(times):
+            self.Job._cron_process()
+
+    def test_credit_note_in_chunks(self):
+        refund = self._create_credit_note([(self.serial_product, 7)])
+        triggers = self.env["ir.cron.trigger"].search_count(
+            [("cron_id", "=", self.cron.id)]
+        )
+        counts = self._counts()
+        _wizard, action = self._generate(refund)
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]),
+            triggers + 1,
+        )
+        job = refund.serial_job_ids
+        self.assertEqual((job.state, job.total, job.done_count), ("queued", 7, 0))
+        self.assertIn("0 of 7", refund.serial_job_progress)
+        arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="serial_job_progress"', arch)
+        self.assertFalse(refund.serial_can_generate)
+        self.assertNothingCreated(refund.action_generate_serial, message="background")
+
+        self.cron.method_direct_trigger()
+        self.assertEqual(job.done_count, 3)
+        self.assertIn("3 of 7", refund.serial_job_progress)
+        self.assertEqual(len(refund.serial_lot_ids), 3)
+        self.assertEqual(refund.serial_picking_ids.state, "done")
+
+        self._run_runner()
+        self.assertEqual((job.state, job.done_count), ("done", 7))
+        self.assertFalse(refund.serial_job_progress)
+        lots = refund.serial_lot_ids
+        self.assertEqual(len(lots), 7)
+        self.assertEqual(len(set(lots.mapped("name"))), 7)
+        self.assertEqual(len(refund.serial_picking_ids), 3)
+        self.assertEqual(set(refund.serial_picking_ids.mapped("state")), {"done"})
+        self.assertEqual(
+            sum(self._quants(lots, self.stock_location).mapped("quantity")), 7
+        )
+        self.assertEqual(lots.serial_account_move_ids, refund)
+        self.assertIn("background generation of 7", refund.message_ids[0].body)
+        self.assertTrue(refund.serial_can_generate)
+        self.assertEqual(refund._serial_source_lines()._serial_quantities(), (7, 7))
+        # nothing runs twice
+        counts = self._counts()
+        self._run_runner()
+        self.assertEqual(self._counts(), counts)
+
+    def test_return_validated_after_the_last_chunk(self):
+        receipt = self._create_return_receipt([(self.serial_product, 5)])
+        form = self._wizard_form(receipt)
+        with form.line_ids.edit(0) as line:
+            line.first_serial = "BG-001"
+        form.save().action_generate()
+        self.Job._cron_process()
+        self.assertEqual(receipt.state, "assigned")
+        self.assertEqual(len(receipt.serial_lot_ids), 3)
+        self.Job._cron_process()
+        self.assertEqual(receipt.state, "done")
+        self.assertEqual(
+            sorted(receipt.serial_lot_ids.mapped("name")),
+            [f"BG-00{i}" for i in range(1, 6)],
+        )
+        self.assertEqual(
+            sum(
+                self._quants(receipt.serial_lot_ids, self.out_location).mapped(
+                    "quantity"
+                )
+            ),
+            5,
+        )
+
+    def test_failed_chunk_is_reported_and_earlier_chunks_stay(self):
+        receipt = self._create_return_receipt([(self.serial_product, 6)])
+        form = self._wizard_form(receipt)
+        with form.line_ids.edit(0) as line:
+            line.serial_list = "F-1;F-2;F-3;F-4;F-5;F-6"
+        form.save().action_generate()
+        self.Job._cron_process()
+        # meanwhile someone creates F-5 on Odoo's own screens
+        self.env["stock.lot"].create(
+            {
+                "name": "F-5",
+                "product_id": self.serial_product.id,
+                "company_id": self.company.id,
+            }
+        )
+        self._run_runner()
+        job = receipt.serial_job_ids
+        self.assertEqual((job.state, job.done_count), ("failed", 3))
+        self.assertIn("F-5", job.error)
+        self.assertIn("stopped after 3 of 6", receipt.serial_job_progress)
+        self.assertIn("F-5", receipt.message_ids[0].body)
+        self.assertEqual(
+            sorted(receipt.serial_lot_ids.mapped("name")), ["F-1", "F-2", "F-3"]
+        )
+        lines = receipt.move_line_ids.filtered("lot_id")
+        self.assertEqual(lines.lot_id, receipt.serial_lot_ids)
+        self.assertEqual(receipt.state, "assigned")
+
+    def test_busy_chunk_is_retried_later(self):
+        refund = self._create_credit_note([(self.serial_product, 4)])
+        self._generate(refund)
+        job = refund.serial_job_ids
+        Lot = self.env.registry["stock.lot"]
+        busy = SerialBusyError("Serial numbers of Laptop are being created")
+        with patch.object(Lot, "_serial_lock_products", side_effect=busy):
+            self.Job._cron_process()
+        self.assertEqual((job.state, job.done_count), ("queued", 0))
+        self._run_runner()
+        self.assertEqual((job.state, job.done_count), ("done", 4))
+        self.assertEqual(len(refund.serial_lot_ids), 4)
+
+    def test_document_cancelled_meanwhile(self):
+        refund = self._create_credit_note([(self.serial_product, 5)], post=False)
+        self._generate(refund)
+        self.Job._cron_process()
+        refund.action_reverse_serial_generation()
+        refund.button_cancel()
+        self._run_runner()
+        job = refund.serial_job_ids
+        self.assertEqual((job.state, job.done_count), ("failed", 3))
+        self.assertIn("cancelled", job.error)
