@@ -34,7 +34,9 @@ class TestBackground(SerialGenCase):
         job = refund.serial_job_ids
         self.assertEqual((job.state, job.total, job.done_count), ("queued", 7, 0))
         self.assertIn("0 of 7", refund.serial_job_progress)
-        arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"]["arch"]
+        arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
         self.assertIn('name="serial_job_progress"', arch)
         self.assertFalse(refund.serial_can_generate)
         self.assertNothingCreated(refund.action_generate_serial, message="background")
