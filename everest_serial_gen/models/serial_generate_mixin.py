@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import clean_context
 
+from .many2many import link_many2many
+
 # The chatter shows this many serials as links; a batch of thousands is
 # summed up after them.
 SERIAL_LOG_LINKS = 50
@@ -223,7 +225,7 @@ class SerialGenerateMixin(models.AbstractModel):
         # every record created below.
         document = self.with_env(self.env(context=clean_context(self.env.context)))
         lots = document.env["stock.lot"]._serial_create(document.company_id, plan)
-        document.serial_lot_ids = [fields.Command.link(lot_id) for lot_id in lots.ids]
+        link_many2many(document, "serial_lot_ids", lots.ids)
         document._serial_log_generation(lots, location)
         document._serial_receive(plan, location, validate)
         return lots

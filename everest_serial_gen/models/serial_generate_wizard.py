@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare
 
+from .many2many import link_many2many
+
 SERIAL_DOCUMENT_FIELDS = {
     "account.move": "account_move_id",
     "stock.picking": "picking_id",
@@ -150,7 +152,8 @@ class SerialGenerateWizard(models.TransientModel):
         lots = document._serial_generate(
             plan, location, validate=self.validate_transfer
         )
-        self.write({"state": "done", "lot_ids": [fields.Command.set(lots.ids)]})
+        self.state = "done"
+        link_many2many(self, "lot_ids", lots.ids)
         return self._serial_result_action()
 
     def _serial_lock(self):

@@ -72,7 +72,6 @@ class StockQuant(models.Model):
                     ]
                 )
             return quants
-        self.env.flush_all()
         locations = self.env["stock.location"].browse({row[1] for row in rows})
         by_location = {
             location.id: self._serial_location_values(location)
