@@ -77,8 +77,8 @@ def parse_args(argv):
     parser.add_argument(
         "--repeat",
         type=int,
-        default=1,
-        help="timed runs per size and flow; the table shows the median (default 1)",
+        default=3,
+        help="timed runs per size and flow; the table shows the median (default 3)",
     )
     parser.add_argument(
         "--flows",
