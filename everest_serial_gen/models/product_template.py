@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 
 class ProductTemplate(models.Model):
@@ -11,3 +12,16 @@ class ProductTemplate(models.Model):
         help="Numbers the serials that Generate Serial # creates for this "
         "product. Empty: the company's sequence.",
     )
+
+    def write(self, vals):
+        # Product editors are many; the serial numbering is an Inventory
+        # administrator's setting, as the company's.
+        if "serial_sequence_id" in vals and not self.env.su:
+            if not self.env.user.has_group("stock.group_stock_manager"):
+                raise AccessError(
+                    self.env._(
+                        "Only Inventory administrators can change the serial "
+                        "number sequence of a product."
+                    )
+                )
+        return super().write(vals)

@@ -82,6 +82,16 @@ class SerialGenerateWizard(models.TransientModel):
             values[SERIAL_DOCUMENT_FIELDS[model]] = document.id
         return values
 
+    def write(self, vals):
+        if {"account_move_id", "picking_id"}.intersection(vals):
+            raise UserError(
+                self.env._(
+                    "A Generate Serial # wizard stays on its document. Open it "
+                    "again from the other document."
+                )
+            )
+        return super().write(vals)
+
     @api.depends("account_move_id", "picking_id")
     def _compute_company_id(self):
         for wizard in self:

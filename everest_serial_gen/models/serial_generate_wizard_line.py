@@ -11,6 +11,7 @@ SOURCE_DOCUMENT_FIELD = {"account.move.line": "move_id", "stock.move": "picking_
 class SerialGenerateWizardLine(models.TransientModel):
     _name = "serial.generate.wizard.line"
     _description = "Generate Serial # Line"
+    _check_company_auto = True
 
     wizard_id = fields.Many2one(
         "serial.generate.wizard", required=True, ondelete="cascade", readonly=True

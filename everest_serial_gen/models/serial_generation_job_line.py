@@ -6,6 +6,7 @@ from .stock_lot import parse_serial_list
 class SerialGenerationJobLine(models.Model):
     _name = "serial.generation.job.line"
     _description = "Background Serial Generation Line"
+    _check_company_auto = True
     _order = "id"
 
     job_id = fields.Many2one(

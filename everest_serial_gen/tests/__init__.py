@@ -5,3 +5,4 @@ from . import test_numbering
 from . import test_concurrency
 from . import test_fast_path
 from . import test_background
+from . import test_security

@@ -266,9 +266,19 @@ class TestCreditNoteErrors(SerialGenCase):
                 [(self.serial_product, 1)], move_type=move_type
             )
             self.assertNothingCreated(lambda bill=bill: self._wizard_form(bill))
-            # a wizard pointed at the bill over RPC is refused at OK too
+            # a wizard cannot be pointed at the bill over RPC, and if its
+            # column were, OK would refuse it too
             wizard = self._wizard(self.refund)
-            wizard.account_move_id = bill
+            self.assertNothingCreated(
+                lambda wizard=wizard, bill=bill: wizard.write(
+                    {"account_move_id": bill.id}
+                )
+            )
+            self.env.cr.execute(
+                "UPDATE serial_generate_wizard SET account_move_id = %s WHERE id = %s",
+                [bill.id, wizard.id],
+            )
+            wizard.invalidate_recordset()
             self.assertNothingCreated(wizard.action_generate)
         entry = self.env["account.move"].create({"move_type": "entry"})
         self.assertNothingCreated(lambda: self._wizard_form(entry))

@@ -1,0 +1,282 @@
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user
+
+from .common import SerialGenCase
+
+
+class TestSecurity(SerialGenCase):
+    """Who may generate, and where serials may go, as Odoo's own stock rules."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create(
+            {"name": "Company B", "country_id": cls.company.country_id.id}
+        )
+        cls.env["account.chart.template"].try_loading(
+            cls.company.chart_template, company=cls.company_b, install_demo=False
+        )
+        cls.warehouse_b = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company_b.id)]
+        )
+        both = [Command.set((cls.company | cls.company_b).ids)]
+        cls.invoicing_user = new_test_user(
+            cls.env, "invoicing", groups="account.group_account_invoice"
+        )
+        cls.stock_user = new_test_user(
+            cls.env,
+            "stock_user",
+            groups="stock.group_stock_user,account.group_account_invoice",
+        )
+        cls.stock_admin = new_test_user(
+            cls.env,
+            "stock_admin",
+            groups="stock.group_stock_manager,account.group_account_invoice,"
+            "base.group_erp_manager",
+        )
+        cls.erp_manager = new_test_user(
+            cls.env,
+            "erp_manager",
+            groups="stock.group_stock_user,base.group_erp_manager",
+        )
+        cls.multi_user = new_test_user(
+            cls.env,
+            "multi_company",
+            groups="stock.group_stock_user,account.group_account_invoice",
+            company_ids=both,
+            company_id=cls.company.id,
+        )
+        cls.refund = cls._create_credit_note([(cls.serial_product, 2)])
+        cls.refund_b = cls._create_credit_note_in(
+            cls.company_b, [(cls.serial_product, 2)]
+        )
+
+    @classmethod
+    def _create_credit_note_in(cls, company, lines):
+        env = cls.env(context=dict(cls.env.context, allowed_company_ids=[company.id]))
+        move = env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": cls.customer.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": p.id, "quantity": q, "price_unit": 10}
+                    )
+                    for p, q in lines
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _wizard_as(self, user, document, companies=None):
+        env = self.env(user=user)
+        if companies:
+            env = env(context=dict(env.context, allowed_company_ids=companies.ids))
+        return env["serial.generate.wizard"].with_context(
+            active_model=document._name, active_id=document.id
+        )
+
+    # Rights ------------------------------------------------------------------
+
+    def test_invoicing_only_user(self):
+        self.assertNothingCreated(
+            lambda: self.refund.with_user(self.invoicing_user).action_generate_serial(),
+            error=AccessError,
+        )
+        self.assertNothingCreated(
+            lambda: self._wizard_as(self.invoicing_user, self.refund).create({}),
+            error=AccessError,
+        )
+        self.assertNothingCreated(
+            lambda: self.refund.with_user(
+                self.invoicing_user
+            ).action_reverse_serial_generation(),
+            error=AccessError,
+        )
+        self.assertFalse(
+            self.env["serial.generate.wizard"]
+            .with_user(self.invoicing_user)
+            .has_access("read")
+        )
+
+    def test_inventory_user_generates_and_reverses(self):
+        wizard = self._wizard_as(self.stock_user, self.refund).create({})
+        wizard.action_generate()
+        refund = self.refund.with_user(self.stock_user)
+        self.assertEqual(len(refund.serial_lot_ids), 2)
+        refund.action_reverse_serial_generation()
+        self.assertFalse(refund.serial_can_reverse)
+
+    def test_inventory_user_without_read_access_to_the_document(self):
+        storekeeper = new_test_user(
+            self.env, "storekeeper", groups="stock.group_stock_user"
+        )
+        self.assertNothingCreated(
+            lambda: self._wizard_as(storekeeper, self.refund).create({}),
+            error=AccessError,
+        )
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        self._wizard_as(storekeeper, receipt).create({}).action_generate()
+        self.assertEqual(len(receipt.serial_lot_ids), 1)
+
+    def test_settings_need_inventory_administrator(self):
+        for vals in (
+            {"serial_batch_size": 10},
+            {"serial_stock_location_id": self.out_location.id},
+            {"serial_out_location_id": self.stock_location.id},
+            {"serial_sequence_id": False},
+        ):
+            self.assertNothingCreated(
+                lambda vals=vals: self.company.with_user(self.erp_manager).write(vals),
+                error=AccessError,
+                message="Inventory administrators",
+            )
+        self.company.with_user(self.stock_admin).write(
+            {"serial_batch_size": 10, "serial_stock_location_id": self.out_location.id}
+        )
+        self.assertEqual(self.company.serial_batch_size, 10)
+        self.assertNothingCreated(
+            lambda: self.warehouse.with_user(self.stock_user).write(
+                {"serial_out_location_id": self.stock_location.id}
+            ),
+            error=AccessError,
+        )
+        template = self.serial_product.product_tmpl_id
+        sequence = self.env["ir.sequence"].create({"name": "P", "company_id": False})
+        self.assertNothingCreated(
+            lambda: template.with_user(self.erp_manager).write(
+                {"serial_sequence_id": sequence.id}
+            ),
+            error=AccessError,
+        )
+        template.with_user(self.stock_admin).serial_sequence_id = sequence
+        self.assertEqual(template.serial_sequence_id, sequence)
+
+    def test_settings_page_for_administrators(self):
+        admin = self.env.ref("base.user_admin")
+        settings = Form(self.env["res.config.settings"].with_user(admin))
+        settings.serial_batch_size = 500
+        settings.save().execute()
+        self.assertEqual(self.company.serial_batch_size, 500)
+
+    # Multi-company -----------------------------------------------------------
+
+    def test_document_of_company_b_uses_b(self):
+        """A user with both companies allowed, working in A, generates on B's
+        credit note: B's location, warehouse, sequence; everything in B."""
+        self.company_b.serial_sequence_id.prefix = "B-"
+        wizard = self._wizard_as(
+            self.multi_user, self.refund_b, self.company | self.company_b
+        ).create({})
+        self.assertEqual(wizard.company_id, self.company_b)
+        self.assertEqual(wizard.location_dest_id, self.warehouse_b.lot_stock_id)
+        wizard.action_generate()
+        refund_b = self.refund_b
+        lots = refund_b.serial_lot_ids
+        self.assertEqual(len(lots), 2)
+        self.assertEqual(lots.company_id, self.company_b)
+        self.assertTrue(all(name.startswith("B-") for name in lots.mapped("name")))
+        picking = refund_b.serial_picking_ids
+        self.assertEqual(picking.company_id, self.company_b)
+        self.assertEqual(picking.picking_type_id.warehouse_id, self.warehouse_b)
+        self.assertEqual(picking.move_ids.company_id, self.company_b)
+        self.assertEqual(picking.move_line_ids.company_id, self.company_b)
+        quants = self._quants(lots, self.warehouse_b.lot_stock_id)
+        self.assertEqual(quants.company_id, self.company_b)
+        self.assertEqual(sum(quants.mapped("quantity")), 2)
+
+    def test_document_of_a_company_not_allowed(self):
+        self.assertNothingCreated(
+            lambda: self._wizard_as(self.stock_user, self.refund_b).create({}),
+            error=AccessError,
+        )
+        self.assertNothingCreated(
+            lambda: self._wizard_as(
+                self.multi_user, self.refund_b, self.company
+            ).create({}),
+            error=AccessError,
+        )
+
+    def test_location_of_another_company_refused(self):
+        wizard = self._wizard_as(
+            self.multi_user, self.refund, self.company | self.company_b
+        )
+        wizard = wizard.create({})
+        self.assertNothingCreated(
+            lambda: wizard.write(
+                {"location_dest_id": self.warehouse_b.lot_stock_id.id}
+            ),
+            message="Incompatible companies",
+        )
+        foreign_out = self.warehouse_b.serial_out_location_id
+        self.assertNothingCreated(
+            lambda: self.warehouse.write({"serial_out_location_id": foreign_out.id}),
+        )
+
+    # RPC misuse ----------------------------------------------------------------
+
+    def test_foreign_active_id(self):
+        """An active_id of a document the user may not read."""
+        self.assertNothingCreated(
+            lambda: self._wizard_as(self.stock_user, self.refund_b).create({}),
+            error=AccessError,
+        )
+        wizard = self._wizard_as(self.stock_user, self.refund).create({})
+        self.assertNothingCreated(
+            lambda: wizard.write({"account_move_id": self.refund_b.id}),
+            message="stays on its document",
+        )
+
+    def test_line_of_another_document(self):
+        other = self._create_credit_note([(self.serial_product, 5)])
+        other_wizard = self._wizard_as(self.stock_user, other).create({})
+        wizard = self._wizard_as(self.stock_user, self.refund).create({})
+        wizard.write({"line_ids": [Command.link(other_wizard.line_ids.id)]})
+        self.assertNothingCreated(wizard.action_generate, message="does not belong")
+        wizard = self._wizard_as(self.stock_user, self.refund).create({})
+        wizard.line_ids.write({"account_move_line_id": other.invoice_line_ids.id})
+        self.assertNothingCreated(wizard.action_generate, message="does not belong")
+        wizard = self._wizard_as(self.stock_user, self.refund).create({})
+        wizard.line_ids.write({"product_id": self.lot_product.id})
+        self.assertNothingCreated(wizard.action_generate)
+
+    def test_negative_quantity_over_rpc(self):
+        wizard = self._wizard_as(self.stock_user, self.refund).create({})
+        wizard.line_ids.write({"gen_quantity": -2})
+        self.assertNothingCreated(wizard.action_generate, message="negative")
+
+    def test_someone_elses_wizard(self):
+        wizard = self._wizard_as(self.stock_user, self.refund).create({})
+        other_user = new_test_user(
+            self.env,
+            "other_stock_user",
+            groups="stock.group_stock_user,account.group_account_invoice",
+        )
+        self.assertNothingCreated(
+            wizard.with_user(other_user).action_generate, error=AccessError
+        )
+
+    def test_manufacturer_serials_need_write_access(self):
+        self._wizard_as(self.stock_user, self.refund).create({}).action_generate()
+        lots = self.refund.serial_lot_ids
+        self.assertNothingCreated(
+            lambda: self.env["serial.manufacturer.wizard"]
+            .with_user(self.invoicing_user)
+            .with_context(serial_lot_ids=lots.ids)
+            .create({}),
+            error=AccessError,
+        )
+
+    def test_no_cross_company_stock_from_a_foreign_document_line(self):
+        """A line of company B's credit note written into A's wizard."""
+        wizard = self._wizard_as(
+            self.multi_user, self.refund, self.company | self.company_b
+        ).create({})
+        self.assertNothingCreated(
+            lambda: wizard.line_ids.write(
+                {"account_move_line_id": self.refund_b.invoice_line_ids.id}
+            ),
+            error=UserError,
+        )
