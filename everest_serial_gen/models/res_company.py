@@ -64,6 +64,9 @@ class ResCompany(models.Model):
 
     def _serial_create_sequence(self):
         """Give each company its own serial sequence, editable in Settings."""
+        # Sudo: this runs when a company or warehouse is created, or on the
+        # first generation of an old company, by users who may not create
+        # sequences nor write companies; it only adds the company's own.
         sequences = (
             self.env["ir.sequence"]
             .sudo()
@@ -88,6 +91,8 @@ class ResCompany(models.Model):
 
     def _serial_set_default_locations(self):
         """Default the locations to the company's main warehouse, when unset."""
+        # Sudo: runs when a warehouse is created, by Inventory administrators
+        # who may not write companies; it only fills the empty settings.
         for company in self:
             warehouse = (
                 self.env["stock.warehouse"]

@@ -112,6 +112,8 @@ class StockMoveLine(models.Model):
         lot_counts = {}
         for line in lines:
             lot_counts[line.lot_id] = lot_counts.get(line.lot_id, 0) + 1
+        # Sudo: whether any quant exists decides the path, whatever the user
+        # may read; nothing is returned to the user.
         Quant = self.env["stock.quant"].sudo()
         lots_with_quants = {
             lot
@@ -162,6 +164,8 @@ class StockMoveLine(models.Model):
                     quantity,
                 ),
             ]
+        # Sudo, as stock's _update_available_quantity: users move stock
+        # through move lines, they do not write quants.
         quants = self.env["stock.quant"].sudo()._serial_insert(rows, now)
         self.write({"date": now})
         return quants

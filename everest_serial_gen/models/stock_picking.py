@@ -138,6 +138,8 @@ class StockPicking(models.Model):
         """Refuse, before anything is created, when serials these transfers
         brought in are no longer available where they put them."""
         moves = self.move_ids.filtered(lambda m: m.state == "done" and m.lot_ids)
+        # Sudo: the check counts the quants of these serials wherever they
+        # are, even in locations the user may not read; it returns no data.
         available = {
             (location, lot): quantity - reserved
             for location, lot, quantity, reserved in self.env["stock.quant"]
