@@ -11,6 +11,7 @@
         "security/ir.model.access.csv",
         "security/security.xml",
         "data/ir_cron.xml",
+        "data/serial_defaults.xml",
         "views/res_config_settings_views.xml",
         "views/stock_warehouse_views.xml",
         "views/product_template_views.xml",
@@ -20,6 +21,6 @@
         "views/serial_generate_wizard_views.xml",
         "views/serial_manufacturer_wizard_views.xml",
     ],
-    "post_init_hook": "post_init_hook",
+    "demo": ["demo/everest_serial_gen_demo.xml"],
     "installable": True,
 }

@@ -62,6 +62,18 @@ class ResCompany(models.Model):
                 )
         return super().write(vals)
 
+    @api.model
+    def _serial_install_defaults(self):
+        """Give the warehouses and companies that exist before the install
+        what new ones get on creation: an Out location, a serial sequence and
+        the default locations. Runs from a data file, so before demo data."""
+        self.env["stock.warehouse"].with_context(active_test=False).search(
+            []
+        )._create_missing_locations({})
+        companies = self.search([])
+        companies._serial_create_sequence()
+        companies._serial_set_default_locations()
+
     def _serial_create_sequence(self):
         """Give each company its own serial sequence, editable in Settings."""
         # Sudo: this runs when a company or warehouse is created, or on the

@@ -101,7 +101,9 @@ class SerialGenerateWizard(models.TransientModel):
     def _compute_location_dest_id(self):
         for wizard in self:
             document = wizard._serial_document()
-            wizard.location_dest_id = document and document._serial_default_location()
+            wizard.location_dest_id = (
+                document._serial_default_location() if document else False
+            )
 
     @api.depends("account_move_id", "picking_id")
     def _compute_line_ids(self):
