@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user
+from odoo.tests import Form, new_test_user
 
 from .common import SerialGenCase
 
@@ -156,6 +156,35 @@ class TestCreditNote(SerialGenCase):
         )
         for view_type in ("form", "list", "search"):
             self.assertIn("serial_account_move_ids", views["views"][view_type]["arch"])
+
+    def test_print_labels_with_odoo_lot_labels(self):
+        refund = self._create_credit_note(
+            [(self.serial_product, 2), (self.lot_product, 4)]
+        )
+        wizard, _action = self._generate(refund)
+        for action in (
+            refund.action_print_serial_labels(),
+            wizard.action_print_labels(),
+        ):
+            self.assertEqual(action["res_model"], "lot.label.layout")
+            layout = Form(
+                self.env["lot.label.layout"].with_context(**action["context"])
+            )
+            layout.label_quantity = "units"
+            report = layout.save().process()
+            self.assertEqual(report["report_name"], "stock.report_lot_label")
+            self.assertEqual(
+                sorted(report["context"]["active_ids"]),
+                sorted(
+                    refund.serial_lot_ids.filtered(
+                        lambda lot: lot.product_id == self.serial_product
+                    ).ids
+                    + 4
+                    * refund.serial_lot_ids.filtered(
+                        lambda lot: lot.product_id == self.lot_product
+                    ).ids
+                ),
+            )
 
     def test_sale_order_warehouse_locations(self):
         other = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
