@@ -9,6 +9,15 @@ from .many2many import link_many2many
 # The chatter shows this many serials as links; a batch of thousands is
 # summed up after them.
 SERIAL_LOG_LINKS = 50
+# The field of the wizard and of the background job that holds a document.
+DOCUMENT_FIELDS = {"account.move": "account_move_id", "stock.picking": "picking_id"}
+# The field of their lines that holds a document line, and the field of a
+# document line that holds its document.
+SOURCE_FIELDS = {
+    "account.move.line": "account_move_line_id",
+    "stock.move": "stock_move_id",
+}
+SOURCE_DOCUMENT_FIELDS = {"account.move.line": "move_id", "stock.move": "picking_id"}
 
 
 class SerialGenerateMixin(models.AbstractModel):
@@ -237,17 +246,13 @@ class SerialGenerateMixin(models.AbstractModel):
             {
                 "company_id": self.company_id.id,
                 "user_id": self.env.uid,
-                self.serial_job_ids._fields_document(self._name): self.id,
+                DOCUMENT_FIELDS[self._name]: self.id,
                 "location_dest_id": location.id,
                 "validate_transfer": validate,
                 "line_ids": [
                     fields.Command.create(
                         {
-                            "account_move_line_id": item["source"]._name
-                            == "account.move.line"
-                            and item["source"].id,
-                            "stock_move_id": item["source"]._name == "stock.move"
-                            and item["source"].id,
+                            SOURCE_FIELDS[item["source"]._name]: item["source"].id,
                             "product_id": item["product"].id,
                             "count": item["count"],
                             "lot_quantity": item["lot_quantity"],

@@ -5,11 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare
 
 from .many2many import link_many2many
-
-SERIAL_DOCUMENT_FIELDS = {
-    "account.move": "account_move_id",
-    "stock.picking": "picking_id",
-}
+from .serial_generate_mixin import DOCUMENT_FIELDS, SOURCE_FIELDS
 
 
 class SerialGenerateWizard(models.TransientModel):
@@ -76,10 +72,10 @@ class SerialGenerateWizard(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         model = self.env.context.get("active_model")
-        if model in SERIAL_DOCUMENT_FIELDS and self.env.context.get("active_id"):
+        if model in DOCUMENT_FIELDS and self.env.context.get("active_id"):
             document = self.env[model].browse(self.env.context["active_id"])
             document._serial_check_generatable()
-            values[SERIAL_DOCUMENT_FIELDS[model]] = document.id
+            values[DOCUMENT_FIELDS[model]] = document.id
         return values
 
     def write(self, vals):
@@ -111,14 +107,13 @@ class SerialGenerateWizard(models.TransientModel):
         like Odoo's return wizard does, so that it opens filled in."""
         for wizard in self:
             commands = [fields.Command.clear()]
-            for source in wizard._serial_document()._serial_source_lines():
+            document = wizard._serial_document()
+            for source in document._serial_source_lines() if document else []:
                 quantity, serialized = source._serial_quantities()
                 commands.append(
                     fields.Command.create(
                         {
-                            "account_move_line_id": source._name == "account.move.line"
-                            and source.id,
-                            "stock_move_id": source._name == "stock.move" and source.id,
+                            SOURCE_FIELDS[source._name]: source.id,
                             "product_id": source.product_id.id,
                             "document_quantity": quantity,
                             "serialized_quantity": serialized,

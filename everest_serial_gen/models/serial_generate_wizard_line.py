@@ -2,10 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_round
 
+from .serial_generate_mixin import SOURCE_DOCUMENT_FIELDS
 from .stock_lot import parse_serial_list
-
-# The field of a document line that holds its document.
-SOURCE_DOCUMENT_FIELD = {"account.move.line": "move_id", "stock.move": "picking_id"}
 
 
 class SerialGenerateWizardLine(models.TransientModel):
@@ -122,7 +120,7 @@ class SerialGenerateWizardLine(models.TransientModel):
         if (
             not source
             or (self.account_move_line_id and self.stock_move_id)
-            or source[SOURCE_DOCUMENT_FIELD[source._name]] != document
+            or source[SOURCE_DOCUMENT_FIELDS[source._name]] != document
         ):
             raise UserError(
                 self.env._(

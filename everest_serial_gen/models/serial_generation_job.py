@@ -58,11 +58,6 @@ class SerialGenerationJob(models.Model):
             job.total = sum(job.line_ids.mapped("count"))
             job.done_count = sum(job.line_ids.mapped("done_count"))
 
-    @api.model
-    def _fields_document(self, model):
-        """The field of a job that holds a document of ``model``."""
-        return {"account.move": "account_move_id", "stock.picking": "picking_id"}[model]
-
     def _notification_action(self):
         """Tell the user the generation runs in the background."""
         self.ensure_one()
