@@ -38,12 +38,13 @@ class IrSequence(models.Model):
             numbers = [first + i * step for i in range(count)]
         return self._serial_format(numbers)
 
-    def _serial_preview_names(self, count):
-        """The first and the last name of the next ``count``, not drawn."""
+    def _serial_preview_names(self, count, offset=0):
+        """The first and the last name of the next ``count`` after ``offset``
+        more, without drawing them."""
         self.ensure_one()
         if count <= 0:
             return "", ""
-        first = self.number_next_actual
+        first = self.number_next_actual + offset * self.number_increment
         first_name, last_name = self._serial_format(
             [first, first + (count - 1) * self.number_increment]
         )

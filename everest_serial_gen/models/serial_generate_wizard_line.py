@@ -78,9 +78,19 @@ class SerialGenerateWizardLine(models.TransientModel):
                     line.document_quantity - line.serialized_quantity, 0.0
                 )
 
-    @api.depends("gen_quantity", "first_serial", "serial_list", "product_id")
+    @api.depends(
+        "gen_quantity",
+        "first_serial",
+        "serial_list",
+        "product_id",
+        "wizard_id.line_ids.gen_quantity",
+        "wizard_id.line_ids.first_serial",
+        "wizard_id.line_ids.serial_list",
+    )
     def _compute_preview(self):
-        """Show the first and the last number before OK."""
+        """Show the first and the last number before OK. Lines drawing from
+        the same sequence follow each other, as OK will draw them."""
+        Lot = self.env["stock.lot"]
         for line in self:
             first = last = False
             count = line._serial_lot_count()
@@ -88,17 +98,32 @@ class SerialGenerateWizardLine(models.TransientModel):
             if names:
                 first, last = names[0], names[-1]
             elif count and line.first_serial:
-                generated = self.env["stock.lot"].generate_lot_names(
-                    line.first_serial, count
-                )
+                generated = Lot.generate_lot_names(line.first_serial, count)
                 first, last = generated[0]["lot_name"], generated[-1]["lot_name"]
             elif count and line.product_id:
-                first, last = self.env["stock.lot"]._serial_preview(
-                    line.wizard_id.company_id or self.env.company,
-                    line.product_id,
-                    count,
-                )
+                company = line.wizard_id.company_id or self.env.company
+                sequence = Lot._serial_sequence(company, line.product_id)
+                offset = 0
+                for other in line.wizard_id.line_ids:
+                    if other == line:
+                        break
+                    if other._serial_draws_from(sequence, company):
+                        offset += other._serial_lot_count()
+                # Sudo: users may not read ir.sequence; this reads only the
+                # next number of the product's or company's sequence.
+                first, last = sequence.sudo()._serial_preview_names(count, offset)
             line.preview_first, line.preview_last = first, last
+
+    def _serial_draws_from(self, sequence, company):
+        """Whether OK draws this line's names from ``sequence``."""
+        self.ensure_one()
+        return (
+            not parse_serial_list(self.serial_list)
+            and not self.first_serial
+            and self.product_id
+            and self.env["stock.lot"]._serial_sequence(company, self.product_id)
+            == sequence
+        )
 
     def _serial_source(self):
         """The document line this wizard line serves."""

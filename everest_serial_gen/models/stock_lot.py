@@ -227,14 +227,6 @@ class StockLot(models.Model):
             )
         )
 
-    @api.model
-    def _serial_preview(self, company, product, count):
-        """First and last name the sequence would give, without drawing them."""
-        # Sudo: users may not read ir.sequence; only this product's or
-        # company's sequence is read.
-        sequence = self._serial_sequence(company, product).sudo()
-        return sequence._serial_preview_names(count)
-
     # Creation ----------------------------------------------------------------
 
     @api.model

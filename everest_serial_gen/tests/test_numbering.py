@@ -120,6 +120,20 @@ class TestNumbering(SerialGenCase):
         self.assertEqual(self._names(refund)[0], first)
         self.assertEqual(self._names(refund)[-1], last)
 
+    def test_preview_of_lines_sharing_a_sequence(self):
+        refund = self._create_credit_note(
+            [(self.serial_product, 2), (self.lot_product, 3)]
+        )
+        wizard = self._wizard_form(refund).save()
+        previews = [(line.preview_first, line.preview_last) for line in wizard.line_ids]
+        wizard.action_generate()
+        serials = refund.serial_lot_ids.filtered(
+            lambda lot: lot.product_id == self.serial_product
+        )
+        lot = refund.serial_lot_ids - serials
+        self.assertEqual(previews[0], tuple(sorted(serials.mapped("name"))))
+        self.assertEqual(previews[1], (lot.name, lot.name))
+
     def test_sequence_skips_names_in_use(self):
         sequence = self.env["ir.sequence"].create(
             {"name": "S", "prefix": "S", "padding": 2, "company_id": False}
