@@ -2,7 +2,7 @@
 # cache outside the checkout; see dev/devenv.py and the README.
 PYTHON ?= python3
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench screenshots
 run:
 	$(PYTHON) dev/devenv.py run
 
@@ -14,3 +14,7 @@ lint:
 
 bench:
 	$(PYTHON) dev/devenv.py bench $(ARGS)
+
+# the app page's screenshots, from a server started with `make run`
+screenshots:
+	$(PYTHON) dev/screenshots.py $(ARGS)

@@ -43,7 +43,13 @@ REQUIREMENT_EXCLUDED = {
     # needs OpenLDAP headers to build; only the auth_ldap addon imports it
     "python-ldap",
 }
-TEST_TOOLS = ["pytest", "pytest-odoo"]
+# websocket-client: Odoo's HttpCase drives Chromium with it for the browser
+# tours; Odoo lists it in its Debian dependencies, not in requirements.txt.
+TEST_TOOLS = ["pytest", "pytest-odoo", "websocket-client==1.8.0"]
+# The executables Odoo's HttpCase looks for (odoo/tests/common.py,
+# _find_executable), and Debian's package that provides one.
+BROWSERS = ["google-chrome", "chromium", "chromium-browser", "google-chrome-stable"]
+BROWSER_PACKAGE = "chromium"
 LINT_TOOLS = [
     "ruff==0.6.8",
     "pylint-odoo==9.1.3",
@@ -518,12 +524,44 @@ def python_env(postgres, odoo):
     return env
 
 
+def ensure_browser():
+    """The browser tours need Chromium: install Debian's package when root,
+    otherwise stop. Odoo would skip the tours without a browser, and a CI
+    must never go green with its browser tests skipped."""
+    if any(shutil.which(name) for name in BROWSERS):
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        die(
+            f"The browser tests need Chromium, which is not installed. Install "
+            f"Debian's package {BROWSER_PACKAGE} (apt-get install "
+            f"{BROWSER_PACKAGE}), or put google-chrome or chromium on the PATH."
+        )
+    say(f"installing Debian's package {BROWSER_PACKAGE} for the browser tests")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", BROWSER_PACKAGE],
+    ):
+        result = run(step, check=False, capture_output=True, text=True, env=env)
+        if result.returncode:
+            output = (result.stdout + result.stderr)[-4000:]
+            die(
+                f"{' '.join(step)} failed; the browser tests need Debian's "
+                f"package {BROWSER_PACKAGE}:\n{output}"
+            )
+    if not any(shutil.which(name) for name in BROWSERS):
+        die(f"Installing {BROWSER_PACKAGE} brought no chromium executable.")
+
+
 def cmd_test(args):
+    ensure_browser()
     odoo, python = setup()
     with Postgres() as postgres:
         with scratch_database(postgres, odoo, python, "esg_test") as (database, config):
             tests = run(
                 [python, "-m", "pytest", "-p", "no:cacheprovider"]
+                # an HTTP server for the browser tours (HttpCase)
+                + ["--odoo-http"]
                 + [f"--odoo-config={config}", f"--odoo-database={database}"]
                 + (args or [str(REPO / ADDON / "tests")]),
                 check=False,

@@ -22,5 +22,10 @@
         "views/serial_manufacturer_wizard_views.xml",
     ],
     "demo": ["demo/everest_serial_gen_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "everest_serial_gen/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -1,0 +1,176 @@
+/** @odoo-module **/
+/*
+ * Browser tours of Generate Serial #, run by tests/test_tours.py.
+ *
+ * The tests create the documents and start each tour on its form, so the
+ * tours have no `url`: they only do and check what a user does and sees.
+ * Product names ("Tour Laptop", "Tour Cable Reel") and the First Serial #
+ * ("TOURSN-0001") are shared with tests/test_tours.py.
+ */
+import { registry } from "@web/core/registry";
+
+const tours = registry.category("web_tour.tours");
+
+/** Click Generate Serial # in the form header and wait for the wizard. */
+function openWizard() {
+    return [
+        {
+            content: "Click Generate Serial # in the header of the form",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_generate_serial]",
+            run: "click",
+        },
+        {
+            content: "The wizard opens with its lines",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row",
+        },
+    ];
+}
+
+tours.add("everest_serial_gen_credit_note_tour", {
+    steps: () => [
+        {
+            content: "The credit note is posted",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Posted)",
+        },
+        ...openWizard(),
+        {
+            content: "One line per tracked product of the credit note",
+            trigger: ".modal .o_field_widget[name=line_ids]:has(.o_data_row:contains(Tour Laptop)):has(.o_data_row:contains(Tour Cable Reel))",
+        },
+        {
+            content: "The laptop line offers all 3 units",
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=gen_quantity]:contains(3)",
+        },
+        {
+            content: "Edit the Gen. Quantity of the laptop line",
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=gen_quantity]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_field_widget[name=gen_quantity] input",
+            run: "edit 2",
+        },
+        {
+            content: "Number the laptops from a First Serial #",
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_field_widget[name=first_serial] input",
+            run: "edit TOURSN-0001",
+        },
+        {
+            content: "Leave the row so that the line is saved and the preview computed",
+            trigger: ".modal .o_form_view .o_group:first",
+            run: "click",
+        },
+        {
+            content: "The preview shows the first and the last serial",
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=preview_first]:contains(TOURSN-0001)",
+        },
+        {
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=preview_last]:contains(TOURSN-0002)",
+        },
+        {
+            content: "Click OK",
+            trigger: ".modal .modal-footer button[name=action_generate]",
+            run: "click",
+        },
+        {
+            content: "The wizard is closed",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "The new serials are listed, grouped by product",
+            trigger: ".o_list_view .o_group_header:contains(Tour Laptop):contains((2))",
+        },
+        {
+            trigger: ".o_list_view .o_group_header:contains(Tour Cable Reel):contains((1))",
+        },
+        {
+            content: "Open the laptop group",
+            trigger: ".o_list_view .o_group_header:contains(Tour Laptop)",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row .o_data_cell[name=name]:contains(TOURSN-0001)",
+        },
+        {
+            trigger: ".o_list_view .o_data_row .o_data_cell[name=name]:contains(TOURSN-0002)",
+        },
+        {
+            content: "Go back to the credit note",
+            trigger: ".o_breadcrumb .o_back_button a",
+            run: "click",
+        },
+        {
+            content: "The credit note shows the Serial Numbers smart button with 3 serials",
+            trigger: ".o_form_view button[name=action_view_serials]:contains(Serial Numbers) .o_stat_value:contains(3)",
+        },
+        ...openWizard(),
+        {
+            content: "Generate Serial # again: 2 laptops have serials, 1 is left",
+            trigger: ".modal .o_data_row:contains(Tour Laptop):has(.o_data_cell[name=serialized_quantity]:contains(2)) .o_data_cell[name=gen_quantity]:contains(1)",
+        },
+        {
+            trigger: ".modal .o_data_row:contains(Tour Cable Reel):has(.o_data_cell[name=serialized_quantity]:contains(5)) .o_data_cell[name=gen_quantity]:contains(0)",
+        },
+        {
+            content: "Cancel the wizard",
+            trigger: ".modal .modal-footer button:contains(Cancel)",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "The smart button lists the serials of the credit note",
+            trigger: ".o_form_view button[name=action_view_serials]",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_group_header:contains(Tour Laptop):contains((2))",
+        },
+    ],
+});
+
+tours.add("everest_serial_gen_return_receipt_tour", {
+    steps: () => [
+        {
+            content: "The return receipt is ready",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Ready)",
+        },
+        ...openWizard(),
+        {
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=gen_quantity]:contains(2)",
+        },
+        {
+            content: "The wizard offers to validate the transfer, checked by default",
+            trigger: ".modal .o_field_widget[name=validate_transfer] input:checked",
+        },
+        {
+            content: "Click OK",
+            trigger: ".modal .modal-footer button[name=action_generate]",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "The new serials are listed",
+            trigger: ".o_list_view .o_group_header:contains(Tour Laptop):contains((2))",
+        },
+        {
+            content: "Go back to the receipt",
+            trigger: ".o_breadcrumb .o_back_button a:contains(WH/IN)",
+            run: "click",
+        },
+        {
+            content: "The receipt is done",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Done)",
+        },
+        {
+            trigger: ".o_form_view button[name=action_view_serials] .o_stat_value:contains(2)",
+        },
+        {
+            content: "Nothing is left to generate: Generate Serial # is gone",
+            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_generate_serial]))",
+        },
+    ],
+});

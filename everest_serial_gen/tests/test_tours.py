@@ -1,0 +1,189 @@
+"""Generate Serial # in a real browser: the tours of
+static/tests/tours/serial_generate_tours.js, run in headless Chromium.
+
+They need the HTTP server (pytest-odoo's ``--odoo-http``, which ``make test``
+passes) and a Chromium or Chrome executable (``make test`` installs Debian's
+``chromium`` package when run as root). A tour that cannot run must not pass
+unnoticed: Odoo's HttpCase *skips* a tour when it finds no browser, and
+pytest-odoo skips every HttpCase without ``--odoo-http``. Here both fail:
+``TestTours`` fails in setUpClass without a browser and turns any skip of
+Odoo's browser helper into a failure, and ``TestToursCanRun`` fails when no
+HTTP server runs.
+"""
+
+import unittest
+
+import odoo
+from odoo import Command, fields
+from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tests.common import _find_executable
+
+from odoo.addons.web.controllers.home import Home
+
+BROWSER_MISSING = (
+    "The browser tours of everest_serial_gen need Chromium or Google Chrome, "
+    "which could not be found or started ({reason}). Install Debian's package: "
+    "apt-get install chromium (make test does it when run as root)."
+)
+
+
+def web_client_url(path):
+    """The web client's URL of ``path``, like ``/odoo/action-x/7`` in Odoo 18.
+
+    The prefix is read from the web client's own route: a rebranded build of
+    Odoo 18 (the one ``make test`` may use) serves it under another name.
+    """
+    routes = Home.web_client.original_routing["routes"]
+    prefix = next(
+        route.removesuffix("/<path:subpath>")
+        for route in routes
+        if route.endswith("/<path:subpath>") and not route.startswith("/scoped_app")
+    )
+    return f"{prefix}/{path}"
+
+
+@tagged("post_install", "-at_install")
+class TestToursCanRun(TransactionCase):
+    def test_http_server_runs(self):
+        """Without an HTTP server, pytest-odoo skips the tours: fail instead."""
+        self.assertIsNotNone(
+            odoo.service.server.server,
+            "No Odoo HTTP server runs, so the browser tours of TestTours are "
+            "skipped: run pytest with --odoo-http (make test does).",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestTours(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        try:
+            _find_executable()
+        except unittest.SkipTest as error:
+            raise AssertionError(BROWSER_MISSING.format(reason=error)) from None
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.customer_location = cls.env.ref("stock.stock_location_customers")
+        cls.customer = cls.env["res.partner"].create({"name": "Tour Customer"})
+        cls.laptop = cls._create_product("Tour Laptop", "serial")
+        cls.cable = cls._create_product("Tour Cable Reel", "lot")
+
+    @classmethod
+    def _create_product(cls, name, tracking):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "is_storable": True,
+                "tracking": tracking,
+                "standard_price": 100.0,
+                "list_price": 150.0,
+            }
+        )
+
+    def browser_js(self, *args, **kwargs):
+        """Odoo skips a browser test whose Chromium does not start: fail."""
+        try:
+            return super().browser_js(*args, **kwargs)
+        except unittest.SkipTest as error:
+            raise AssertionError(BROWSER_MISSING.format(reason=error)) from None
+
+    def _quantities(self, lots):
+        """Quantity of each lot by internal location, as Inventory shows it."""
+        quants = self.env["stock.quant"].search(
+            [
+                ("lot_id", "in", lots.ids),
+                ("location_id.usage", "=", "internal"),
+                ("quantity", "!=", 0),
+            ]
+        )
+        return {(q.lot_id.name, q.location_id): q.quantity for q in quants}
+
+    def test_credit_note_tour(self):
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.customer.id,
+                "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": product.id, "quantity": qty, "price_unit": 150}
+                    )
+                    for product, qty in ((self.laptop, 3), (self.cable, 5))
+                ],
+            }
+        )
+        refund.action_post()
+        self.assertTrue(refund.serial_can_generate)
+
+        self.start_tour(
+            web_client_url(f"action-account.action_move_out_refund_type/{refund.id}"),
+            "everest_serial_gen_credit_note_tour",
+            login="admin",
+        )
+
+        self.env.invalidate_all()
+        lots = refund.serial_lot_ids
+        laptops = lots.filtered(lambda lot: lot.product_id == self.laptop)
+        cables = lots.filtered(lambda lot: lot.product_id == self.cable)
+        self.assertEqual(sorted(laptops.mapped("name")), ["TOURSN-0001", "TOURSN-0002"])
+        self.assertEqual(len(cables), 1)
+        self.assertEqual(refund.serial_lot_count, 3)
+        stock = self.warehouse.lot_stock_id
+        self.assertEqual(
+            self._quantities(lots),
+            {
+                ("TOURSN-0001", stock): 1.0,
+                ("TOURSN-0002", stock): 1.0,
+                (cables.name, stock): 5.0,
+            },
+        )
+        self.assertEqual(refund.serial_picking_ids.state, "done")
+        laptop_line = refund.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.laptop
+        )
+        self.assertEqual(laptop_line._serial_quantities(), (3.0, 2.0))
+
+    def test_return_receipt_tour(self):
+        receipt = self.env["stock.picking"].create(
+            {
+                "partner_id": self.customer.id,
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "location_id": self.customer_location.id,
+                "location_dest_id": self.warehouse.lot_stock_id.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": self.laptop.name,
+                            "product_id": self.laptop.id,
+                            "product_uom_qty": 2,
+                            "product_uom": self.laptop.uom_id.id,
+                            "location_id": self.customer_location.id,
+                            "location_dest_id": self.warehouse.lot_stock_id.id,
+                        }
+                    )
+                ],
+            }
+        )
+        receipt.action_confirm()
+        self.assertEqual(receipt.state, "assigned")
+
+        self.start_tour(
+            web_client_url(f"action-stock.action_picking_tree_incoming/{receipt.id}"),
+            "everest_serial_gen_return_receipt_tour",
+            login="admin",
+        )
+
+        self.env.invalidate_all()
+        self.assertEqual(receipt.state, "done")
+        lots = receipt.serial_lot_ids
+        self.assertEqual(len(lots), 2)
+        self.assertEqual(lots.product_id, self.laptop)
+        returns_out = self.warehouse.serial_out_location_id
+        self.assertEqual(returns_out.name, "Returns Out")
+        self.assertEqual(
+            self._quantities(lots), {(lot.name, returns_out): 1.0 for lot in lots}
+        )
+        self.assertEqual(receipt.move_line_ids.lot_id, lots)
