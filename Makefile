@@ -2,7 +2,7 @@
 # cache outside the checkout; see dev/devenv.py and the README.
 PYTHON ?= python3
 
-.PHONY: run test lint bench screenshots
+.PHONY: run test lint bench pot screenshots
 run:
 	$(PYTHON) dev/devenv.py run
 
@@ -14,6 +14,10 @@ lint:
 
 bench:
 	$(PYTHON) dev/devenv.py bench $(ARGS)
+
+# i18n/everest_serial_gen.pot, exported by Odoo
+pot:
+	$(PYTHON) dev/devenv.py pot
 
 # the app page's screenshots, from a server started with `make run`
 screenshots:

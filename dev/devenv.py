@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up Odoo 18.0 and PostgreSQL for this addon, then run, test or lint it.
 
-Usage: devenv.py run | test [pytest args...] | lint | bench [args...]
+Usage: devenv.py run | test [pytest args...] | lint | bench [args...] | pot
 
 Everything this script builds lives in a cache outside the checkout
 (``$ESG_CACHE_DIR``, default ``${XDG_CACHE_HOME:-~/.cache}/everest_serial_gen``),
@@ -589,6 +589,26 @@ def cmd_bench(args):
             return bench.returncode
 
 
+def cmd_pot(_args):
+    """Export the addon's translation template with Odoo's own exporter."""
+    odoo, python = setup()
+    pot = REPO / ADDON / "i18n" / f"{ADDON}.pot"
+    with Postgres() as postgres:
+        with scratch_database(postgres, odoo, python, "esg_pot", demo=False) as (
+            database,
+            config,
+        ):
+            export = run(
+                odoo_cmd(python, odoo, config, "-d", database)
+                + [f"--i18n-export={pot}", f"--modules={ADDON}", "--stop-after-init"]
+                + ["--log-level=error"],
+                check=False,
+            )
+            if not export.returncode:
+                say(f"exported {pot.relative_to(REPO)}")
+            return export.returncode
+
+
 def cmd_lint(_args):
     python = virtualenv("venv-lint", LINT_TOOLS)
     bindir = python.parent
@@ -608,7 +628,13 @@ def cmd_lint(_args):
 
 
 def main(argv):
-    commands = {"run": cmd_run, "test": cmd_test, "lint": cmd_lint, "bench": cmd_bench}
+    commands = {
+        "run": cmd_run,
+        "test": cmd_test,
+        "lint": cmd_lint,
+        "bench": cmd_bench,
+        "pot": cmd_pot,
+    }
     if not argv or argv[0] not in commands:
         die(__doc__.strip().splitlines()[2], 64)
     CACHE.mkdir(parents=True, exist_ok=True)
