@@ -24,7 +24,7 @@ class SerialGenerateMixin(models.AbstractModel):
     """What credit notes and customer returns share for Generate Serial #.
 
     The concrete model declares ``serial_lot_ids`` (its own relation table)
-    and implements the ``_serial_*`` hooks documented below.
+    and ``serial_job_ids``, and implements the ``_serial_*`` hooks below.
     """
 
     _name = "serial.generate.mixin"
@@ -63,7 +63,9 @@ class SerialGenerateMixin(models.AbstractModel):
         """Say on the document how far its background generation is, since
         the user who clicked OK left before it ended."""
         for document in self:
-            job = document.serial_job_ids.sorted("id")[-1:]
+            # Sudo: the banner tells everyone who reads the document, the
+            # accountant of a credit note too, how far its own job is.
+            job = document.sudo().serial_job_ids.sorted("id")[-1:]
             if job.state == "queued":
                 document.serial_job_progress = self.env._(
                     "Generating serial numbers in the background: %(done)s of "
@@ -83,7 +85,9 @@ class SerialGenerateMixin(models.AbstractModel):
                 document.serial_job_progress = False
 
     def _serial_running_jobs(self):
-        return self.serial_job_ids.filtered(lambda job: job.state == "queued")
+        # Sudo: whether a job runs decides what the document offers, to
+        # readers without Inventory rights too; the jobs are not returned.
+        return self.sudo().serial_job_ids.filtered(lambda job: job.state == "queued")
 
     # Hooks of the concrete model ------------------------------------------------
 

@@ -101,6 +101,29 @@ class TestSecurity(SerialGenCase):
             .has_access("read")
         )
 
+    def test_invoicing_user_still_works_on_credit_notes(self):
+        """The addon's fields on the credit note form do not lock out
+        invoicing users, who have no Inventory rights."""
+        self._wizard_as(self.stock_user, self.refund).create({}).action_generate()
+        self.company.serial_batch_size = 1
+        refund = self._create_credit_note([(self.serial_product, 3)])
+        self._wizard_as(self.stock_user, refund).create({}).action_generate()
+        for document in (self.refund, refund):
+            form = Form(document.with_user(self.invoicing_user))
+            self.assertEqual(form.state, "posted")
+        self.assertIn(
+            "0 of 3", refund.with_user(self.invoicing_user).serial_job_progress
+        )
+        draft = self._create_credit_note([(self.serial_product, 1)], post=False)
+        with Form(draft.with_user(self.invoicing_user)) as form:
+            form.ref = "edited by accounting"
+        self._wizard_as(self.stock_user, draft).create({}).action_generate()
+        self.assertNothingCreated(
+            draft.with_user(self.invoicing_user).button_cancel,
+            message="Reverse Serial Generation",
+        )
+        draft.with_user(self.invoicing_user).action_post()
+
     def test_inventory_user_generates_and_reverses(self):
         wizard = self._wizard_as(self.stock_user, self.refund).create({})
         wizard.action_generate()
