@@ -143,6 +143,21 @@ class TestSecurity(SerialGenCase):
         receipt = self._create_return_receipt([(self.serial_product, 1)])
         self._wizard_as(storekeeper, receipt).create({}).action_generate()
         self.assertEqual(len(receipt.serial_lot_ids), 1)
+        # the addon's fields on a serial's form and list open for the
+        # storekeeper, as the web client reads them, even for a serial
+        # generated on a credit note he may not read
+        self._wizard_as(self.stock_user, self.refund).create({}).action_generate()
+        lots = (self.refund.serial_lot_ids | receipt.serial_lot_ids).with_user(
+            storekeeper
+        )
+        ours = {"serial_account_move_ids", "serial_picking_ids"}
+        for view_type in ("form", "list"):
+            arch = lots.get_views([(False, view_type)])["views"][view_type]["arch"]
+            shown = {name for name in ours if f'name="{name}"' in arch}
+            spec = {name: {"fields": {"display_name": {}}} for name in shown}
+            self.assertIn("serial_picking_ids", spec)
+            self.assertNotIn("serial_account_move_ids", spec)
+            self.assertEqual(len(lots.web_read(spec)), len(lots))
 
     def test_settings_need_inventory_administrator(self):
         for vals in (
