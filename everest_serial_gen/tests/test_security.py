@@ -158,6 +158,10 @@ class TestSecurity(SerialGenCase):
             self.assertIn("serial_picking_ids", spec)
             self.assertNotIn("serial_account_move_ids", spec)
             self.assertEqual(len(lots.web_read(spec)), len(lots))
+        picking = self.refund.serial_picking_ids.with_user(storekeeper)
+        arch = picking.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertNotIn('name="serial_account_move_id"', arch)
+        picking.web_read({"serial_lot_count": {}, "serial_can_generate": {}})
 
     def test_settings_need_inventory_administrator(self):
         for vals in (
