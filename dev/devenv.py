@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -82,6 +83,30 @@ def run(cmd, check=True, quiet=False, **kwargs):
         kwargs.setdefault("stdout", subprocess.DEVNULL)
         kwargs.setdefault("stderr", subprocess.DEVNULL)
     return subprocess.run([str(c) for c in cmd], check=check, **kwargs)
+
+
+def run_job(cmd, **kwargs):
+    """Run Odoo or pytest in its own process group. However we leave (its
+    end, Ctrl-C, SIGTERM), the group is ended first, Chromium included, so
+    that the clean-up after it (drop the database, stop PostgreSQL) runs on
+    a quiet server and nothing is left behind."""
+    proc = subprocess.Popen([str(c) for c in cmd], start_new_session=True, **kwargs)
+    try:
+        return subprocess.CompletedProcess(proc.args, proc.wait())
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # what it left, e.g. Chromium
+        proc.wait()
+
+
+def _exit_on_signal(signum, _frame):
+    """SIGTERM and SIGHUP end us like Ctrl-C does: through the clean-ups."""
+    raise SystemExit(128 + signum)
 
 
 # Odoo source -----------------------------------------------------------------
@@ -189,11 +214,12 @@ def virtualenv(name, requirements):
         "\n".join(requirements + [constraints.read_text()]).encode()
     ).hexdigest()
     stamp = venv / ".esg-requirements"
-    if stamp.is_file() and stamp.read_text() == key:
+    works = _python_works(venv / "bin" / "python")
+    if works and stamp.is_file() and stamp.read_text() == key:
         return venv / "bin" / "python"
     say(f"installing Python packages into {venv}")
-    if not (venv / "bin" / "python").exists():
-        run([python, "-m", "venv", venv])
+    if not works:  # new, or its interpreter is gone (e.g. a removed pyenv)
+        run([python, "-m", "venv", "--clear", venv])
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as reqs:
         reqs.write("\n".join(requirements) + "\n")
         reqs.flush()
@@ -206,6 +232,13 @@ def virtualenv(name, requirements):
         die(f"pip could not install the requirements into {venv}.")
     stamp.write_text(key)
     return venv / "bin" / "python"
+
+
+def _python_works(python):
+    try:
+        return run([python, "-c", ""], check=False, quiet=True).returncode == 0
+    except OSError:
+        return False
 
 
 # PostgreSQL ------------------------------------------------------------------
@@ -223,6 +256,7 @@ class Postgres:
     def __init__(self):
         self.env = {}
         self.started = False
+        self.private = False
         self._lock = None
 
     # connection settings for odoo.conf
@@ -236,9 +270,13 @@ class Postgres:
             options["db_password"] = self.env["PGPASSWORD"]
         return options
 
-    def psql(self, sql, database="postgres", check=True):
+    def psql(self, sql, database="postgres", check=True, **variables):
+        """Run ``sql``; its ``:'name'`` and ``:"name"`` are psql's quoted
+        values of ``variables``, so that no value is formatted into SQL."""
+        options = [f"--set={name}={value}" for name, value in variables.items()]
         return run(
-            ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", database],
+            ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", database]
+            + options,
             input=sql,
             capture_output=True,
             text=True,
@@ -320,11 +358,31 @@ class Postgres:
             shutil.chown(base, owner["user"], owner["group"])
         return base
 
+    @staticmethod
+    def _socket_dir(base):
+        """The socket's directory, in the cluster's, unless that path is too
+        long for a Unix socket (107 bytes): then a short one in /tmp."""
+        sockets = base / "run"
+        if len(f"{sockets}/.s.PGSQL.{PG_PRIVATE_PORT}") <= 107:
+            return sockets
+        digest = hashlib.sha256(str(base).encode()).hexdigest()[:12]
+        return Path("/tmp") / f"esg-pg-{os.getuid()}-{digest}"
+
+    @staticmethod
+    def _running_address(data):
+        """(port, socket directory) of the running server, from postmaster.pid."""
+        try:
+            lines = (data / "postmaster.pid").read_text().splitlines()
+            return lines[3].strip(), lines[4].strip()
+        except (OSError, IndexError):
+            return None
+
     def _start_private(self):
         bindir = self._binaries()
         owner = self._owner()
         base = self._cluster_dir(owner)
-        data, sockets = base / "data", base / "run"
+        data, sockets = base / "data", self._socket_dir(base)
+        self.private = True
         self._lock = open(base / "users.lock", "a+")  # noqa: SIM115
         fcntl.flock(self._lock, fcntl.LOCK_SH)
         self._pg_ctl = [bindir / "pg_ctl", "-D", data]
@@ -334,7 +392,7 @@ class Postgres:
         self.env["PGUSER"] = PG_DB_USER
         if not (data / "PG_VERSION").exists():
             say(f"creating a private PostgreSQL cluster in {data}")
-            for path in (data, sockets):
+            for path in (data, base / "run"):
                 shutil.rmtree(path, ignore_errors=True)
                 path.mkdir(mode=0o700)
                 if owner:
@@ -360,17 +418,31 @@ class Postgres:
         if run([*self._pg_ctl, "status"], check=False, quiet=True, **owner).returncode:
             say("starting the private PostgreSQL cluster")
             sockets.mkdir(mode=0o700, exist_ok=True)
+            if owner:
+                shutil.chown(sockets, owner["user"], owner["group"])
+            if sockets.stat().st_uid != data.stat().st_uid:
+                die(f"{sockets} belongs to another user: remove it.")
             self._started_marker.touch()
+            # port and socket on the command line: ESG_PGPORT counts at every
+            # start, not only when the cluster was created
+            options = f"-p {PG_PRIVATE_PORT} -k {shlex.quote(str(sockets))}"
             result = run(
-                [*self._pg_ctl, "-w", "-l", base / "server.log", "start"],
+                [*self._pg_ctl, "-w", "-l", base / "server.log", "-o", options]
+                + ["start"],
                 check=False,
                 quiet=True,
                 **owner,
             )
             if result.returncode:
                 self._started_marker.unlink(missing_ok=True)
-                die(f"PostgreSQL did not start; see {base / 'server.log'}")
+                log = base / "server.log"
+                tail = "".join(log.read_text().splitlines(True)[-3:])
+                die(f"PostgreSQL did not start; see {log}:\n{tail}")
             self.started = True
+        # connect where the server really listens, whoever started it
+        address = self._running_address(data)
+        if address:
+            self.env["PGPORT"], self.env["PGHOST"] = address
 
     def _release_private(self):
         fcntl.flock(self._lock, fcntl.LOCK_UN)
@@ -378,7 +450,7 @@ class Postgres:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return  # another command still uses the cluster: it stops it
-        if self._started_marker.exists():
+        if self._started_marker.exists() and not self._other_clients():
             run(
                 [*self._pg_ctl, "-m", "fast", "-w", "stop"],
                 check=False,
@@ -388,6 +460,21 @@ class Postgres:
             self._started_marker.unlink(missing_ok=True)
         fcntl.flock(self._lock, fcntl.LOCK_UN)
         self._lock.close()
+
+    def _other_clients(self):
+        """Sessions not opened through this script (psql, an odoo-bin started
+        by hand) hold no lock: the cluster stays up while there are any."""
+        for _attempt in range(5):
+            others = self.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                "'client backend' AND pid <> pg_backend_pid()",
+                check=False,
+            )
+            if others.returncode or others.stdout.strip() == "0":
+                return False
+            time.sleep(0.5)  # sessions that just closed may still be listed
+        say("other sessions use the private PostgreSQL cluster: it keeps running")
+        return True
 
 
 # Odoo ------------------------------------------------------------------------
@@ -414,15 +501,25 @@ def odoo_cmd(python, odoo, config, *args):
 
 def module_installed(postgres, database):
     result = postgres.psql(
-        f"SELECT state FROM ir_module_module WHERE name = '{ADDON}'",
+        "SELECT state FROM ir_module_module WHERE name = :'addon'",
         database=database,
         check=False,
+        addon=ADDON,
     )
     return result.returncode == 0 and result.stdout.strip() == "installed"
 
 
+def database_exists(postgres, database):
+    result = postgres.psql(
+        "SELECT 1 FROM pg_database WHERE datname = :'name'", name=database
+    )
+    return result.stdout.strip() == "1"
+
+
 def drop_database(postgres, database, data_dir):
-    postgres.psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', check=False)
+    postgres.psql(
+        'DROP DATABASE IF EXISTS :"name" WITH (FORCE)', check=False, name=database
+    )
     shutil.rmtree(Path(data_dir) / "filestore" / database, ignore_errors=True)
 
 
@@ -449,12 +546,16 @@ def cmd_run(_args):
             say(f"reusing database {RUN_DB}; updating {ADDON}")
             first = ["-u", ADDON]
         else:
+            if database_exists(postgres, RUN_DB) and not postgres.private:
+                die(
+                    f"The database {RUN_DB} on the server the PG* variables name "
+                    f"has no {ADDON} installed; it is left alone. Drop it, or set "
+                    "ESG_DB to another name."
+                )
             drop_database(postgres, RUN_DB, data_dir)
             say(f"creating database {RUN_DB} with {ADDON} and demo data")
             first = ["-i", ADDON]
-        init = run(
-            odoo_cmd(python, odoo, config, *first, "--stop-after-init"), check=False
-        )
+        init = run_job(odoo_cmd(python, odoo, config, *first, "--stop-after-init"))
         if init.returncode:
             die(f"Installing {ADDON} failed.", init.returncode)
         say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
@@ -473,7 +574,9 @@ def serve(cmd):
 
     def forward(_signum, _frame):
         requests.append(True)
-        server.send_signal(signal.SIGINT if len(requests) == 1 else signal.SIGKILL)
+        # SIGTERM, which Odoo treats as SIGINT: a background job inherits
+        # SIGINT ignored, and Odoo sets its handler only once started
+        server.send_signal(signal.SIGTERM if len(requests) == 1 else signal.SIGKILL)
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)
@@ -504,10 +607,9 @@ def scratch_database(postgres, odoo, python, prefix, demo=True):
     try:
         say(f"installing {ADDON} into a new database {database}")
         started = time.monotonic()
-        init = run(
+        init = run_job(
             odoo_cmd(python, odoo, config, "-i", ADDON, "--stop-after-init")
             + ["--log-level=error"],
-            check=False,
         )
         if init.returncode:
             die(f"Installing {ADDON} failed.", init.returncode)
@@ -558,13 +660,12 @@ def cmd_test(args):
     odoo, python = setup()
     with Postgres() as postgres:
         with scratch_database(postgres, odoo, python, "esg_test") as (database, config):
-            tests = run(
+            tests = run_job(
                 [python, "-m", "pytest", "-p", "no:cacheprovider"]
                 # an HTTP server for the browser tours (HttpCase)
                 + ["--odoo-http"]
                 + [f"--odoo-config={config}", f"--odoo-database={database}"]
                 + (args or [str(REPO / ADDON / "tests")]),
-                check=False,
                 cwd=REPO,
                 env=python_env(postgres, odoo),
             )
@@ -579,10 +680,9 @@ def cmd_bench(args):
             database,
             config,
         ):
-            bench = run(
+            bench = run_job(
                 [python, REPO / "bench" / "bench_generate.py"]
                 + ["--config", config, "--database", database, *args],
-                check=False,
                 cwd=REPO,
                 env=python_env(postgres, odoo),
             )
@@ -598,11 +698,10 @@ def cmd_pot(_args):
             database,
             config,
         ):
-            export = run(
+            export = run_job(
                 odoo_cmd(python, odoo, config, "-d", database)
                 + [f"--i18n-export={pot}", f"--modules={ADDON}", "--stop-after-init"]
-                + ["--log-level=error"],
-                check=False,
+                + ["--log-level=error"]
             )
             if not export.returncode:
                 say(f"exported {pot.relative_to(REPO)}")
@@ -637,6 +736,8 @@ def main(argv):
     }
     if not argv or argv[0] not in commands:
         die(__doc__.strip().splitlines()[2], 64)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     CACHE.mkdir(parents=True, exist_ok=True)
     return commands[argv[0]](argv[1:])
 
