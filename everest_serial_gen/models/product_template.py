@@ -1,5 +1,4 @@
 from odoo import fields, models
-from odoo.exceptions import AccessError
 
 
 class ProductTemplate(models.Model):
@@ -16,12 +15,6 @@ class ProductTemplate(models.Model):
     def write(self, vals):
         # Product editors are many; the serial numbering is an Inventory
         # administrator's setting, as the company's.
-        if "serial_sequence_id" in vals and not self.env.su:
-            if not self.env.user.has_group("stock.group_stock_manager"):
-                raise AccessError(
-                    self.env._(
-                        "Only Inventory administrators can change the serial "
-                        "number sequence of a product."
-                    )
-                )
+        if "serial_sequence_id" in vals:
+            self.env["res.company"]._serial_check_configurator()
         return super().write(vals)

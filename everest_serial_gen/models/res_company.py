@@ -52,15 +52,20 @@ class ResCompany(models.Model):
     def write(self, vals):
         # Res.company is writable by Settings admins and by ERP managers: the
         # serial settings route stock, so they also need Inventory admin rights.
-        if SERIAL_SETTINGS_FIELDS.intersection(vals) and not self.env.su:
-            if not self.env.user.has_group("stock.group_stock_manager"):
-                raise AccessError(
-                    self.env._(
-                        "Only Inventory administrators can change the serial "
-                        "number generation settings."
-                    )
-                )
+        if SERIAL_SETTINGS_FIELDS.intersection(vals):
+            self._serial_check_configurator()
         return super().write(vals)
+
+    @api.model
+    def _serial_check_configurator(self):
+        """Only Inventory administrators configure serial generation."""
+        if not self.env.su and not self.env.user.has_group("stock.group_stock_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only Inventory administrators can change the serial number "
+                    "generation settings."
+                )
+            )
 
     @api.model
     def _serial_install_defaults(self):

@@ -5,14 +5,12 @@ from odoo.exceptions import UserError
 from odoo.tests import Form, TransactionCase, tagged
 
 
-@tagged("post_install", "-at_install")
-class SerialGenCase(TransactionCase):
-    """Products, a customer and documents for Generate Serial # tests."""
+class SerialGenData:
+    """Products, a customer and documents for Generate Serial # tests, for
+    transaction cases and browser tours alike."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+    def _setup_serial_data(cls):
         cls.company = cls.env.company
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.company.id)], limit=1
@@ -90,6 +88,15 @@ class SerialGenCase(TransactionCase):
         if confirm:
             picking.action_confirm()
         return picking
+
+
+@tagged("post_install", "-at_install")
+class SerialGenCase(SerialGenData, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls._setup_serial_data()
 
     def _wizard_form(self, document, user=None):
         env = self.env(user=user) if user else self.env

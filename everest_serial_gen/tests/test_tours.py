@@ -14,11 +14,12 @@ HTTP server runs.
 import unittest
 
 import odoo
-from odoo import Command, fields
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tests.common import _find_executable
 
 from odoo.addons.web.controllers.home import Home
+
+from .common import SerialGenData
 
 BROWSER_MISSING = (
     "The browser tours of everest_serial_gen need Chromium or Google Chrome, "
@@ -54,7 +55,7 @@ class TestToursCanRun(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestTours(HttpCase):
+class TestTours(SerialGenData, HttpCase):
     @classmethod
     def setUpClass(cls):
         try:
@@ -62,26 +63,9 @@ class TestTours(HttpCase):
         except unittest.SkipTest as error:
             raise AssertionError(BROWSER_MISSING.format(reason=error)) from None
         super().setUpClass()
-        cls.company = cls.env.company
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.company.id)], limit=1
-        )
-        cls.customer_location = cls.env.ref("stock.stock_location_customers")
-        cls.customer = cls.env["res.partner"].create({"name": "Tour Customer"})
+        cls._setup_serial_data()
         cls.laptop = cls._create_product("Tour Laptop", "serial")
         cls.cable = cls._create_product("Tour Cable Reel", "lot")
-
-    @classmethod
-    def _create_product(cls, name, tracking):
-        return cls.env["product.product"].create(
-            {
-                "name": name,
-                "is_storable": True,
-                "tracking": tracking,
-                "standard_price": 100.0,
-                "list_price": 150.0,
-            }
-        )
 
     def browser_js(self, *args, **kwargs):
         """Odoo skips a browser test whose Chromium does not start: fail."""
@@ -102,20 +86,7 @@ class TestTours(HttpCase):
         return {(q.lot_id.name, q.location_id): q.quantity for q in quants}
 
     def test_credit_note_tour(self):
-        refund = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": self.customer.id,
-                "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [
-                    Command.create(
-                        {"product_id": product.id, "quantity": qty, "price_unit": 150}
-                    )
-                    for product, qty in ((self.laptop, 3), (self.cable, 5))
-                ],
-            }
-        )
-        refund.action_post()
+        refund = self._create_credit_note([(self.laptop, 3), (self.cable, 5)])
         self.assertTrue(refund.serial_can_generate)
 
         self.start_tour(
@@ -147,27 +118,7 @@ class TestTours(HttpCase):
         self.assertEqual(laptop_line._serial_quantities(), (3.0, 2.0))
 
     def test_return_receipt_tour(self):
-        receipt = self.env["stock.picking"].create(
-            {
-                "partner_id": self.customer.id,
-                "picking_type_id": self.warehouse.in_type_id.id,
-                "location_id": self.customer_location.id,
-                "location_dest_id": self.warehouse.lot_stock_id.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": self.laptop.name,
-                            "product_id": self.laptop.id,
-                            "product_uom_qty": 2,
-                            "product_uom": self.laptop.uom_id.id,
-                            "location_id": self.customer_location.id,
-                            "location_dest_id": self.warehouse.lot_stock_id.id,
-                        }
-                    )
-                ],
-            }
-        )
-        receipt.action_confirm()
+        receipt = self._create_return_receipt([(self.laptop, 2)])
         self.assertEqual(receipt.state, "assigned")
 
         self.start_tour(
