@@ -145,7 +145,7 @@ class SerialGenerateMixin(models.AbstractModel):
     def action_print_serial_labels(self):
         """Print the labels of the generated serials with Odoo's lot labels."""
         self.ensure_one()
-        return self.serial_lot_ids._serial_action_print_labels()
+        return self.serial_lot_ids.action_print_serial_labels()
 
     # Checks ------------------------------------------------------------------
 

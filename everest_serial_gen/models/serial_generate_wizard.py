@@ -264,4 +264,4 @@ class SerialGenerateWizard(models.TransientModel):
 
     def action_print_labels(self):
         self.ensure_one()
-        return self.lot_ids._serial_action_print_labels()
+        return self.lot_ids.action_print_serial_labels()

@@ -251,8 +251,10 @@ class StockLot(models.Model):
             start += len(item["names"])
         return lots
 
-    def _serial_action_print_labels(self):
-        """Odoo's lot label layout wizard, for these lots."""
+    def action_print_serial_labels(self):
+        """Odoo's lot label layout wizard, for these lots: from a document,
+        from the wizard, or from the list of serials right after OK."""
+        self.check_access("read")
         move_lines = self.env["stock.move.line"].search(
             [
                 ("lot_id", "in", self.ids),
