@@ -20,6 +20,7 @@
         "views/stock_picking_views.xml",
         "views/serial_generate_wizard_views.xml",
         "views/serial_manufacturer_wizard_views.xml",
+        "views/serial_generation_job_views.xml",
     ],
     "demo": ["demo/everest_serial_gen_demo.xml"],
     "assets": {

@@ -226,6 +226,14 @@ class AccountMove(models.Model):
                     document=self.display_name,
                 )
             )
+        if self._serial_running_jobs():
+            raise UserError(
+                self.env._(
+                    "Serial numbers of %(document)s are being generated in the "
+                    "background. Wait until it is done, or cancel it, then reverse.",
+                    document=self.display_name,
+                )
+            )
         if not self._serial_pickings_to_reverse():
             raise UserError(
                 self.env._(

@@ -1,7 +1,10 @@
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, float_compare
 from odoo.tools.misc import clean_context
 
 from .many2many import link_many2many
@@ -223,6 +226,99 @@ class SerialGenerateMixin(models.AbstractModel):
                 )
             )
 
+    def _serial_lock_document(self):
+        """Make generations on the same document run one after the other.
+
+        Writing the document's row makes a second generation wait until the
+        first commits; then, under Odoo's repeatable read, PostgreSQL refuses
+        its write as a concurrent update, and Odoo retries the request, which
+        sees what the first one generated. Without it, both would read the
+        same quantity still without serials and bring it in twice.
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET write_date = write_date WHERE id = %s",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+
+    def _serial_check_plan(self, plan):
+        """Check a generation ``plan`` against the document, from the database.
+
+        Whoever built the plan (the wizard, a background job), the lines must
+        be the document's, their products still storable and tracked, a
+        serial must hold one unit, and no line may get more than what is
+        still without serials.
+        """
+        self.ensure_one()
+        requested = defaultdict(float)
+        for item in plan:
+            source, product = item["source"], item["product"]
+            if source[SOURCE_DOCUMENT_FIELDS[source._name]] != self:
+                raise UserError(
+                    self.env._(
+                        "A line to generate does not belong to %(document)s. Open "
+                        "Generate Serial # again from the document.",
+                        document=self.display_name,
+                    )
+                )
+            if (
+                source.product_id != product
+                or not product.is_storable
+                or product.tracking not in ("serial", "lot")
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(product)s is no longer a storable product tracked by "
+                        "serial or lot number: no serials can be generated for it.",
+                        product=source.product_id.display_name,
+                    )
+                )
+            if not source._serial_is_eligible():
+                raise UserError(
+                    self.env._(
+                        "The line of %(product)s does not take returned goods: no "
+                        "serials can be generated for it.",
+                        product=product.display_name,
+                    )
+                )
+            rounding = product.uom_id.rounding
+            if float_compare(
+                item["lot_quantity"], 0, precision_rounding=rounding
+            ) <= 0 or (product.tracking == "serial" and item["lot_quantity"] != 1):
+                raise UserError(
+                    self.env._(
+                        "A serial of %(product)s holds one unit, a lot a positive "
+                        "quantity.",
+                        product=product.display_name,
+                    )
+                )
+            count = item.get("count") or len(item["names"])
+            requested[source] += item["lot_quantity"] * count
+        for source, quantity in requested.items():
+            total, serialized = source._serial_quantities()
+            remaining = total - serialized
+            if (
+                float_compare(
+                    quantity,
+                    remaining,
+                    precision_rounding=source.product_id.uom_id.rounding,
+                )
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(product)s: %(requested)s to generate, but only "
+                        "%(remaining)s of %(total)s are still without serial numbers.",
+                        product=source.product_id.display_name,
+                        requested=quantity,
+                        remaining=max(remaining, 0.0),
+                        total=total,
+                    )
+                )
+
     # Generation --------------------------------------------------------------
 
     def _serial_generate(self, plan, location, validate=True):
@@ -234,6 +330,8 @@ class SerialGenerateMixin(models.AbstractModel):
         Returns the new lots.
         """
         self.ensure_one()
+        self._serial_check_location(location)
+        self._serial_check_plan(plan)
         # Drop the default_* keys of the wizard's action: they would leak into
         # every record created below.
         document = self.with_env(self.env(context=clean_context(self.env.context)))
@@ -246,28 +344,36 @@ class SerialGenerateMixin(models.AbstractModel):
     def _serial_queue(self, plan, location, validate):
         """Leave the generation of ``plan`` to the background runner."""
         self.ensure_one()
-        job = self.env["serial.generation.job"].create(
-            {
-                "company_id": self.company_id.id,
-                "user_id": self.env.uid,
-                DOCUMENT_FIELDS[self._name]: self.id,
-                "location_dest_id": location.id,
-                "validate_transfer": validate,
-                "line_ids": [
-                    fields.Command.create(
-                        {
-                            SOURCE_FIELDS[item["source"]._name]: item["source"].id,
-                            "product_id": item["product"].id,
-                            "count": item["count"],
-                            "lot_quantity": item["lot_quantity"],
-                            "names": "\n".join(item["names"])
-                            if item["names"]
-                            else False,
-                        }
-                    )
-                    for item in plan
-                ],
-            }
+        self._serial_check_location(location)
+        self._serial_check_plan(plan)
+        # Sudo: users read jobs but may not write them, so that nobody can
+        # forge or replay one over RPC; this one holds the checked plan.
+        job = (
+            self.env["serial.generation.job"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.company_id.id,
+                    "user_id": self.env.uid,
+                    DOCUMENT_FIELDS[self._name]: self.id,
+                    "location_dest_id": location.id,
+                    "validate_transfer": validate,
+                    "line_ids": [
+                        fields.Command.create(
+                            {
+                                SOURCE_FIELDS[item["source"]._name]: item["source"].id,
+                                "product_id": item["product"].id,
+                                "count": item["count"],
+                                "lot_quantity": item["lot_quantity"],
+                                "names": "\n".join(item["names"])
+                                if item["names"]
+                                else False,
+                            }
+                        )
+                        for item in plan
+                    ],
+                }
+            )
         )
         # Sudo: users trigger the runner, they do not manage scheduled actions.
         self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()

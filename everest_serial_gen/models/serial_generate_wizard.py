@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL
 
 from .many2many import link_many2many
 from .serial_generate_mixin import DOCUMENT_FIELDS, SOURCE_FIELDS
@@ -144,6 +144,7 @@ class SerialGenerateWizard(models.TransientModel):
         if not document or (self.account_move_id and self.picking_id):
             raise UserError(self.env._("Open Generate Serial # from a document."))
         document._serial_check_generatable()
+        document._serial_lock_document()
         document = document.with_company(document.company_id)
         location = self.location_dest_id
         document._serial_check_location(location)
@@ -188,69 +189,42 @@ class SerialGenerateWizard(models.TransientModel):
                     document=document.display_name,
                 )
             )
-        self._serial_check_remaining(document, lines)
         return lines
 
     def _serial_plan(self, document, lines, draw=True):
         """Decide every name, under the product lock: the typed ones are
-        checked, the others drawn from the sequence (or left to the
-        background chunks when ``draw`` is False)."""
+        checked, the others drawn from the sequence, skipping the typed ones
+        too (or left to the background chunks when ``draw`` is False)."""
         company = document.company_id
+        plan = [
+            {
+                "source": line._serial_source(),
+                "product": line.product_id,
+                "names": line._serial_names(company, drawn=False),
+                "count": line._serial_lot_count(),
+                "lot_quantity": 1.0 if line.tracking == "serial" else line.gen_quantity,
+            }
+            for line in lines
+        ]
+        document._serial_check_plan(plan)
         Lot = self.env["stock.lot"]
         Lot._serial_lock_products(set(lines.product_id.ids))
-        typed = {line: line._serial_names(company, drawn=False) for line in lines}
-        names_by_product = defaultdict(list)
-        for line, names in typed.items():
-            names_by_product[line.product_id] += names or []
-        for product, names in names_by_product.items():
+        typed = defaultdict(list)
+        for item in plan:
+            typed[item["product"]] += item["names"] or []
+        for product, names in typed.items():
             Lot._serial_check_names(company, product, names)
-        plan = []
-        for line in lines:
-            names = typed[line]
-            if names is None and draw:
-                names = Lot._serial_draw_names(
-                    company, line.product_id, line._serial_lot_count()
-                )
-            plan.append(
-                {
-                    "source": line._serial_source(),
-                    "product": line.product_id,
-                    "names": names,
-                    "count": line._serial_lot_count(),
-                    "lot_quantity": 1.0
-                    if line.tracking == "serial"
-                    else line.gen_quantity,
-                }
-            )
-        return plan
-
-    def _serial_check_remaining(self, document, lines):
-        """Gen. Quantity may not exceed what is still without serials, summed
-        per document line and read from the database, not from the wizard."""
-        requested = defaultdict(float)
-        for line in lines:
-            requested[line._serial_source()] += line.gen_quantity
-        for source, quantity in requested.items():
-            total, serialized = source._serial_quantities()
-            remaining = total - serialized
-            if (
-                float_compare(
-                    quantity,
-                    remaining,
-                    precision_rounding=source.product_id.uom_id.rounding,
-                )
-                > 0
-            ):
-                raise UserError(
-                    self.env._(
-                        "%(product)s: %(requested)s to generate, but only "
-                        "%(remaining)s of %(total)s are still without serial numbers.",
-                        product=source.product_id.display_name,
-                        requested=quantity,
-                        remaining=max(remaining, 0.0),
-                        total=total,
+        if draw:
+            for item in plan:
+                if item["names"] is None:
+                    item["names"] = Lot._serial_draw_names(
+                        company,
+                        item["product"],
+                        item["count"],
+                        taken=typed[item["product"]],
                     )
-                )
+                    typed[item["product"]] += item["names"]
+        return plan
 
     def _serial_result_action(self):
         """The new serials; or the manufacturer step, when asked for."""

@@ -102,16 +102,15 @@ class SerialGenerateWizardLine(models.TransientModel):
                 first, last = generated[0]["lot_name"], generated[-1]["lot_name"]
             elif count and line.product_id:
                 company = line.wizard_id.company_id or self.env.company
-                sequence = Lot._serial_sequence(company, line.product_id)
+                sequence = Lot._serial_sequence(company, line.product_id, create=False)
                 offset = 0
                 for other in line.wizard_id.line_ids:
                     if other == line:
                         break
                     if other._serial_draws_from(sequence, company):
                         offset += other._serial_lot_count()
-                # Sudo: users may not read ir.sequence; this reads only the
-                # next number of the product's or company's sequence.
-                first, last = sequence.sudo()._serial_preview_names(count, offset)
+                if sequence:
+                    first, last = sequence._serial_preview_names(count, offset)
             line.preview_first, line.preview_last = first, last
 
     def _serial_draws_from(self, sequence, company):
@@ -138,8 +137,8 @@ class SerialGenerateWizardLine(models.TransientModel):
         return int(round(self.gen_quantity)) if self.gen_quantity > 0 else 0
 
     def _serial_check(self, document):
-        """Re-check the line against the document, from the database: the
-        client chooses every value of a transient record."""
+        """Check what the user typed on the line, and that it serves a line of
+        ``document``: the client chooses every value of a transient record."""
         self.ensure_one()
         source = self._serial_source()
         if (
@@ -154,31 +153,9 @@ class SerialGenerateWizardLine(models.TransientModel):
                     document=document.display_name,
                 )
             )
+        # The document checks the products and the quantities left
+        # (_serial_check_plan); here, what the user typed.
         product = source.product_id
-        if (
-            self.product_id != product
-            or not product.is_storable
-            or product.tracking
-            not in (
-                "serial",
-                "lot",
-            )
-        ):
-            raise UserError(
-                self.env._(
-                    "%(product)s is no longer a storable product tracked by serial "
-                    "or lot number: no serials can be generated for it.",
-                    product=product.display_name,
-                )
-            )
-        if not source._serial_is_eligible():
-            raise UserError(
-                self.env._(
-                    "The line of %(product)s does not take returned goods: no "
-                    "serials can be generated for it.",
-                    product=product.display_name,
-                )
-            )
         rounding = product.uom_id.rounding
         quantity = self.gen_quantity
         if float_compare(quantity, 0, precision_rounding=rounding) < 0:

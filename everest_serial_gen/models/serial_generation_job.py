@@ -1,7 +1,9 @@
 import logging
 
+from psycopg2 import OperationalError
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .stock_lot import SerialBusyError
@@ -30,11 +32,20 @@ class SerialGenerationJob(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Requested By", required=True, readonly=True
     )
+    # A job without its document has nothing left to do.
     account_move_id = fields.Many2one(
-        "account.move", readonly=True, index="btree_not_null", check_company=True
+        "account.move",
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+        ondelete="cascade",
     )
     picking_id = fields.Many2one(
-        "stock.picking", readonly=True, index="btree_not_null", check_company=True
+        "stock.picking",
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+        ondelete="cascade",
     )
     location_dest_id = fields.Many2one(
         "stock.location", required=True, readonly=True, check_company=True
@@ -92,13 +103,18 @@ class SerialGenerationJob(models.Model):
         try:
             with self.env.cr.savepoint():
                 job._process_chunk()
-        except SerialBusyError:
-            _logger.info("Serial generation %s: products busy, retrying later", job.id)
+        except (SerialBusyError, OperationalError):
+            # another transaction holds the products or the document: the
+            # chunk is rolled back whole, and tried again in a minute
+            _logger.info("Serial generation %s: busy, retrying later", job.id)
             self.env.ref("everest_serial_gen.serial_generation_job_cron")._trigger(
                 fields.Datetime.add(fields.Datetime.now(), minutes=1)
             )
             return
-        except (UserError, AccessError) as error:
+        except Exception as error:  # noqa: BLE001  pylint: disable=broad-except
+            # the chunk is rolled back whole; stop the job and say why, so
+            # that the queue goes on with the next ones
+            _logger.warning("Serial generation %s failed", job.id, exc_info=True)
             job._fail(str(error))
         queued = self.search([("state", "=", "queued")])
         self.env["ir.cron"]._notify_progress(
@@ -108,6 +124,7 @@ class SerialGenerationJob(models.Model):
     @api.model
     def _lock_next(self):
         """The oldest queued job that no other runner is processing."""
+        self.flush_model(["state"])
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM serial_generation_job WHERE state = 'queued'
@@ -127,7 +144,10 @@ class SerialGenerationJob(models.Model):
         job = self.with_user(self.user_id).with_company(self.company_id)
         job = job.with_context(allowed_company_ids=[self.company_id.id])
         document = job._document()
+        if not document:
+            raise UserError(self.env._("Its document was deleted."))
         document._serial_check_generatable(running_job=job)
+        document._serial_lock_document()
         size = max(self.company_id.serial_batch_size, 1)
         plan, taken = job.line_ids._plan_chunk(size)
         last = job.done_count + sum(taken.values()) >= job.total
@@ -135,8 +155,9 @@ class SerialGenerationJob(models.Model):
         if document._name == "account.move":
             validate = True  # each chunk is a receipt of its own, validated
         document._serial_generate(plan, job.location_dest_id, validate=validate)
+        # Sudo: users read jobs, only the runner writes their progress.
         for line, count in taken.items():
-            line.done_count += count
+            line.sudo().done_count += count
         if last:
             self.state = "done"
             document.message_post(
@@ -147,9 +168,17 @@ class SerialGenerationJob(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
 
+    def action_cancel(self):
+        """Stop queued jobs; what earlier chunks generated stays."""
+        self.env["res.company"]._serial_check_configurator()
+        for job in self.filtered(lambda job: job.state == "queued"):
+            job._fail(self.env._("cancelled by %(user)s", user=self.env.user.name))
+
     def _fail(self, error):
         self.ensure_one()
-        self.write({"state": "failed", "error": error})
+        self.sudo().write({"state": "failed", "error": error})
+        if not self._document():
+            return
         self._document().message_post(
             body=self.env._(
                 "The background generation of serial numbers stopped after "

@@ -1,7 +1,5 @@
 from odoo import fields, models
 
-from .stock_lot import parse_serial_list
-
 
 class SerialGenerationJobLine(models.Model):
     _name = "serial.generation.job.line"
@@ -36,7 +34,7 @@ class SerialGenerationJobLine(models.Model):
             if count <= 0:
                 break
             if line.names:
-                names = parse_serial_list(line.names)[
+                names = line.names.split("\n")[
                     line.done_count : line.done_count + count
                 ]
                 Lot._serial_check_names(company, line.product_id, names)

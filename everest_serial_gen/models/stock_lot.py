@@ -191,31 +191,35 @@ class StockLot(models.Model):
     # Numbering ---------------------------------------------------------------
 
     @api.model
-    def _serial_sequence(self, company, product):
-        """The product's own serial sequence wins over the company's."""
+    def _serial_sequence(self, company, product, create=True):
+        """The product's own serial sequence wins over the company's. A
+        company that has none yet gets one, unless ``create`` is False."""
         sequence = (
             product.product_tmpl_id.serial_sequence_id or company.serial_sequence_id
         )
-        if not sequence:
+        if not sequence and create:
             company._serial_create_sequence()
             sequence = company.serial_sequence_id
         return sequence
 
     @api.model
-    def _serial_draw_names(self, company, product, count):
-        """Draw ``count`` free names from the sequence, skipping used ones.
+    def _serial_draw_names(self, company, product, count, taken=()):
+        """Draw ``count`` free names from the sequence, skipping used ones and
+        the ``taken`` names of the same batch.
 
         Call it with the product locked (``_serial_lock_products``), so that
         no other transaction can take a drawn name before we create it.
         """
-        # Sudo: users create serials, not sequences, and have no write access
-        # on ir.sequence; only this product's or company's sequence is read.
+        taken = set(taken)
+        # Sudo: drawing writes the sequence (and creates a date range's
+        # sub-sequence on first use), which users may not; only this product's
+        # or company's own sequence is drawn from.
         sequence = self._serial_sequence(company, product).sudo()
         names = []
         for _round in range(SERIAL_MAX_SEQUENCE_ROUNDS):
             drawn = sequence._serial_next_names(count - len(names))
-            taken = self._serial_existing_names(company, product, drawn)
-            names += [name for name in drawn if name not in taken]
+            used = taken | self._serial_existing_names(company, product, drawn)
+            names += [name for name in drawn if name not in used]
             if len(names) == count:
                 return names
         raise UserError(

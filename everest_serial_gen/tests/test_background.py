@@ -1,5 +1,9 @@
 from unittest.mock import patch
 
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+
 from odoo.addons.everest_serial_gen.models.stock_lot import SerialBusyError
 
 from .common import SerialGenCase
@@ -136,9 +140,92 @@ class TestBackground(SerialGenCase):
         refund = self._create_credit_note([(self.serial_product, 5)], post=False)
         self._generate(refund)
         self.Job._cron_process()
+        # no reversal while the job runs: its next chunks would come back
+        self.assertNothingCreated(
+            refund.action_reverse_serial_generation, message="background"
+        )
+        refund.serial_job_ids.action_cancel()
         refund.action_reverse_serial_generation()
         refund.button_cancel()
         self._run_runner()
         job = refund.serial_job_ids
         self.assertEqual((job.state, job.done_count), ("failed", 3))
-        self.assertIn("cancelled", job.error)
+        self.assertIn("cancelled by", job.error)
+        self.assertEqual(refund.state, "cancel")
+
+    def test_a_broken_job_does_not_stop_the_queue(self):
+        first = self._create_credit_note([(self.serial_product, 4)], post=False)
+        second = self._create_credit_note(
+            [(self.lot_product, 1), (self.serial_product, 4)]
+        )
+        self._generate(first)
+        self._generate(second)
+        broken = first.serial_job_ids
+        # a chunk that fails in an unforeseen way
+        Job = self.env.registry["serial.generation.job"]
+        original = Job._process_chunk
+
+        def process(job):
+            if job == broken:
+                raise ValueError("unforeseen")
+            return original(job)
+
+        with patch.object(Job, "_process_chunk", process):
+            self._run_runner()
+        self.assertEqual((broken.state, broken.error), ("failed", "unforeseen"))
+        self.assertEqual(second.serial_job_ids.state, "done")
+        self.assertEqual(len(second.serial_lot_ids), 5)
+        # a deleted document takes its job with it
+        other = self._create_credit_note([(self.serial_product, 4)], post=False)
+        self._generate(other)
+        job = other.serial_job_ids
+        other.unlink()
+        self.assertFalse(job.exists())
+
+    def test_jobs_cannot_be_forged_or_replayed(self):
+        user = new_test_user(
+            self.env,
+            "storekeeper",
+            groups="stock.group_stock_user,account.group_account_invoice",
+        )
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        vals = {
+            "company_id": self.company.id,
+            "user_id": self.env.ref("base.user_admin").id,
+            "account_move_id": refund.id,
+            "location_dest_id": self.stock_location.id,
+            "line_ids": [
+                Command.create(
+                    {
+                        "account_move_line_id": refund.invoice_line_ids.id,
+                        "product_id": self.serial_product.id,
+                        "count": 3,
+                        "lot_quantity": 50,
+                    }
+                )
+            ],
+        }
+        Job = self.Job.with_user(user)
+        self.assertNothingCreated(lambda: Job.create(vals), error=AccessError)
+        # a job forged some other way is refused chunk by chunk
+        job = self.Job.create(vals)
+        counts = self._counts()
+        self._run_runner()
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(job.state, "failed")
+        self.assertIn("one unit", job.error)
+        job.line_ids.sudo().lot_quantity = 1
+        self.assertNothingCreated(
+            lambda: job.with_user(user).write({"state": "queued"}), error=AccessError
+        )
+        self.assertNothingCreated(
+            lambda: job.line_ids.with_user(user).write({"done_count": 0}),
+            error=AccessError,
+        )
+        job.sudo().state = "queued"
+        self._run_runner()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("only 1.0 of 1.0", job.error)
+        self.assertNothingCreated(
+            lambda: job.with_user(user).action_cancel(), error=AccessError
+        )

@@ -11,6 +11,8 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import Command, api
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
@@ -59,7 +61,7 @@ class TestConcurrency(BaseCase):
                 barrier.wait(timeout=30)
                 try:
                     return act(prepared)
-                except UserError as error:
+                except (UserError, SerializationFailure) as error:
                     cr.rollback()
                     return error
 
@@ -93,6 +95,39 @@ class TestConcurrency(BaseCase):
     def _generation(self, quantity, **line_values):
         return (
             lambda env: self._refund_wizard(env, quantity, **line_values),
+            lambda wizard: wizard.action_generate() and wizard.lot_ids.mapped("name"),
+        )
+
+    def _committed_refund(self, quantity):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.uid, {})
+            refund = env["account.move"].create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.partner_id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.product_id,
+                                "quantity": quantity,
+                                "price_unit": 1,
+                            }
+                        )
+                    ],
+                }
+            )
+            return refund.id
+
+    def _generation_on(self, refund_id):
+        def prepare(env):
+            return (
+                env["serial.generate.wizard"]
+                .with_context(active_model="account.move", active_id=refund_id)
+                .create({})
+            )
+
+        return (
+            prepare,
             lambda wizard: wizard.action_generate() and wizard.lot_ids.mapped("name"),
         )
 
@@ -156,6 +191,29 @@ class TestConcurrency(BaseCase):
             self.assertEqual((len(won), len(lost)), (1, 1), results)
             self.assertIn(first, str(lost[0]))
             self.assertEqual(self._lot_count() - before, 3)
+        self.assertEqual(self._duplicates(), [])
+
+    @mute_logger("odoo.sql_db")
+    def test_two_users_on_the_same_credit_note(self):
+        """Both open Generate Serial # on a credit note of 5 and click OK at
+        once: the second waits, PostgreSQL refuses its stale view, Odoo
+        retries it, and the retry finds nothing left. 5 serials, not 10."""
+        for _round in range(3):
+            refund_id = self._committed_refund(5)
+            results = self._run_concurrently(
+                self._generation_on(refund_id), self._generation_on(refund_id)
+            )
+            won = [result for result in results if isinstance(result, list)]
+            retried = [r for r in results if isinstance(r, SerializationFailure)]
+            self.assertEqual((len(won), len(retried)), (1, 1), results)
+            # what Odoo's retry of the request does: start again
+            retry = self._run_concurrently(self._generation_on(refund_id))
+            self.assertIsInstance(retry[0], UserError)
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, self.uid, {})
+                refund = env["account.move"].browse(refund_id)
+                self.assertEqual(len(refund.serial_lot_ids), 5)
+                self.assertEqual(len(refund.serial_picking_ids), 1)
         self.assertEqual(self._duplicates(), [])
 
     @mute_logger("odoo.sql_db")
