@@ -93,3 +93,30 @@ class StockMove(models.Model):
         self.ensure_one()
         returns = self.returned_move_ids.filtered(lambda m: m.state == "done")
         return self.quantity - sum(returns.mapped("quantity"))
+
+    def _serial_move_into(self, location, quantity):
+        """The move that brings ``quantity`` (product unit) of this one into
+        ``location``, where the generated serials go.
+
+        A move line put elsewhere than its move's destination would leave the
+        next step of a 2- or 3-step reception waiting for goods that never
+        come, so the move itself goes there when all of it gets new serials,
+        and a split of it otherwise; the rest keeps Odoo's own route. A split
+        is left draft: confirm it once its move lines exist.
+        """
+        self.ensure_one()
+        if self.location_dest_id == location:
+            return self
+        rounding = self.product_id.uom_id.rounding
+        whole = (
+            float_compare(quantity, self.product_qty, precision_rounding=rounding) >= 0
+        )
+        if whole and not self.move_line_ids:
+            self.write({"location_dest_id": location.id, "location_final_id": False})
+            return self
+        return self.create(
+            [
+                dict(vals, location_dest_id=location.id, location_final_id=False)
+                for vals in self._split(quantity)
+            ]
+        )

@@ -76,16 +76,18 @@ class StockPicking(models.Model):
         if self.state == "draft":
             self.action_confirm()
         vals_list = []
+        moves = self.env["stock.move"]
         for item in plan:
-            move = item["source"]
-            move._serial_release_unlotted_lines(
-                item["lot_quantity"] * len(item["names"])
-            )
+            quantity = item["lot_quantity"] * len(item["names"])
+            item["source"]._serial_release_unlotted_lines(quantity)
+            move = item["source"]._serial_move_into(location, quantity)
+            moves |= move
             vals_list += [
                 move._serial_prepare_move_line_vals(lot, item["lot_quantity"], location)
                 for lot in item["lots"]
             ]
         self.env["stock.move.line"].create(vals_list)
+        moves.filtered(lambda move: move.state == "draft")._action_confirm(merge=False)
         if validate:
             self._serial_validate()
         return self

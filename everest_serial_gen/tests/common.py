@@ -62,14 +62,17 @@ class SerialGenData:
         return move
 
     @classmethod
-    def _create_return_receipt(cls, lines, confirm=True, warehouse=None):
+    def _create_return_receipt(
+        cls, lines, confirm=True, warehouse=None, destination=None
+    ):
         warehouse = warehouse or cls.warehouse
+        destination = destination or warehouse.lot_stock_id
         picking = cls.env["stock.picking"].create(
             {
                 "partner_id": cls.customer.id,
                 "picking_type_id": warehouse.in_type_id.id,
                 "location_id": cls.customer_location.id,
-                "location_dest_id": warehouse.lot_stock_id.id,
+                "location_dest_id": destination.id,
                 "move_ids": [
                     Command.create(
                         {
@@ -78,7 +81,7 @@ class SerialGenData:
                             "product_uom_qty": quantity,
                             "product_uom": product.uom_id.id,
                             "location_id": cls.customer_location.id,
-                            "location_dest_id": warehouse.lot_stock_id.id,
+                            "location_dest_id": destination.id,
                         }
                     )
                     for product, quantity in lines

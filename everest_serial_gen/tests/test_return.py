@@ -131,6 +131,32 @@ class TestReturn(SerialGenCase):
         wizard, _action = self._generate(receipt)
         self.assertEqual(wizard.location_dest_id, self.company.serial_out_location_id)
 
+    def test_two_and_three_step_receptions(self):
+        """The serials go to the Out location, and no next step of the
+        reception waits for them."""
+        for steps in ("two_steps", "three_steps"):
+            self.warehouse.reception_steps = steps
+            receipt = self._create_return_receipt(
+                [(self.serial_product, 3)],
+                destination=self.warehouse.wh_input_stock_loc_id,
+            )
+            self._generate(receipt, quantities={0: 2})
+            self.assertEqual(receipt.state, "assigned")
+            self._generate(receipt)
+            self.assertEqual(receipt.state, "done")
+            lots = receipt.serial_lot_ids
+            self.assertEqual(
+                sum(self._quants(lots, self.out_location).mapped("quantity")), 3
+            )
+            waiting = self.env["stock.move"].search(
+                [
+                    ("product_id", "=", self.serial_product.id),
+                    ("state", "not in", ("done", "cancel")),
+                ]
+            )
+            self.assertFalse(waiting, steps)
+            self.assertEqual(receipt.move_ids.location_dest_id, self.out_location)
+
     def test_warehouse_locations_must_belong_to_it(self):
         south = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
         for field in ("serial_out_location_id", "serial_stock_location_id"):
@@ -148,7 +174,15 @@ class TestReturn(SerialGenCase):
         self.assertIn("not validated", receipt.message_ids[0].body)
         # the rest later, and then it is validated
         wizard, _action = self._generate(receipt)
-        self.assertEqual(wizard.line_ids.serialized_quantity, 2)
+        # the 2 serials went into a move of their own, to the Out location
+        self.assertEqual(
+            sorted(
+                wizard.line_ids.mapped(
+                    lambda line: (line.serialized_quantity, line.document_quantity)
+                )
+            ),
+            [(0, 1), (2, 2)],
+        )
         self.assertEqual(receipt.state, "done")
         self.assertEqual(len(receipt.serial_lot_ids), 3)
 
