@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 
 class AccountMoveLine(models.Model):
@@ -10,6 +12,53 @@ class AccountMoveLine(models.Model):
         string="Serial Generation Moves",
         readonly=True,
     )
+
+    def write(self, vals):
+        if {"quantity", "product_id", "product_uom_id"}.intersection(vals):
+            self._serial_check_still_covered(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_serialized(self):
+        # Sudo, here and below: accountants edit credit notes without reading
+        # stock; this only compares the line with the serials it brought in.
+        for line in self.sudo().filtered("serial_stock_move_ids"):
+            if line._serial_quantities()[1] > 0:
+                raise line._serial_covered_error()
+
+    def _serial_check_still_covered(self, vals):
+        """A line may not shrink below, nor change the product of, the
+        serials generated for it: that stock would lose its document."""
+        for line in self.sudo().filtered("serial_stock_move_ids"):
+            serialized = line._serial_quantities()[1]
+            if serialized <= 0:
+                continue
+            product = line.product_id.browse(vals.get("product_id", line.product_id.id))
+            uom = line.product_uom_id.browse(
+                vals.get("product_uom_id", line.product_uom_id.id)
+            )
+            quantity = uom._compute_quantity(
+                abs(vals.get("quantity", line.quantity)), product.uom_id
+            )
+            if (
+                product != line.product_id
+                or float_compare(
+                    serialized, quantity, precision_rounding=product.uom_id.rounding
+                )
+                > 0
+            ):
+                raise line._serial_covered_error()
+
+    def _serial_covered_error(self):
+        return UserError(
+            self.env._(
+                "Serial numbers were generated for %(product)s on %(document)s. "
+                "Use Action > Reverse Serial Generation before you reduce, "
+                "change or delete the line.",
+                product=self.serial_stock_move_ids.product_id[:1].display_name,
+                document=self.move_id.display_name,
+            )
+        )
 
     def _serial_is_eligible(self):
         """Whether Generate Serial # serves this line: a tracked storable

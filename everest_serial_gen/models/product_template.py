@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ProductTemplate(models.Model):
@@ -8,9 +8,16 @@ class ProductTemplate(models.Model):
         "ir.sequence",
         string="Serial Number Sequence",
         check_company=True,
+        copy=False,
         help="Numbers the serials that Generate Serial # creates for this "
         "product. Empty: the company's sequence.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("serial_sequence_id") for vals in vals_list):
+            self.env["res.company"]._serial_check_configurator()
+        return super().create(vals_list)
 
     def write(self, vals):
         # Product editors are many; the serial numbering is an Inventory

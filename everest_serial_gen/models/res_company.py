@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 
 SERIAL_SEQUENCE_CODE = "everest_serial_gen.serial"
 SERIAL_SETTINGS_FIELDS = {
@@ -43,6 +43,13 @@ class ResCompany(models.Model):
         "chunks of this size, each committed on its own.",
     )
 
+    @api.constrains("serial_batch_size")
+    def _check_serial_batch_size(self):
+        if any(company.serial_batch_size < 1 for company in self):
+            raise ValidationError(
+                self.env._("Background generation needs a batch size of at least 1.")
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
@@ -72,9 +79,9 @@ class ResCompany(models.Model):
         """Give the warehouses and companies that exist before the install
         what new ones get on creation: an Out location, a serial sequence and
         the default locations. Runs from a data file, so before demo data."""
-        self.env["stock.warehouse"].with_context(active_test=False).search(
-            []
-        )._create_missing_locations({})
+        self.env["stock.warehouse"].with_context(
+            active_test=False, serial_create_out_location=True
+        ).search([])._create_missing_locations({})
         companies = self.search([])
         companies._serial_create_sequence()
         companies._serial_set_default_locations()

@@ -215,11 +215,15 @@ class SerialGenerateMixin(models.AbstractModel):
                 )
             )
         location = location.sudo()  # to read the company of a foreign id too
-        if location.usage != "internal" or location.company_id != self.company_id:
+        if (
+            location.usage != "internal"
+            or location.company_id != self.company_id
+            or not location.active
+        ):
             raise UserError(
                 self.env._(
                     "%(location)s cannot receive serials of %(document)s: it must "
-                    "be an internal location of %(company)s.",
+                    "be an active internal location of %(company)s.",
                     location=location.display_name,
                     document=self.display_name,
                     company=self.company_id.display_name,

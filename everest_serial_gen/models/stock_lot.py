@@ -259,12 +259,15 @@ class StockLot(models.Model):
         """Odoo's lot label layout wizard, for these lots: from a document,
         from the wizard, or from the list of serials right after OK."""
         self.check_access("read")
-        move_lines = self.env["stock.move.line"].search(
-            [
-                ("lot_id", "in", self.ids),
-                ("state", "=", "done"),
-                ("location_id.usage", "=", "customer"),
-            ]
+        # The wizard prints the lots of move lines, and counts units from
+        # their quantities: give it the line that brought each lot in from
+        # the customer, validated or not yet.
+        lines = self.env["stock.move.line"].search(
+            [("lot_id", "in", self.ids), ("location_id.usage", "=", "customer")],
+            order="id",
+        )
+        first_lines = self.env["stock.move.line"].concat(
+            *(group[0] for group in lines.grouped("lot_id").values())
         )
         return {
             "type": "ir.actions.act_window",
@@ -272,7 +275,7 @@ class StockLot(models.Model):
             "res_model": "lot.label.layout",
             "views": [(self.env.ref("stock.lot_label_layout_form_picking").id, "form")],
             "target": "new",
-            "context": {"default_move_line_ids": move_lines.ids},
+            "context": {"default_move_line_ids": first_lines.ids},
         }
 
     # Manufacturer's serial numbers ---------------------------------------------

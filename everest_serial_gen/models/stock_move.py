@@ -11,6 +11,7 @@ class StockMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        check_company=True,
         help="The credit note or invoice line whose serials this move brought in.",
     )
 

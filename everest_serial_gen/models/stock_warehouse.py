@@ -38,9 +38,20 @@ class StockWarehouse(models.Model):
         warehouses.company_id._serial_set_default_locations()
         return warehouses
 
+    def _create_missing_locations(self, vals):
+        # Odoo calls this on every write of a warehouse, to recreate missing
+        # locations: an Out location the admin cleared must stay cleared (the
+        # company's is used then). It is created at install, and with the
+        # warehouse (_get_locations_values).
+        if not self.env.context.get("serial_create_out_location"):
+            self = self.with_context(serial_skip_out_location=True)
+        return super()._create_missing_locations(vals)
+
     def _get_locations_values(self, vals, code=False):
         """Create the Out location with the warehouse's other locations."""
         values = super()._get_locations_values(vals, code=code)
+        if self.env.context.get("serial_skip_out_location"):
+            return values
         code = (vals.get("code") or code or "").replace(" ", "").upper()
         company_id = vals.get(
             "company_id", self.default_get(["company_id"])["company_id"]
@@ -52,6 +63,22 @@ class StockWarehouse(models.Model):
             "barcode": self._valid_barcode(code + "RETOUT", company_id),
         }
         return values
+
+    @api.constrains("serial_picking_type_id")
+    def _check_serial_picking_type(self):
+        for warehouse in self:
+            picking_type = warehouse.serial_picking_type_id
+            if picking_type and (
+                picking_type.code != "incoming"
+                or picking_type.warehouse_id != warehouse
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The operation type of credit memo receipts must be a "
+                        "receipt type of warehouse %(warehouse)s.",
+                        warehouse=warehouse.display_name,
+                    )
+                )
 
     @api.constrains("serial_out_location_id", "serial_stock_location_id")
     def _check_serial_locations(self):

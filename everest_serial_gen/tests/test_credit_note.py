@@ -393,6 +393,22 @@ class TestNothingLost(SerialGenCase):
         refund.button_cancel()
         self.assertEqual(refund.state, "cancel")
 
+    def test_lines_keep_the_serials_they_brought_in(self):
+        refund = self._create_credit_note([(self.serial_product, 3)], post=False)
+        self._generate(refund, quantities={0: 2})
+        line = refund.invoice_line_ids
+        for vals in ({"quantity": 1}, {"product_id": self.lot_product.id}):
+            self.assertNothingCreated(
+                lambda vals=vals: line.write(vals), message="Reverse"
+            )
+        self.assertNothingCreated(line.unlink, message="Reverse")
+        line.quantity = 2
+        line.quantity = 4
+        self.assertEqual(line._serial_quantities(), (4, 2))
+        refund.action_reverse_serial_generation()
+        line.quantity = 1
+        line.unlink()
+
     def test_reverse_refused_when_serials_left_stock(self):
         refund = self._create_credit_note([(self.serial_product, 1)])
         self._generate(refund)

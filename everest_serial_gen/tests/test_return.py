@@ -123,8 +123,13 @@ class TestReturn(SerialGenCase):
         self.assertEqual(
             sum(self._quants(lots, south.serial_out_location_id).mapped("quantity")), 2
         )
-        # a warehouse without an Out location of its own uses the company's
+        # a warehouse without an Out location of its own uses the company's,
+        # and editing the warehouse does not bring one back
         south.serial_out_location_id = False
+        locations = self.env["stock.location"].search_count([])
+        south.name = "South Depot"
+        self.assertFalse(south.serial_out_location_id)
+        self.assertEqual(self.env["stock.location"].search_count([]), locations)
         receipt = self._create_return_receipt(
             [(self.serial_product, 1)], warehouse=south
         )
@@ -172,6 +177,12 @@ class TestReturn(SerialGenCase):
         self.assertEqual(len(receipt.serial_lot_ids), 2)
         self.assertFalse(self._quants(receipt.serial_lot_ids, self.out_location))
         self.assertIn("not validated", receipt.message_ids[0].body)
+        # its labels print before the transfer is validated
+        action = receipt.action_print_serial_labels()
+        lines = self.env["stock.move.line"].browse(
+            action["context"]["default_move_line_ids"]
+        )
+        self.assertEqual(lines.lot_id, receipt.serial_lot_ids)
         # the rest later, and then it is validated
         wizard, _action = self._generate(receipt)
         # the 2 serials went into a move of their own, to the Out location

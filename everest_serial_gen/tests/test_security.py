@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
 
 from .common import SerialGenCase
@@ -195,6 +195,32 @@ class TestSecurity(SerialGenCase):
         )
         template.with_user(self.stock_admin).serial_sequence_id = sequence
         self.assertEqual(template.serial_sequence_id, sequence)
+        self.assertNothingCreated(
+            lambda: self.env["product.template"]
+            .with_user(self.erp_manager)
+            .create({"name": "Sneaky", "serial_sequence_id": sequence.id}),
+            error=AccessError,
+        )
+        self.assertFalse(template.copy().serial_sequence_id)
+
+    def test_settings_values_the_ui_would_refuse(self):
+        self.assertNothingCreated(
+            lambda: self.company.write({"serial_batch_size": 0}), error=ValidationError
+        )
+        self.assertNothingCreated(
+            lambda: self.warehouse.write(
+                {"serial_picking_type_id": self.warehouse.out_type_id.id}
+            ),
+            error=ValidationError,
+        )
+        archived = self.env["stock.location"].create(
+            {"name": "Old Bin", "location_id": self.stock_location.id, "active": False}
+        )
+        self.company.serial_stock_location_id = archived
+        wizard = self._wizard_as(self.stock_user, self.refund).create({})
+        self.assertNothingCreated(
+            wizard.action_generate, message="active internal location"
+        )
 
     def test_settings_page_for_administrators(self):
         admin = self.env.ref("base.user_admin")
@@ -298,6 +324,15 @@ class TestSecurity(SerialGenCase):
         )
         self.assertNothingCreated(
             wizard.with_user(other_user).action_generate, error=AccessError
+        )
+        self.assertNothingCreated(
+            lambda: wizard.line_ids.with_user(other_user).write({"gen_quantity": 1}),
+            error=AccessError,
+        )
+        own = self._wizard_as(other_user, self.refund).create({})
+        self.assertNothingCreated(
+            lambda: own.write({"line_ids": [Command.link(wizard.line_ids.id)]}),
+            error=AccessError,
         )
 
     def test_manufacturer_serials_need_write_access(self):
