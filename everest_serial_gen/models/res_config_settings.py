@@ -10,7 +10,6 @@ class ResConfigSettings(models.TransientModel):
     serial_out_location_id = fields.Many2one(
         related="company_id.serial_out_location_id", readonly=False
     )
-    serial_sequence_id = fields.Many2one(related="company_id.serial_sequence_id")
     serial_sequence_prefix = fields.Char(
         related="company_id.serial_sequence_id.prefix", readonly=False
     )

@@ -64,7 +64,8 @@ class SerialGenerateMixin(models.AbstractModel):
     @api.depends("serial_job_ids.state", "serial_job_ids.done_count")
     def _compute_serial_job_progress(self):
         """Say on the document how far its background generation is, since
-        the user who clicked OK left before it ended."""
+        the user who clicked OK left before it ended; and why it stopped,
+        until the rest is generated."""
         for document in self:
             # Sudo: the banner tells everyone who reads the document, the
             # accountant of a credit note too, how far its own job is.
@@ -76,7 +77,7 @@ class SerialGenerateMixin(models.AbstractModel):
                     done=job.done_count,
                     total=job.total,
                 )
-            elif job.state == "failed":
+            elif job.state == "failed" and document.sudo()._serial_has_remaining():
                 document.serial_job_progress = self.env._(
                     "The background generation of serial numbers stopped after "
                     "%(done)s of %(total)s: %(error)s",
@@ -86,6 +87,22 @@ class SerialGenerateMixin(models.AbstractModel):
                 )
             else:
                 document.serial_job_progress = False
+
+    def _serial_has_remaining(self):
+        """Whether some eligible line still lacks serials."""
+        self.ensure_one()
+        for source in self._serial_source_lines():
+            total, serialized = source._serial_quantities()
+            if (
+                float_compare(
+                    total,
+                    serialized,
+                    precision_rounding=source.product_id.uom_id.rounding,
+                )
+                > 0
+            ):
+                return True
+        return False
 
     def _serial_running_jobs(self):
         # Sudo: whether a job runs decides what the document offers, to

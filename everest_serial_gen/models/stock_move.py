@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 
@@ -120,4 +121,26 @@ class StockMove(models.Model):
                 dict(vals, location_dest_id=location.id, location_final_id=False)
                 for vals in self._split(quantity)
             ]
+        )
+
+    def _serial_not_returnable_error(self):
+        """Say which serials of these done moves are no longer where they
+        were put, and where they are: a reversal returns them from there."""
+        # Sudo: where a serial is now may be a location the user cannot read.
+        lots = self.sudo().move_line_ids.lot_id
+        where = ", ".join(
+            f"{lot.name} ({lot.location_id.display_name or self.env._('not in stock')})"
+            for lot in lots
+        )
+        return UserError(
+            self.env._(
+                "Some serials of %(transfers)s are no longer available where the "
+                "transfer put them (%(destination)s), so they cannot all be sent "
+                "back: %(serials)s. Move them back there first.",
+                transfers=", ".join(self.picking_id.mapped("name")),
+                destination=", ".join(
+                    self.move_line_ids.location_dest_id.mapped("display_name")
+                ),
+                serials=where,
+            )
         )

@@ -1,5 +1,4 @@
 from odoo import fields, models
-from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 
@@ -171,14 +170,7 @@ class StockPicking(models.Model):
             ):
                 short |= move
         if short:
-            raise UserError(
-                self.env._(
-                    "Some serials of %(transfers)s are no longer in stock "
-                    "(%(products)s): they cannot all be sent back.",
-                    transfers=", ".join(short.picking_id.mapped("name")),
-                    products=", ".join(short.product_id.mapped("display_name")),
-                )
-            )
+            raise short._serial_not_returnable_error()
 
     def _serial_return_all(self):
         """Send everything back with Odoo's own return wizard, which reserves
@@ -192,13 +184,9 @@ class StockPicking(models.Model):
                 .create({"picking_id": picking.id})
             )
             for line in wizard.product_return_moves:
-                done_returns = line.move_id.returned_move_ids.filtered(
-                    lambda m: m.state == "done"
-                )
-                line.quantity = line.move_id.quantity - sum(
-                    done_returns.mapped("quantity")
-                )
+                line.quantity = line.move_id._serial_quantity_to_return()
             new_picking = wizard._create_return()
+            # the check above counted; Odoo's reservation has the last word
             short = new_picking.move_ids.filtered(
                 lambda m: float_compare(
                     m.quantity,
@@ -208,14 +196,7 @@ class StockPicking(models.Model):
                 < 0
             )
             if short:
-                raise UserError(
-                    self.env._(
-                        "Some serials of %(transfer)s are no longer in stock "
-                        "(%(products)s): they cannot all be sent back.",
-                        transfer=picking.name,
-                        products=", ".join(short.product_id.mapped("display_name")),
-                    )
-                )
+                raise short.origin_returned_move_id._serial_not_returnable_error()
             new_picking.move_ids.picked = True
             new_picking.with_context(skip_backorder=True).button_validate()
             returns |= new_picking

@@ -126,6 +126,7 @@ class TestCreditNote(SerialGenCase):
         ]
         self.assertIn('name="action_generate_serial"', arch)
         self.assertIn('name="action_view_serials"', arch)
+        self.assertIn('name="action_reverse_serial_generation"', arch)
 
     def test_chatter_logs_the_generation(self):
         refund = self._create_credit_note([(self.serial_product, 2)])
@@ -417,9 +418,8 @@ class TestNothingLost(SerialGenCase):
             {"product_id": self.serial_product.id, "lot_id": lot.id, "scrap_qty": 1}
         )
         scrap.action_validate()
-        self.assertNothingCreated(
-            refund.action_reverse_serial_generation, message="no longer in stock"
-        )
+        error = self.assertNothingCreated(refund.action_reverse_serial_generation)
+        self.assertIn(f"{lot.name} (Virtual Locations/Scrap)", str(error))
 
     def test_reverse_without_generation(self):
         refund = self._create_credit_note([(self.serial_product, 1)])
