@@ -135,6 +135,23 @@ class TestFastPath(SerialGenCase):
             self.addon_product.qty_available, self.odoo_product.qty_available
         )
 
+    def test_same_result_as_odoo_on_a_return(self):
+        """The return path, into the Out location, against Odoo's own flow
+        into the same location."""
+        with freeze_time(NOW):
+            receipt = self._create_return_receipt(
+                [(self.odoo_product, 9)], confirm=False, destination=self.out_location
+            )
+            receipt.move_ids._generate_serial_numbers("ODOO-0001", 9)
+            receipt.button_validate()
+            returned = self._create_return_receipt([(self.addon_product, 9)])
+            self._generate(returned)
+        odoo = self._snapshot(receipt)
+        addon = self._snapshot(returned)
+        self.assertEqual(len(odoo["quants"]), 18)
+        for key in odoo.keys() - {"picking"}:
+            self.assertEqual(addon[key], odoo[key], key)
+
     def test_fast_path_is_used(self):
         refund = self._create_credit_note([(self.addon_product, 3)])
         wizard = self._wizard_form(refund).save()
