@@ -254,6 +254,21 @@ class TestSecurity(SerialGenCase):
         quants = self._quants(lots, self.warehouse_b.lot_stock_id)
         self.assertEqual(quants.company_id, self.company_b)
         self.assertEqual(sum(quants.mapped("quantity")), 2)
+        # and reverses it within B
+        env = self.env(user=self.multi_user)
+        env = env(
+            context=dict(
+                env.context, allowed_company_ids=[self.company.id, self.company_b.id]
+            )
+        )
+        refund_b.with_env(env).action_reverse_serial_generation()
+        returns = picking.return_ids
+        self.assertEqual(returns.state, "done")
+        self.assertEqual(returns.company_id, self.company_b)
+        self.assertEqual(returns.move_line_ids.lot_id, lots)
+        self.assertFalse(
+            self._quants(lots, self.warehouse_b.lot_stock_id).filtered("quantity")
+        )
 
     def test_document_of_a_company_not_allowed(self):
         self.assertNothingCreated(
