@@ -68,8 +68,8 @@ class TestConcurrency(BaseCase):
         with ThreadPoolExecutor(max_workers=len(tasks)) as executor:
             return list(executor.map(run, tasks))
 
-    def _refund_wizard(self, env, quantity, **line_values):
-        refund = env["account.move"].create(
+    def _create_refund(self, env, quantity):
+        return env["account.move"].create(
             {
                 "move_type": "out_refund",
                 "partner_id": self.partner_id,
@@ -84,50 +84,33 @@ class TestConcurrency(BaseCase):
                 ],
             }
         )
+
+    def _wizard(self, env, refund_id, **line_values):
         wizard = (
             env["serial.generate.wizard"]
-            .with_context(active_model="account.move", active_id=refund.id)
+            .with_context(active_model="account.move", active_id=refund_id)
             .create({})
         )
         wizard.line_ids.write(line_values)
         return wizard
 
     def _generation(self, quantity, **line_values):
+        """A generation on a credit note of its own."""
         return (
-            lambda env: self._refund_wizard(env, quantity, **line_values),
+            lambda env: self._wizard(
+                env, self._create_refund(env, quantity).id, **line_values
+            ),
             lambda wizard: wizard.action_generate() and wizard.lot_ids.mapped("name"),
         )
 
     def _committed_refund(self, quantity):
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, self.uid, {})
-            refund = env["account.move"].create(
-                {
-                    "move_type": "out_refund",
-                    "partner_id": self.partner_id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": self.product_id,
-                                "quantity": quantity,
-                                "price_unit": 1,
-                            }
-                        )
-                    ],
-                }
-            )
-            return refund.id
+            return self._create_refund(api.Environment(cr, self.uid, {}), quantity).id
 
     def _generation_on(self, refund_id):
-        def prepare(env):
-            return (
-                env["serial.generate.wizard"]
-                .with_context(active_model="account.move", active_id=refund_id)
-                .create({})
-            )
-
+        """A generation on the given credit note."""
         return (
-            prepare,
+            lambda env: self._wizard(env, refund_id),
             lambda wizard: wizard.action_generate() and wizard.lot_ids.mapped("name"),
         )
 
