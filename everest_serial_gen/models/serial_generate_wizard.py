@@ -200,7 +200,7 @@ class SerialGenerateWizard(models.TransientModel):
             {
                 "source": line._serial_source(),
                 "product": line.product_id,
-                "names": line._serial_names(company, drawn=False),
+                "names": line._serial_names(),
                 "count": line._serial_lot_count(),
                 "lot_quantity": 1.0 if line.tracking == "serial" else line.gen_quantity,
             }

@@ -94,13 +94,10 @@ class SerialGenerateWizardLine(models.TransientModel):
         for line in self:
             first = last = False
             count = line._serial_lot_count()
-            names = parse_serial_list(line.serial_list)
+            names = line._serial_names()
             if names:
                 first, last = names[0], names[-1]
-            elif count and line.first_serial:
-                generated = Lot.generate_lot_names(line.first_serial, count)
-                first, last = generated[0]["lot_name"], generated[-1]["lot_name"]
-            elif count and line.product_id:
+            elif names is None and count and line.product_id:
                 company = line.wizard_id.company_id or self.env.company
                 sequence = Lot._serial_sequence(company, line.product_id, create=False)
                 offset = 0
@@ -209,24 +206,18 @@ class SerialGenerateWizardLine(models.TransientModel):
                 )
             )
 
-    def _serial_names(self, company, drawn=True):
-        """The names of the lots this line creates.
-
-        Typed names come first, then the First Serial # series, then the
-        sequence. With ``drawn=False`` the sequence is left alone and None is
-        returned for it: drawing must happen under the product lock.
-        """
+    def _serial_names(self):
+        """The names the user gave: typed ones first, then the First Serial #
+        series; None when they come from the sequence, which the wizard
+        draws under the product lock."""
         self.ensure_one()
-        count = self._serial_lot_count()
         typed = parse_serial_list(self.serial_list)
         if typed:
             return typed
         if self.first_serial:
-            first = self.first_serial.strip()
+            first, count = self.first_serial.strip(), self._serial_lot_count()
             return [
                 vals["lot_name"]
                 for vals in self.env["stock.lot"].generate_lot_names(first, count)
             ]
-        if not drawn:
-            return None
-        return self.env["stock.lot"]._serial_draw_names(company, self.product_id, count)
+        return None

@@ -118,22 +118,15 @@ class StockPicking(models.Model):
         self.ensure_one()
         if self.state != "done":
             return False
-        for move in self.move_ids.filtered(lambda m: m.state == "done"):
-            returned = sum(
-                move.returned_move_ids.filtered(lambda m: m.state == "done").mapped(
-                    "product_qty"
-                )
+        return any(
+            float_compare(
+                move._serial_quantity_to_return(),
+                0,
+                precision_rounding=move.product_uom.rounding,
             )
-            if (
-                float_compare(
-                    returned,
-                    move.product_qty,
-                    precision_rounding=move.product_uom.rounding,
-                )
-                < 0
-            ):
-                return True
-        return False
+            > 0
+            for move in self.move_ids.filtered(lambda m: m.state == "done")
+        )
 
     def _serial_check_returnable(self):
         """Refuse, before anything is created, when serials these transfers
