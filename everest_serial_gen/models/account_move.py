@@ -14,6 +14,9 @@ class AccountMove(models.Model):
 
     _name = "account.move"
     _inherit = ["account.move", "serial.generate.mixin"]
+    _serial_wizard_field = "account_move_id"
+    _serial_line_field = "account_move_line_id"
+    _serial_lines_field = "invoice_line_ids"
 
     serial_lot_ids = fields.Many2many(
         "stock.lot",
@@ -69,10 +72,6 @@ class AccountMove(models.Model):
             )
         return None
 
-    def _serial_source_lines(self):
-        self.ensure_one()
-        return self.invoice_line_ids.filtered(lambda line: line._serial_is_eligible())
-
     def _serial_warehouse(self):
         """The warehouse of the credit note's sale order, if any."""
         self.ensure_one()
@@ -87,22 +86,22 @@ class AccountMove(models.Model):
             or self.company_id.serial_stock_location_id
         )
 
-    def _serial_receive(self, plan, location, validate=True):
+    def _serial_receive(self, lines, location, validate=True):
         """Bring the serials in with a validated receipt from the customer."""
         self.ensure_one()
         picking = self.env["stock.picking"].create(
             self._serial_prepare_picking_vals(location)
         )
         moves = self.env["stock.move"].create(
-            [self._serial_prepare_move_vals(picking, item) for item in plan]
+            [self._serial_prepare_move_vals(picking, line) for line in lines]
         )
         move_lines = self.env["stock.move.line"].create(
             [
                 move._serial_prepare_move_line_vals(
-                    lot, item["lot_quantity"], move.location_dest_id
+                    lot, line.lot_quantity, move.location_dest_id
                 )
-                for move, item in zip(moves, plan, strict=True)
-                for lot in item["lots"]
+                for move, line in zip(moves, lines, strict=True)
+                for lot in line.lots
             ]
         )
         # Odoo's receipts apply the putaway rules line by line; most databases
@@ -141,12 +140,12 @@ class AccountMove(models.Model):
             "serial_account_move_id": self.id,
         }
 
-    def _serial_prepare_move_vals(self, picking, item):
-        product = item["product"]
+    def _serial_prepare_move_vals(self, picking, line):
+        product = line.product
         return {
             "name": product.display_name,
             "product_id": product.id,
-            "product_uom_qty": item["lot_quantity"] * len(item["names"]),
+            "product_uom_qty": line.quantity,
             "product_uom": product.uom_id.id,
             "picking_id": picking.id,
             "location_id": picking.location_id.id,
@@ -155,7 +154,7 @@ class AccountMove(models.Model):
             "origin": picking.origin,
             "company_id": picking.company_id.id,
             "picking_type_id": picking.picking_type_id.id,
-            "serial_account_move_line_id": item["source"].id,
+            "serial_account_move_line_id": line.source.id,
         }
 
     # Nothing lost ------------------------------------------------------------
@@ -218,7 +217,7 @@ class AccountMove(models.Model):
 
     def _serial_check_reversible(self):
         self.ensure_one()
-        self._serial_check_access()
+        self.env["serial.generator.check"]._check_access(self)
         if self.move_type not in SERIAL_MOVE_TYPES or self.state == "cancel":
             raise UserError(
                 self.env._(

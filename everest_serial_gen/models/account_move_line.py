@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from .serial_plan import SerialQuantities
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -23,14 +25,14 @@ class AccountMoveLine(models.Model):
         # Sudo, here and below: accountants edit credit notes without reading
         # stock; this only compares the line with the serials it brought in.
         for line in self.sudo().filtered("serial_stock_move_ids"):
-            if line._serial_quantities()[1] > 0:
+            if line._serial_quantities().serialized > 0:
                 raise line._serial_covered_error()
 
     def _serial_check_still_covered(self, vals):
         """A line may not shrink below, nor change the product of, the
         serials generated for it: that stock would lose its document."""
         for line in self.sudo().filtered("serial_stock_move_ids"):
-            serialized = line._serial_quantities()[1]
+            serialized = line._serial_quantities().serialized
             if serialized <= 0:
                 continue
             product = line.product_id.browse(vals.get("product_id", line.product_id.id))
@@ -88,4 +90,4 @@ class AccountMoveLine(models.Model):
         serialized = sum(moves.mapped("product_qty")) - sum(
             returns.mapped("product_qty")
         )
-        return quantity, serialized
+        return SerialQuantities(quantity, serialized)

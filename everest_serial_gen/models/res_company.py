@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-SERIAL_SEQUENCE_CODE = "everest_serial_gen.serial"
 SERIAL_SETTINGS_FIELDS = {
     "serial_stock_location_id",
     "serial_out_location_id",
@@ -53,7 +52,7 @@ class ResCompany(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
-        companies._serial_create_sequence()
+        self.env["serial.numbering"]._create_company_sequences(companies)
         return companies
 
     def write(self, vals):
@@ -83,35 +82,8 @@ class ResCompany(models.Model):
             active_test=False, serial_create_out_location=True
         ).search([])._create_missing_locations({})
         companies = self.search([])
-        companies._serial_create_sequence()
+        self.env["serial.numbering"]._create_company_sequences(companies)
         companies._serial_set_default_locations()
-
-    def _serial_create_sequence(self):
-        """Give each company its own serial sequence, editable in Settings."""
-        # Sudo: this runs when a company or warehouse is created, or on the
-        # first generation of an old company, by users who may not create
-        # sequences nor write companies; it only adds the company's own.
-        sequences = (
-            self.env["ir.sequence"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "name": self.env._(
-                            "Generated Serial Numbers (%(company)s)", company=c.name
-                        ),
-                        "code": SERIAL_SEQUENCE_CODE,
-                        "company_id": c.id,
-                        "prefix": "RMA-",
-                        "padding": 6,
-                        "implementation": "standard",
-                    }
-                    for c in self.filtered(lambda c: not c.serial_sequence_id)
-                ]
-            )
-        )
-        for sequence in sequences:
-            sequence.company_id.sudo().serial_sequence_id = sequence
 
     def _serial_set_default_locations(self):
         """Default the locations to the company's main warehouse, when unset."""

@@ -6,7 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .stock_lot import SerialBusyError
+from .serial_numbering import SerialBusyError
+from .serial_plan import PlanLine
 
 _logger = logging.getLogger(__name__)
 
@@ -89,7 +90,10 @@ class SerialGenerationJob(models.Model):
 
     def _document(self):
         self.ensure_one()
-        return self.account_move_id or self.picking_id
+        for model in self.env["serial.generate.mixin"]._serial_document_models():
+            if self[model._serial_wizard_field]:
+                return self[model._serial_wizard_field]
+        return None
 
     # Runner ------------------------------------------------------------------
 
@@ -146,15 +150,16 @@ class SerialGenerationJob(models.Model):
         document = job._document()
         if not document:
             raise UserError(self.env._("Its document was deleted."))
-        document._serial_check_generatable(running_job=job)
-        document._serial_lock_document()
         size = max(self.company_id.serial_batch_size, 1)
-        plan, taken = job.line_ids._plan_chunk(size)
+        lines, taken = job.line_ids._next_chunk(size)
         last = job.done_count + sum(taken.values()) >= job.total
-        validate = job.validate_transfer and last
-        if document._name == "account.move":
-            validate = True  # each chunk is a receipt of its own, validated
-        document._serial_generate(plan, job.location_dest_id, validate=validate)
+        job.env["serial.generator"].generate(
+            document,
+            lines,
+            job.location_dest_id,
+            validate=job.validate_transfer and last,
+            running_job=job,
+        )
         # Sudo: users read jobs, only the runner writes their progress.
         for line, count in taken.items():
             line.sudo().done_count += count
@@ -189,3 +194,57 @@ class SerialGenerationJob(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
+
+
+class SerialGenerationJobLine(models.Model):
+    _name = "serial.generation.job.line"
+    _description = "Background Serial Generation Line"
+    _check_company_auto = True
+    _order = "id"
+
+    job_id = fields.Many2one(
+        "serial.generation.job", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="job_id.company_id", store=True, index=True)
+    account_move_line_id = fields.Many2one("account.move.line", check_company=True)
+    stock_move_id = fields.Many2one("stock.move", check_company=True)
+    product_id = fields.Many2one("product.product", required=True, check_company=True)
+    count = fields.Integer(required=True, help="How many lots the line creates.")
+    done_count = fields.Integer(default=0)
+    lot_quantity = fields.Float(digits="Product Unit of Measure", required=True)
+    names = fields.Text(
+        help="The names decided when the user clicked OK, one per line. Empty: "
+        "drawn from the sequence, chunk by chunk."
+    )
+
+    def _source(self):
+        """The document line this line serves."""
+        self.ensure_one()
+        for model in self.env["serial.generate.mixin"]._serial_document_models():
+            if self[model._serial_line_field]:
+                return self[model._serial_line_field]
+        return None
+
+    def _next_chunk(self, size):
+        """The plan lines of the next ``size`` lots, and how many each job
+        line gives."""
+        lines, taken = [], {}
+        for line in self.filtered(lambda line: line.done_count < line.count):
+            count = min(line.count - line.done_count, size - sum(taken.values()))
+            if count <= 0:
+                break
+            names = None
+            if line.names:
+                start = line.done_count
+                names = line.names.split("\n")[start : start + count]
+            lines.append(
+                PlanLine(
+                    source=line._source(),
+                    product=line.product_id,
+                    count=count,
+                    lot_quantity=line.lot_quantity,
+                    names=tuple(names) if names else None,
+                )
+            )
+            taken[line] = count
+        return tuple(lines), taken

@@ -2,6 +2,8 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from .serial_plan import SerialQuantities
+
 
 class StockMove(models.Model):
     _inherit = "stock.move"
@@ -33,7 +35,7 @@ class StockMove(models.Model):
             for line in self.move_line_ids
             if line.lot_id or line.lot_name
         )
-        return self.product_qty, serialized
+        return SerialQuantities(self.product_qty, serialized)
 
     def _serial_missing_quantity(self):
         """What validation would leave without serials (or without quantity,

@@ -9,6 +9,9 @@ class StockPicking(models.Model):
 
     _name = "stock.picking"
     _inherit = ["stock.picking", "serial.generate.mixin"]
+    _serial_wizard_field = "picking_id"
+    _serial_line_field = "stock_move_id"
+    _serial_lines_field = "move_ids"
 
     serial_lot_ids = fields.Many2many(
         "stock.lot",
@@ -56,10 +59,6 @@ class StockPicking(models.Model):
             )
         return None
 
-    def _serial_source_lines(self):
-        self.ensure_one()
-        return self.move_ids.filtered(lambda move: move._serial_is_eligible())
-
     def _serial_default_location(self):
         self.ensure_one()
         return (
@@ -67,7 +66,7 @@ class StockPicking(models.Model):
             or self.company_id.serial_out_location_id
         )
 
-    def _serial_receive(self, plan, location, validate=True):
+    def _serial_receive(self, lines, location, validate=True):
         """Add one picked line per serial into ``location``, in place of the
         lines without a lot that Odoo's reservation made, then validate when
         every move is covered."""
@@ -76,14 +75,13 @@ class StockPicking(models.Model):
             self.action_confirm()
         vals_list = []
         moves = self.env["stock.move"]
-        for item in plan:
-            quantity = item["lot_quantity"] * len(item["names"])
-            item["source"]._serial_release_unlotted_lines(quantity)
-            move = item["source"]._serial_move_into(location, quantity)
+        for line in lines:
+            line.source._serial_release_unlotted_lines(line.quantity)
+            move = line.source._serial_move_into(location, line.quantity)
             moves |= move
             vals_list += [
-                move._serial_prepare_move_line_vals(lot, item["lot_quantity"], location)
-                for lot in item["lots"]
+                move._serial_prepare_move_line_vals(lot, line.lot_quantity, location)
+                for lot in line.lots
             ]
         self.env["stock.move.line"].create(vals_list)
         moves.filtered(lambda move: move.state == "draft")._action_confirm(merge=False)

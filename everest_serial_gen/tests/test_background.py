@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
-from odoo.addons.everest_serial_gen.models.stock_lot import SerialBusyError
+from odoo.addons.everest_serial_gen.models.serial_numbering import SerialBusyError
 
 from .common import SerialGenCase
 
@@ -131,9 +131,9 @@ class TestBackground(SerialGenCase):
         refund = self._create_credit_note([(self.serial_product, 4)])
         self._generate(refund)
         job = refund.serial_job_ids
-        Lot = self.env.registry["stock.lot"]
+        Numbering = self.env.registry["serial.numbering"]
         busy = SerialBusyError("Serial numbers of Laptop are being created")
-        with patch.object(Lot, "_serial_lock_products", side_effect=busy):
+        with patch.object(Numbering, "_lock_products", side_effect=busy):
             self.Job._cron_process()
         self.assertEqual((job.state, job.done_count), ("queued", 0))
         self._run_runner()

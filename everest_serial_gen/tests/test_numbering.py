@@ -4,7 +4,7 @@ from unittest.mock import patch
 from odoo.sql_db import db_connect
 from odoo.tests import Form
 
-from odoo.addons.everest_serial_gen.models import stock_lot as stock_lot_module
+from odoo.addons.everest_serial_gen.models import serial_numbering
 
 from .common import SerialGenCase
 
@@ -189,7 +189,7 @@ class TestNumbering(SerialGenCase):
             other.execute(
                 "SELECT pg_advisory_xact_lock(hashtext('stock.lot'), %s)", [product.id]
             )
-            with patch.object(stock_lot_module, "SERIAL_LOCK_TIMEOUT", "200ms"):
+            with patch.object(serial_numbering, "SERIAL_LOCK_TIMEOUT", "200ms"):
                 self.assertNothingCreated(wizard.action_generate, message="Try again")
         finally:
             other.rollback()

@@ -1,9 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, float_round
 
-from .serial_generate_mixin import SOURCE_DOCUMENT_FIELDS
-from .stock_lot import parse_serial_list
+from ..models.serial_numbering import parse_serial_list
 
 
 class SerialGenerateWizardLine(models.TransientModel):
@@ -90,134 +88,80 @@ class SerialGenerateWizardLine(models.TransientModel):
     def _compute_preview(self):
         """Show the first and the last number before OK. Lines drawing from
         the same sequence follow each other, as OK will draw them."""
-        Lot = self.env["stock.lot"]
+        numbering = self.env["serial.numbering"]
         for line in self:
             first = last = False
-            count = line._serial_lot_count()
             names = line._serial_names()
             if names:
                 first, last = names[0], names[-1]
-            elif names is None and count and line.product_id:
+            elif line.product_id and line._serial_lot_count():
                 company = line.wizard_id.company_id or self.env.company
-                sequence = Lot._serial_sequence(company, line.product_id, create=False)
+                sequence = numbering._sequence(company, line.product_id, create=False)
                 offset = 0
                 for other in line.wizard_id.line_ids:
                     if other == line:
                         break
                     if other._serial_draws_from(sequence, company):
                         offset += other._serial_lot_count()
-                if sequence:
-                    first, last = sequence._serial_preview_names(count, offset)
+                first, last = numbering._preview(
+                    sequence, line._serial_lot_count(), offset
+                )
             line.preview_first, line.preview_last = first, last
 
     def _serial_draws_from(self, sequence, company):
         """Whether OK draws this line's names from ``sequence``."""
         self.ensure_one()
         return (
-            not parse_serial_list(self.serial_list)
-            and not self.first_serial
-            and self.product_id
-            and self.env["stock.lot"]._serial_sequence(company, self.product_id)
+            self.product_id
+            and self._serial_names() is None
+            and self.env["serial.numbering"]._sequence(company, self.product_id)
             == sequence
         )
 
-    def _serial_source(self):
-        """The document line this wizard line serves."""
-        self.ensure_one()
-        return self.account_move_line_id or self.stock_move_id
-
     def _serial_lot_count(self):
-        """How many lots the line creates."""
+        """How many lots the line creates, as the preview counts them."""
         self.ensure_one()
-        if self.tracking == "lot":
-            return 1 if self.gen_quantity > 0 else 0
-        return int(round(self.gen_quantity)) if self.gen_quantity > 0 else 0
-
-    def _serial_check(self, document):
-        """Check what the user typed on the line, and that it serves a line of
-        ``document``: the client chooses every value of a transient record."""
-        self.ensure_one()
-        source = self._serial_source()
-        if (
-            not source
-            or (self.account_move_line_id and self.stock_move_id)
-            or source[SOURCE_DOCUMENT_FIELDS[source._name]] != document
-        ):
-            raise UserError(
-                self.env._(
-                    "A line of the wizard does not belong to %(document)s. Open "
-                    "Generate Serial # again from the document.",
-                    document=document.display_name,
-                )
-            )
-        # The document checks the products and the quantities left
-        # (_serial_check_plan); here, what the user typed.
-        product = source.product_id
-        rounding = product.uom_id.rounding
-        quantity = self.gen_quantity
-        if float_compare(quantity, 0, precision_rounding=rounding) < 0:
-            raise UserError(
-                self.env._(
-                    "The Gen. Quantity of %(product)s cannot be negative.",
-                    product=product.display_name,
-                )
-            )
-        if product.tracking == "serial" and not float_is_zero(
-            quantity - round(quantity), precision_digits=6
-        ):
-            raise UserError(
-                self.env._(
-                    "%(product)s is tracked by serial number: its Gen. Quantity "
-                    "must be a whole number, not %(quantity)s.",
-                    product=product.display_name,
-                    quantity=quantity,
-                )
-            )
-        if not float_is_zero(
-            quantity - float_round(quantity, precision_rounding=rounding),
-            precision_digits=6,
-        ):
-            raise UserError(
-                self.env._(
-                    "The Gen. Quantity of %(product)s does not fit the rounding of "
-                    "its unit %(unit)s.",
-                    product=product.display_name,
-                    unit=product.uom_id.display_name,
-                )
-            )
-        names = parse_serial_list(self.serial_list)
-        if names and product.tracking == "serial" and len(names) != round(quantity):
-            raise UserError(
-                self.env._(
-                    "%(count)s serial numbers are typed for %(product)s, but its "
-                    "Gen. Quantity is %(quantity)s.",
-                    count=len(names),
-                    product=product.display_name,
-                    quantity=quantity,
-                )
-            )
-        if names and product.tracking == "lot" and len(names) > 1:
-            raise UserError(
-                self.env._(
-                    "%(product)s is tracked by lot: it gets one lot, so type one lot "
-                    "number for it, not %(count)s.",
-                    product=product.display_name,
-                    count=len(names),
-                )
-            )
+        if self.gen_quantity <= 0:
+            return 0
+        return 1 if self.tracking == "lot" else int(round(self.gen_quantity))
 
     def _serial_names(self):
         """The names the user gave: typed ones first, then the First Serial #
-        series; None when they come from the sequence, which the wizard
-        draws under the product lock."""
+        series; None when they come from the sequence."""
         self.ensure_one()
         typed = parse_serial_list(self.serial_list)
         if typed:
             return typed
-        if self.first_serial:
-            first, count = self.first_serial.strip(), self._serial_lot_count()
-            return [
-                vals["lot_name"]
-                for vals in self.env["stock.lot"].generate_lot_names(first, count)
-            ]
+        if self.first_serial and self.first_serial.strip():
+            return self.env["serial.numbering"]._first_serial_names(
+                self.first_serial, self._serial_lot_count()
+            )
         return None
+
+    def _serial_source(self):
+        """The document line this wizard line serves; an error when the
+        client set none or several."""
+        self.ensure_one()
+        sources = [
+            self[model._serial_line_field]
+            for model in self.wizard_id._serial_document_models()
+            if self[model._serial_line_field]
+        ]
+        if len(sources) != 1:
+            raise UserError(
+                self.env._(
+                    "A line of the wizard does not belong to %(document)s. Open "
+                    "Generate Serial # again from the document.",
+                    document=self.wizard_id._serial_document().display_name,
+                )
+            )
+        return sources[0]
+
+    def _serial_plan_line(self):
+        self.ensure_one()
+        return self.env["serial.generator"]._plan_line(
+            self._serial_source(),
+            self.gen_quantity,
+            self._serial_names(),
+            product=self.product_id,
+        )

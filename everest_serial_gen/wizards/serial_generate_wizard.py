@@ -1,16 +1,23 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
-from .many2many import link_many2many
-from .serial_generate_mixin import DOCUMENT_FIELDS, SOURCE_FIELDS
+from ..models.sql_tools import link_many2many, lock_rows
+
+
+def _document_fields(model):
+    """The wizard's fields that hold a document: one per document model."""
+    return [
+        document._serial_wizard_field
+        for document in model.env["serial.generate.mixin"]._serial_document_models()
+    ]
 
 
 class SerialGenerateWizard(models.TransientModel):
     """Everest's Generate Serial # browser: one line per tracked line of a
-    credit note or a customer return, with the quantity to generate."""
+    credit note or a customer return, with the quantity to generate.
+
+    It shows and collects; ``serial.generator`` does the work.
+    """
 
     _name = "serial.generate.wizard"
     _description = "Generate Serial #"
@@ -72,14 +79,15 @@ class SerialGenerateWizard(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         model = self.env.context.get("active_model")
-        if model in DOCUMENT_FIELDS and self.env.context.get("active_id"):
-            document = self.env[model].browse(self.env.context["active_id"])
-            document._serial_check_generatable()
-            values[DOCUMENT_FIELDS[model]] = document.id
+        documents = {m._name: m for m in self._serial_document_models()}
+        if model in documents and self.env.context.get("active_id"):
+            document = documents[model].browse(self.env.context["active_id"])
+            self.env["serial.generator.check"]._check_generatable(document)
+            values[document._serial_wizard_field] = document.id
         return values
 
     def write(self, vals):
-        if {"account_move_id", "picking_id"}.intersection(vals):
+        if set(_document_fields(self)).intersection(vals):
             raise UserError(
                 self.env._(
                     "A Generate Serial # wizard stays on its document. Open it "
@@ -88,12 +96,12 @@ class SerialGenerateWizard(models.TransientModel):
             )
         return super().write(vals)
 
-    @api.depends("account_move_id", "picking_id")
+    @api.depends(_document_fields)
     def _compute_company_id(self):
         for wizard in self:
             wizard.company_id = wizard._serial_document().company_id or self.env.company
 
-    @api.depends("account_move_id", "picking_id")
+    @api.depends(_document_fields)
     def _compute_location_dest_id(self):
         for wizard in self:
             document = wizard._serial_document()
@@ -101,7 +109,7 @@ class SerialGenerateWizard(models.TransientModel):
                 document._serial_default_location() if document else False
             )
 
-    @api.depends("account_move_id", "picking_id")
+    @api.depends(_document_fields)
     def _compute_line_ids(self):
         """One line per eligible document line, computed from the document
         like Odoo's return wizard does, so that it opens filled in."""
@@ -113,7 +121,7 @@ class SerialGenerateWizard(models.TransientModel):
                 commands.append(
                     fields.Command.create(
                         {
-                            SOURCE_FIELDS[source._name]: source.id,
+                            document._serial_line_field: source.id,
                             "product_id": source.product_id.id,
                             "document_quantity": quantity,
                             "serialized_quantity": serialized,
@@ -122,9 +130,16 @@ class SerialGenerateWizard(models.TransientModel):
                 )
             wizard.line_ids = commands
 
+    def _serial_document_models(self):
+        return self.env["serial.generate.mixin"]._serial_document_models()
+
     def _serial_document(self):
+        """The wizard's document; an error when the client set several."""
         self.ensure_one()
-        return self.account_move_id or self.picking_id
+        documents = [self[name] for name in _document_fields(self) if self[name]]
+        if len(documents) > 1:
+            raise UserError(self.env._("Open Generate Serial # from a document."))
+        return documents[0] if documents else None
 
     # OK ----------------------------------------------------------------------
 
@@ -137,102 +152,30 @@ class SerialGenerateWizard(models.TransientModel):
         wizard creates nothing more.
         """
         self.ensure_one()
-        self._serial_lock()
+        lock_rows(self)
         if self.state == "done":
             return self._serial_result_action()
         document = self._serial_document()
-        if not document or (self.account_move_id and self.picking_id):
+        if not document:
             raise UserError(self.env._("Open Generate Serial # from a document."))
-        document._serial_check_generatable()
-        document._serial_lock_document()
-        document = document.with_company(document.company_id)
-        location = self.location_dest_id
-        document._serial_check_location(location)
-        self = self.with_company(document.company_id)
-        lines = self._serial_checked_lines(document)
-        count = sum(line._serial_lot_count() for line in lines)
-        if count > document.company_id.serial_batch_size:
-            plan = self._serial_plan(document, lines, draw=False)
-            job = document._serial_queue(plan, location, self.validate_transfer)
-            self.write({"state": "done"})
-            return job._notification_action()
-        plan = self._serial_plan(document, lines)
-        lots = document._serial_generate(
-            plan, location, validate=self.validate_transfer
+        lots, job = self.env["serial.generator"].submit(
+            document,
+            tuple(line._serial_plan_line() for line in self.line_ids),
+            self.location_dest_id,
+            validate=self.validate_transfer,
         )
         self.state = "done"
+        if job:
+            return job._notification_action()
         link_many2many(self, "lot_ids", lots.ids)
         return self._serial_result_action()
-
-    def _serial_lock(self):
-        """Lock the wizard's row until commit, so that a double click or a
-        second submission waits, then finds it done (or, under Odoo's
-        repeatable read, is retried by Odoo and then finds it done)."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE",
-                SQL.identifier(self._table),
-                self.id,
-            )
-        )
-
-    def _serial_checked_lines(self, document):
-        """The lines to generate, checked against the document."""
-        for line in self.line_ids:
-            line._serial_check(document)
-        lines = self.line_ids.filtered(lambda line: line._serial_lot_count())
-        if not lines:
-            raise UserError(
-                self.env._(
-                    "Nothing to generate: set a Gen. Quantity on at least one line "
-                    "of %(document)s.",
-                    document=document.display_name,
-                )
-            )
-        return lines
-
-    def _serial_plan(self, document, lines, draw=True):
-        """Decide every name, under the product lock: the typed ones are
-        checked, the others drawn from the sequence, skipping the typed ones
-        too (or left to the background chunks when ``draw`` is False)."""
-        company = document.company_id
-        plan = [
-            {
-                "source": line._serial_source(),
-                "product": line.product_id,
-                "names": line._serial_names(),
-                "count": line._serial_lot_count(),
-                "lot_quantity": 1.0 if line.tracking == "serial" else line.gen_quantity,
-            }
-            for line in lines
-        ]
-        document._serial_check_plan(plan)
-        Lot = self.env["stock.lot"]
-        Lot._serial_lock_products(set(lines.product_id.ids))
-        typed = defaultdict(list)
-        for item in plan:
-            typed[item["product"]] += item["names"] or []
-        for product, names in typed.items():
-            Lot._serial_check_names(company, product, names)
-        if draw:
-            for item in plan:
-                if item["names"] is None:
-                    item["names"] = Lot._serial_draw_names(
-                        company,
-                        item["product"],
-                        item["count"],
-                        taken=typed[item["product"]],
-                    )
-                    typed[item["product"]] += item["names"]
-        return plan
 
     def _serial_result_action(self):
         """The new serials; or the manufacturer step, when asked for."""
         self.ensure_one()
         if self.assign_manufacturer_serials and self.lot_ids:
             return self.lot_ids.action_assign_manufacturer_serials()
-        document = self._serial_document()
-        action = document.action_view_serials()
+        action = self._serial_document().action_view_serials()
         action["domain"] = [("id", "in", self.lot_ids.ids)]
         return action
 

@@ -1,0 +1,229 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.tools.misc import clean_context
+
+from .serial_plan import PlanLine
+from .sql_tools import link_many2many, lock_rows
+
+# The chatter shows this many serials as links; a batch of thousands is
+# summed up after them.
+SERIAL_LOG_LINKS = 50
+
+
+class SerialGenerator(models.AbstractModel):
+    """The one home of Generate Serial #.
+
+    ``submit`` is what OK does: check once, then generate now or leave it to
+    the background runner. ``generate`` checks, locks the document, names and
+    creates the serials, links them, logs, and lets the document receive
+    the goods (``_serial_receive``); the background job calls it chunk by
+    chunk. What differs between documents lives in their hooks
+    (``serial.generate.mixin``); the checks of the user's input live in
+    ``serial.generator.check``.
+    """
+
+    _name = "serial.generator"
+    _description = "Serial Number Generation"
+
+    @api.model
+    def submit(self, document, lines, location, validate=True):
+        """Generate ``lines`` into ``location``, in one transaction, or queue
+        them when they are more than the company's batch size.
+
+        Returns ``(lots, job)``: the new lots, or the queued job.
+        """
+        document, lines = self._prepare(document, lines, location)
+        if sum(line.count for line in lines) > document.company_id.serial_batch_size:
+            job = self._queue(document, lines, location, validate)
+            return self.env["stock.lot"], job
+        lots = self._generate(document, lines, location, validate)
+        return lots, self.env["serial.generation.job"]
+
+    @api.model
+    def generate(self, document, lines, location, validate=True, running_job=None):
+        """Generate ``lines`` now; ``running_job`` is the background job that
+        asks for one of its chunks."""
+        document, lines = self._prepare(document, lines, location, running_job)
+        return self._generate(document, lines, location, validate)
+
+    @api.model
+    def _prepare(self, document, lines, location, running_job=None):
+        """Check everything once, with the document locked, so that the
+        quantities left to generate cannot change until we commit. Returns
+        the document in its company, and the lines that create lots."""
+        check = self.env["serial.generator.check"]
+        check._check_generatable(document, running_job)
+        lock_rows(document)
+        check._check_location(document, location)
+        lines = check._check_plan(document, lines)
+        return document.with_company(document.company_id), lines
+
+    @api.model
+    def _generate(self, document, lines, location, validate):
+        # Drop the default_* keys of the wizard's action: they would leak into
+        # every record created below.
+        env = document.env(context=clean_context(self.env.context))
+        document = document.with_env(env)
+        company = document.company_id
+        lines = env["serial.numbering"]._name_plan(company, lines)
+        lines = env["serial.generator"]._create_lots(company, lines)
+        lots = env["stock.lot"].concat(*(line.lots for line in lines))
+        link_many2many(document, "serial_lot_ids", lots.ids)
+        env["serial.generator"]._log_generation(document, lots, location)
+        document._serial_receive(lines, location, validate)
+        return lots
+
+    @api.model
+    def _create_lots(self, company, lines):
+        """Create the lots of named ``lines`` in one batch; return the lines
+        with their lots.
+
+        The names were checked under the product lock, so the create skips
+        that check; it logs no chatter message per lot.
+        """
+        lots = (
+            self.env["stock.lot"]
+            .with_context(
+                serial_names_checked=True, mail_create_nolog=True, tracking_disable=True
+            )
+            .create(
+                [
+                    {
+                        "name": name,
+                        "product_id": line.product.id,
+                        "company_id": company.id,
+                    }
+                    for line in lines
+                    for name in line.names
+                ]
+            )
+        )
+        created, start = [], 0
+        for line in lines:
+            created.append(line.with_lots(lots[start : start + len(line.names)]))
+            start += len(line.names)
+        return tuple(created)
+
+    # Background --------------------------------------------------------------
+
+    @api.model
+    def _queue(self, document, lines, location, validate):
+        """Leave the generation of ``lines`` to the background runner."""
+        # Sudo: users read jobs but may not write them, so that nobody can
+        # forge or replay one over RPC; this one holds the checked plan.
+        job = (
+            self.env["serial.generation.job"]
+            .sudo()
+            .create(
+                {
+                    "company_id": document.company_id.id,
+                    "user_id": self.env.uid,
+                    document._serial_wizard_field: document.id,
+                    "location_dest_id": location.id,
+                    "validate_transfer": validate,
+                    "line_ids": [
+                        fields.Command.create(
+                            {
+                                document._serial_line_field: line.source.id,
+                                "product_id": line.product.id,
+                                "count": line.count,
+                                "lot_quantity": line.lot_quantity,
+                                "names": "\n".join(line.names) if line.names else False,
+                            }
+                        )
+                        for line in lines
+                    ],
+                }
+            )
+        )
+        # Sudo: users trigger the runner, they do not manage scheduled actions.
+        self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
+        document.message_post(
+            body=self.env._(
+                "%(user)s asked for %(count)s serial numbers into %(location)s: they "
+                "are generated in the background, in chunks of %(size)s.",
+                user=self.env.user.name,
+                count=job.total,
+                location=location.display_name,
+                size=document.company_id.serial_batch_size,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return job
+
+    # Input -------------------------------------------------------------------
+
+    @api.model
+    def _plan_line(self, source, quantity, names=None, product=None):
+        """The plan line for ``quantity`` units (product unit) of ``source``
+        with the ``names`` the user typed, if any; refuse what cannot be.
+        ``product`` is the one the user saw, checked against the source's."""
+        product = product or source.product_id
+        rounding = product.uom_id.rounding
+        if float_compare(quantity, 0, precision_rounding=rounding) < 0:
+            raise UserError(
+                self.env._(
+                    "The Gen. Quantity of %(product)s cannot be negative.",
+                    product=product.display_name,
+                )
+            )
+        serial = product.tracking == "serial"
+        if serial and not float_is_zero(quantity - round(quantity), precision_digits=6):
+            raise UserError(
+                self.env._(
+                    "%(product)s is tracked by serial number: its Gen. Quantity "
+                    "must be a whole number, not %(quantity)s.",
+                    product=product.display_name,
+                    quantity=quantity,
+                )
+            )
+        if not float_is_zero(
+            quantity - float_round(quantity, precision_rounding=rounding),
+            precision_digits=6,
+        ):
+            raise UserError(
+                self.env._(
+                    "The Gen. Quantity of %(product)s does not fit the rounding of "
+                    "its unit %(unit)s.",
+                    product=product.display_name,
+                    unit=product.uom_id.display_name,
+                )
+            )
+        if serial:
+            count, lot_quantity = int(round(quantity)), 1.0
+        else:
+            count, lot_quantity = (1 if quantity > 0 else 0), quantity
+        self.env["serial.generator.check"]._check_typed_names(product, count, names)
+        return PlanLine(
+            source=source,
+            product=product,
+            count=count,
+            lot_quantity=lot_quantity,
+            names=tuple(names) if names and count else None,
+        )
+
+    # Chatter -----------------------------------------------------------------
+
+    @api.model
+    def _log_generation(self, document, lots, location):
+        links = Markup(", ").join(
+            lot._get_html_link() for lot in lots[:SERIAL_LOG_LINKS]
+        )
+        if len(lots) > SERIAL_LOG_LINKS:
+            more = self.env._("and %(count)s more", count=len(lots) - SERIAL_LOG_LINKS)
+            links = Markup("%s %s") % (links, more)
+        body = Markup(
+            self.env._(
+                "%(user)s generated %(count)s serial numbers into %(location)s: "
+                "%(serials)s"
+            )
+        ) % {
+            "user": self.env.user.name,
+            "count": len(lots),
+            "location": location.display_name,
+            "serials": links,
+        }
+        document.message_post(body=body, subtype_xmlid="mail.mt_note")

@@ -1,0 +1,218 @@
+from collections import defaultdict
+
+from odoo import api, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare
+
+
+class SerialGeneratorCheck(models.AbstractModel):
+    """What ``serial.generator`` checks before it creates anything.
+
+    RPC callers choose the ids, the context and the values, so every entry
+    point re-checks the document and the plan against the database, whoever
+    built them (the wizard, a background job).
+    """
+
+    _name = "serial.generator.check"
+    _description = "Serial Number Generation Checks"
+
+    @api.model
+    def _check_generatable(self, document, running_job=None):
+        """Raise unless the current user may generate serials on ``document``.
+
+        ``running_job`` is the background job that checks before its chunk.
+        """
+        self._check_access(document)
+        error = document._serial_document_error()
+        if error:
+            raise UserError(error)
+        if document._serial_running_jobs() - (
+            running_job or self.env["serial.generation.job"]
+        ):
+            raise UserError(
+                self.env._(
+                    "Serial numbers of %(document)s are being generated in the "
+                    "background. Wait until it is done.",
+                    document=document.display_name,
+                )
+            )
+        if not document._serial_source_lines():
+            raise UserError(
+                self.env._(
+                    "%(document)s has no line of a storable product tracked by "
+                    "serial or lot number to generate serials for.",
+                    document=document.display_name,
+                )
+            )
+
+    @api.model
+    def _check_access(self, document):
+        """Generating or reversing needs Inventory / User rights, read access
+        to the document, and the document's company among the user's."""
+        document.ensure_one()
+        if not self.env.user.has_group("stock.group_stock_user"):
+            raise AccessError(
+                self.env._(
+                    "Generating serial numbers creates stock: it needs the "
+                    "Inventory / User access right."
+                )
+            )
+        document.check_access("read")
+        if document.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot generate serial numbers for company %(company)s.",
+                    company=document.company_id.display_name,
+                )
+            )
+
+    @api.model
+    def _check_location(self, document, location):
+        """The destination must be an internal location of the document's company."""
+        if not location:
+            raise UserError(
+                self.env._(
+                    "No location is configured to receive the generated serials "
+                    "of %(company)s. Set it in Inventory > Configuration > "
+                    "Settings, under Serial Number Generation.",
+                    company=document.company_id.display_name,
+                )
+            )
+        location = location.sudo()  # to read the company of a foreign id too
+        if (
+            location.usage != "internal"
+            or location.company_id != document.company_id
+            or not location.active
+        ):
+            raise UserError(
+                self.env._(
+                    "%(location)s cannot receive serials of %(document)s: it must "
+                    "be an active internal location of %(company)s.",
+                    location=location.display_name,
+                    document=document.display_name,
+                    company=document.company_id.display_name,
+                )
+            )
+
+    @api.model
+    def _check_plan(self, document, lines):
+        """Check the plan ``lines`` against ``document``, from the database;
+        return the lines that create lots.
+
+        The lines must be the document's, their products still storable and
+        tracked, a serial must hold one unit, and no line may get more than
+        what is still without serials.
+        """
+        requested = defaultdict(float)
+        for line in lines:
+            self._check_plan_line(document, line)
+            requested[line.source] += line.quantity
+        for source, quantity in requested.items():
+            total, serialized = source._serial_quantities()
+            remaining = total - serialized
+            if (
+                float_compare(
+                    quantity,
+                    remaining,
+                    precision_rounding=source.product_id.uom_id.rounding,
+                )
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(product)s: %(requested)s to generate, but only "
+                        "%(remaining)s of %(total)s are still without serial numbers.",
+                        product=source.product_id.display_name,
+                        requested=quantity,
+                        remaining=max(remaining, 0.0),
+                        total=total,
+                    )
+                )
+        lines = tuple(line for line in lines if line.count)
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "Nothing to generate: set a Gen. Quantity on at least one line "
+                    "of %(document)s.",
+                    document=document.display_name,
+                )
+            )
+        return lines
+
+    @api.model
+    def _check_plan_line(self, document, line):
+        source, product = line.source, line.product
+        if not source or source not in document[document._serial_lines_field]:
+            raise UserError(
+                self.env._(
+                    "A line to generate does not belong to %(document)s. Open "
+                    "Generate Serial # again from the document.",
+                    document=document.display_name,
+                )
+            )
+        if (
+            source.product_id != product
+            or not product.is_storable
+            or product.tracking not in ("serial", "lot")
+        ):
+            raise UserError(
+                self.env._(
+                    "%(product)s is no longer a storable product tracked by "
+                    "serial or lot number: no serials can be generated for it.",
+                    product=source.product_id.display_name,
+                )
+            )
+        if not source._serial_is_eligible():
+            raise UserError(
+                self.env._(
+                    "The line of %(product)s does not take returned goods: no "
+                    "serials can be generated for it.",
+                    product=product.display_name,
+                )
+            )
+        rounding = product.uom_id.rounding
+        if line.count and (
+            float_compare(line.lot_quantity, 0, precision_rounding=rounding) <= 0
+            or (product.tracking == "serial" and line.lot_quantity != 1)
+        ):
+            raise UserError(
+                self.env._(
+                    "A serial of %(product)s holds one unit, a lot a positive "
+                    "quantity.",
+                    product=product.display_name,
+                )
+            )
+        if line.names is not None and len(line.names) != line.count:
+            raise UserError(
+                self.env._(
+                    "%(count)s names are given for %(lots)s lots of %(product)s.",
+                    count=len(line.names),
+                    lots=line.count,
+                    product=product.display_name,
+                )
+            )
+
+    @api.model
+    def _check_typed_names(self, product, count, names):
+        """The names typed for ``count`` lots of ``product`` fit them."""
+        if not names:
+            return
+        if product.tracking == "serial" and len(names) != count:
+            raise UserError(
+                self.env._(
+                    "%(count)s serial numbers are typed for %(product)s, but its "
+                    "Gen. Quantity is %(quantity)s.",
+                    count=len(names),
+                    product=product.display_name,
+                    quantity=count,
+                )
+            )
+        if product.tracking == "lot" and len(names) > 1:
+            raise UserError(
+                self.env._(
+                    "%(product)s is tracked by lot: it gets one lot, so type one lot "
+                    "number for it, not %(count)s.",
+                    product=product.display_name,
+                    count=len(names),
+                )
+            )

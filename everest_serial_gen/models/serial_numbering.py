@@ -1,0 +1,299 @@
+import re
+from collections import defaultdict
+
+from psycopg2.errors import LockNotAvailable
+
+from odoo import api, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from .sql_tools import lock_timeout
+
+# Odoo's own import accepts one value per line, or values separated by tabs or
+# semicolons: a column pasted from a spreadsheet, or a typed list.
+SERIAL_LIST_SEPARATORS = re.compile(r"[\r\n\t;]+")
+# How long a generation waits for another one of the same product to finish.
+SERIAL_LOCK_TIMEOUT = "15s"
+SERIAL_MAX_SEQUENCE_ROUNDS = 20
+SERIAL_SEQUENCE_CODE = "everest_serial_gen.serial"
+
+
+class SerialBusyError(UserError):
+    """Another transaction creates serials of the same product right now."""
+
+
+def parse_serial_list(text):
+    """Split a typed or pasted list of serial numbers into names."""
+    return [
+        name.strip()
+        for name in SERIAL_LIST_SEPARATORS.split(text or "")
+        if name.strip()
+    ]
+
+
+class SerialNumbering(models.AbstractModel):
+    """Everything about the names of generated serials: which sequence
+    applies, drawing and previewing names, checking them against the lots
+    that exist, and the product lock that makes those checks hold."""
+
+    _name = "serial.numbering"
+    _description = "Serial Number Numbering"
+
+    # Sequences ---------------------------------------------------------------
+
+    @api.model
+    def _sequence(self, company, product, create=True):
+        """The product's own serial sequence wins over the company's. A
+        company that has none yet gets one, unless ``create`` is False."""
+        sequence = (
+            product.product_tmpl_id.serial_sequence_id or company.serial_sequence_id
+        )
+        if not sequence and create:
+            self._create_company_sequences(company)
+            sequence = company.serial_sequence_id
+        return sequence
+
+    @api.model
+    def _create_company_sequences(self, companies):
+        """Give each company without one its own serial sequence, a copy of
+        the template in data/ir_sequence_data.xml, editable in Settings."""
+        companies = companies.filtered(lambda company: not company.serial_sequence_id)
+        if not companies:
+            return
+        # Sudo: this runs when a company or warehouse is created, or on the
+        # first generation of an old company, by users who may not create
+        # sequences nor write companies; it only adds the company's own.
+        template = self.env.ref(
+            "everest_serial_gen.serial_sequence_template", raise_if_not_found=False
+        )
+        defaults = template.sudo().copy_data()[0] if template else {}
+        sequences = (
+            self.env["ir.sequence"]
+            .sudo()
+            .create(
+                [
+                    dict(
+                        defaults,
+                        name=self.env._(
+                            "Generated Serial Numbers (%(company)s)",
+                            company=company.name,
+                        ),
+                        code=SERIAL_SEQUENCE_CODE,
+                        company_id=company.id,
+                        active=True,
+                    )
+                    for company in companies
+                ]
+            )
+        )
+        for sequence in sequences:
+            sequence.company_id.sudo().serial_sequence_id = sequence
+
+    @api.model
+    def _next_names(self, sequence, count):
+        """Draw ``count`` names at once, formatted as ``_next`` would."""
+        if count <= 0:
+            return []
+        if sequence.use_date_range:
+            # each date range has its own sub-sequence: draw one by one
+            return [sequence._next() for _i in range(count)]
+        if sequence.implementation == "standard":
+            self.env.cr.execute(
+                SQL(
+                    "SELECT nextval(%s) FROM generate_series(1, %s)",
+                    f"ir_sequence_{sequence.id:03d}",
+                    count,
+                )
+            )
+            numbers = [number for (number,) in self.env.cr.fetchall()]
+        else:
+            # "no gap": the row lock makes concurrent drawers wait, as in _next
+            step = sequence.number_increment
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE ir_sequence SET number_next = number_next + %(span)s
+                        WHERE id = %(id)s RETURNING number_next - %(span)s""",
+                    span=step * count,
+                    id=sequence.id,
+                )
+            )
+            first = self.env.cr.fetchone()[0]
+            sequence.invalidate_recordset(["number_next"])
+            numbers = [first + i * step for i in range(count)]
+        return self._format(sequence, numbers)
+
+    @api.model
+    def _preview(self, sequence, count, offset=0):
+        """The first and the last name of the next ``count`` after ``offset``
+        more, without drawing them."""
+        if count <= 0 or not sequence:
+            return False, False
+        step = sequence.number_increment
+        first = sequence.number_next_actual + offset * step
+        first_name, last_name = self._format(
+            sequence, [first, first + (count - 1) * step]
+        )
+        return first_name, last_name
+
+    @api.model
+    def _format(self, sequence, numbers):
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for number in numbers]
+
+    @api.model
+    def _first_serial_names(self, first, count):
+        """``count`` names from ``first``, as Odoo's Generate Serials numbers
+        them: the last group of digits increments and keeps its padding."""
+        return [
+            vals["lot_name"]
+            for vals in self.env["stock.lot"].generate_lot_names(first.strip(), count)
+        ]
+
+    # Naming a plan -----------------------------------------------------------
+
+    @api.model
+    def _name_plan(self, company, lines):
+        """Give every plan line its names, under the product lock: the typed
+        ones are checked, the others drawn from the sequence, skipping the
+        typed ones of the same product too."""
+        self._lock_products(set().union(*(line.product.ids for line in lines)))
+        typed = defaultdict(list)
+        for line in lines:
+            typed[line.product] += line.names or []
+        for product, names in typed.items():
+            self._check_names(company, product, names)
+        named = []
+        for line in lines:
+            if line.names is None:
+                line = line.named(
+                    self._draw_names(
+                        company, line.product, line.count, taken=typed[line.product]
+                    )
+                )
+                typed[line.product] += line.names
+            named.append(line)
+        return tuple(named)
+
+    @api.model
+    def _draw_names(self, company, product, count, taken=()):
+        """Draw ``count`` free names from the sequence, skipping used ones and
+        the ``taken`` names of the same batch.
+
+        Call it with the product locked (``_lock_products``), so that no
+        other transaction can take a drawn name before we create it.
+        """
+        taken = set(taken)
+        # Sudo: drawing writes the sequence (and creates a date range's
+        # sub-sequence on first use), which users may not; only this product's
+        # or company's own sequence is drawn from.
+        sequence = self._sequence(company, product).sudo()
+        names = []
+        for _round in range(SERIAL_MAX_SEQUENCE_ROUNDS):
+            drawn = self._next_names(sequence, count - len(names))
+            used = taken | self._existing_names(company, product, drawn)
+            names += [name for name in drawn if name not in used]
+            if len(names) == count:
+                return names
+        raise UserError(
+            self.env._(
+                "Sequence %(sequence)s keeps giving serial numbers that already "
+                "exist for %(product)s. Move its next number past them.",
+                sequence=sequence.display_name,
+                product=product.display_name,
+            )
+        )
+
+    # Uniqueness --------------------------------------------------------------
+
+    @api.model
+    def _lock_products(self, product_ids):
+        """Wait, for at most SERIAL_LOCK_TIMEOUT, until no other transaction
+        creates serials of these products; keep them until commit.
+
+        A PostgreSQL transaction-level advisory lock, so that it holds across
+        Odoo workers and servers and is released by commit or rollback. No
+        row can be locked instead: the lots to guard do not exist yet.
+        """
+        ids = sorted(product_ids)
+        if not ids:
+            return
+        try:
+            with lock_timeout(self.env.cr, SERIAL_LOCK_TIMEOUT):
+                self.env.cr.execute(
+                    SQL(
+                        """SELECT pg_advisory_xact_lock(hashtext('stock.lot'), id)
+                             FROM (SELECT unnest(%s::int[]) AS id ORDER BY 1) AS ids""",
+                        ids,
+                    )
+                )
+        except LockNotAvailable:
+            products = self.env["product.product"].browse(ids)
+            raise SerialBusyError(
+                self.env._(
+                    "Serial numbers of %(products)s are being created by another "
+                    "user right now. Try again in a moment.",
+                    products=", ".join(products.mapped("display_name")),
+                )
+            ) from None
+
+    @api.model
+    def _check_vals(self, vals_list, exclude=None):
+        """The uniqueness guard of ``stock.lot`` create and write values."""
+        names_by_key = defaultdict(list)
+        for vals in vals_list:
+            if vals.get("name") and vals.get("product_id"):
+                company_id = vals.get("company_id") or False
+                names_by_key[(company_id, vals["product_id"])].append(vals["name"])
+        if not names_by_key:
+            return
+        self._lock_products({product_id for _company, product_id in names_by_key})
+        for (company_id, product_id), names in names_by_key.items():
+            product = self.env["product.product"].browse(product_id)
+            company = self.env["res.company"].browse(company_id)
+            self._check_names(company, product, names, exclude=exclude)
+
+    @api.model
+    def _existing_names(self, company, product, names, exclude=None):
+        """Return which of ``names`` already exist for ``product`` in
+        ``company`` or without a company, in one query."""
+        if not names:
+            return set()
+        query = SQL(
+            """SELECT name FROM stock_lot
+                WHERE product_id = %(product)s
+                  AND name = ANY(%(names)s)
+                  AND (%(company)s IS NULL OR company_id = %(company)s
+                       OR company_id IS NULL)
+                  AND id != ALL(%(exclude)s)""",
+            product=product.id,
+            names=list(names),
+            company=company.id or None,
+            exclude=list(exclude.ids if exclude else []),
+        )
+        # Our own transaction's lots, then what others committed since this
+        # transaction's snapshot: Odoo runs requests in REPEATABLE READ, so a
+        # serial committed while we waited for the lock is invisible here.
+        self.env.flush_all()
+        self.env.cr.execute(query)
+        existing = {name for (name,) in self.env.cr.fetchall()}
+        with self.env.registry.cursor() as fresh_cr:
+            fresh_cr.execute(query)
+            existing.update(name for (name,) in fresh_cr.fetchall())
+        return existing
+
+    @api.model
+    def _check_names(self, company, product, names, exclude=None):
+        """Raise one error listing every name that is repeated or already used."""
+        seen, repeated = set(), set()
+        for name in names:
+            (repeated if name in seen else seen).add(name)
+        clashes = repeated | self._existing_names(company, product, seen, exclude)
+        if clashes:
+            raise ValidationError(
+                self.env._(
+                    "These serial numbers already exist for %(product)s, or are "
+                    "repeated: %(names)s",
+                    product=product.display_name,
+                    names=", ".join(sorted(clashes)),
+                )
+            )

@@ -1,0 +1,47 @@
+"""What one generation asks for, as values nothing changes in place.
+
+The wizard's OK and each background chunk describe their work as a tuple of
+``PlanLine``; ``serial.generator`` checks it, names it, creates the lots and
+hands each line, with its lots, to the document that receives the goods.
+"""
+
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """The lots to create for one document line.
+
+    ``source`` is the document line (``account.move.line``, ``stock.move``),
+    ``count`` how many lots, each of ``lot_quantity`` units in the product's
+    unit (1 for a serial). ``names`` are the lots' names, or None until they
+    are drawn from the sequence under the product lock. ``lots`` are the
+    created lots, once there are any.
+    """
+
+    source: object
+    product: object
+    count: int
+    lot_quantity: float
+    names: tuple | None = None
+    lots: object = None
+
+    @property
+    def quantity(self):
+        """The units the line brings in, in the product's unit."""
+        return self.count * self.lot_quantity
+
+    def named(self, names):
+        return replace(self, names=tuple(names))
+
+    def with_lots(self, lots):
+        return replace(self, lots=lots)
+
+
+class SerialQuantities(NamedTuple):
+    """A document line's quantity coming back, and how much of it already
+    has serials, in the product's unit."""
+
+    total: float
+    serialized: float

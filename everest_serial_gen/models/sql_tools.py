@@ -1,0 +1,91 @@
+"""The two places where the addon talks to PostgreSQL past the ORM."""
+
+from contextlib import contextmanager
+
+from psycopg2.errors import LockNotAvailable
+
+from odoo.tools import SQL
+
+
+def lock_rows(records, timeout=None):
+    """Make whoever comes next for ``records`` wait until we commit, then retry.
+
+    This is the addon's one way to serialize work on a document or a wizard.
+    Touching the rows (an UPDATE that changes nothing visible) blocks any
+    other transaction that touches them until ours ends. Odoo runs requests
+    in REPEATABLE READ: once ours commits, the waiting transaction's own
+    touch fails as a concurrent update, and Odoo retries the whole request,
+    which then sees what we did. A plain ``SELECT ... FOR UPDATE`` would not
+    make it retry when we only locked the row without writing it.
+
+    ``timeout`` (a PostgreSQL interval such as ``"5s"``) bounds the wait:
+    past it, ``LockNotAvailable`` is raised. The background runner uses it
+    so that a user's open transaction never holds up the queue.
+    """
+    if not records:
+        return
+    cr = records.env.cr
+    query = SQL(
+        "UPDATE %s SET write_date = write_date WHERE id = ANY(%s)",
+        SQL.identifier(records._table),
+        sorted(records.ids),
+    )
+    if timeout is None:
+        cr.execute(query)
+        return
+    with lock_timeout(cr, timeout):
+        cr.execute(query)
+
+
+@contextmanager
+def lock_timeout(cr, timeout):
+    """Bound every lock wait of the statements run inside, on ``cr``.
+
+    They run in a savepoint, so that a ``LockNotAvailable`` leaves the
+    transaction usable; the previous setting comes back at the end.
+    """
+    cr.execute(
+        SQL(
+            "SELECT current_setting('lock_timeout'), "
+            "set_config('lock_timeout', %s, true)",
+            timeout,
+        )
+    )
+    previous = cr.fetchone()[0]
+    try:
+        with cr.savepoint(flush=False):
+            yield
+    finally:
+        cr.execute(SQL("SELECT set_config('lock_timeout', %s, true)", previous))
+
+
+def link_many2many(record, field_name, ids):
+    """Add ``ids`` to the many2many ``field_name`` of ``record``, in one INSERT.
+
+    Linking thousands of serials through write() costs a Python round per
+    link, plus the record's write machinery (an account.move's is heavy).
+    Then, as write() would, the ORM forgets both sides of the relation and
+    marks what depends on them to compute.
+    """
+    record.ensure_one()
+    field = record._fields[field_name]
+    record.env.cr.execute(
+        SQL(
+            """INSERT INTO %s (%s, %s) SELECT %s, unnest(%s::int[])
+               ON CONFLICT DO NOTHING""",
+            SQL.identifier(field.relation),
+            SQL.identifier(field.column1),
+            SQL.identifier(field.column2),
+            record.id,
+            list(ids),
+        )
+    )
+    record.invalidate_recordset([field_name])
+    record.modified([field_name])
+    others = record.env[field.comodel_name].browse(ids)
+    for inverse in record.pool.field_inverses[field]:
+        others.invalidate_recordset([inverse.name])
+        others.modified([inverse.name])
+
+
+__all__ = ["LockNotAvailable", "link_many2many", "lock_rows", "lock_timeout"]
