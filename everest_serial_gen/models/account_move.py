@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .field_guard import check_addon_fields
+
 SERIAL_MOVE_TYPES = ("out_refund", "out_invoice")
 
 
@@ -17,6 +19,11 @@ class AccountMove(models.Model):
     _serial_wizard_field = "account_move_id"
     _serial_line_field = "account_move_line_id"
     _serial_lines_field = "invoice_line_ids"
+    _serial_reverse_depends = (
+        "state",
+        "serial_picking_ids.state",
+        "serial_picking_ids.move_ids.returned_move_ids.state",
+    )
 
     serial_lot_ids = fields.Many2many(
         "stock.lot",
@@ -35,19 +42,6 @@ class AccountMove(models.Model):
         string="Serial Transfers",
         readonly=True,
     )
-    serial_can_reverse = fields.Boolean(
-        compute="_compute_serial_can_reverse",
-        help="Technical: shows Reverse Serial Generation where it applies.",
-    )
-
-    @api.depends(
-        "serial_picking_ids.state",
-        "serial_picking_ids.move_ids.returned_move_ids.state",
-    )
-    def _compute_serial_can_reverse(self):
-        for move in self:
-            move.serial_can_reverse = bool(move._serial_pickings_to_reverse())
-
     serial_job_ids = fields.One2many(
         "serial.generation.job",
         "account_move_id",
@@ -89,11 +83,20 @@ class AccountMove(models.Model):
     def _serial_receive(self, lines, location, validate=True):
         """Bring the serials in with a validated receipt from the customer."""
         self.ensure_one()
-        picking = self.env["stock.picking"].create(
-            self._serial_prepare_picking_vals(location)
+        # Sudo: the receipt and its moves carry the links to the credit note
+        # that only the addon may set (field_guard); the user's checks ran in
+        # serial.generator, and the records are used as the user below.
+        picking = (
+            self.env["stock.picking"]
+            .sudo()
+            .create(self._serial_prepare_picking_vals(location))
+            .with_env(self.env)
         )
-        moves = self.env["stock.move"].create(
-            [self._serial_prepare_move_vals(picking, line) for line in lines]
+        moves = (
+            self.env["stock.move"]
+            .sudo()
+            .create([self._serial_prepare_move_vals(picking, line) for line in lines])
+            .with_env(self.env)
         )
         move_lines = self.env["stock.move.line"].create(
             [
@@ -118,6 +121,7 @@ class AccountMove(models.Model):
         picking.with_context(
             serial_fast_done=True, cancel_backorder=True
         )._action_done()
+        picking._serial_check_done()
         return picking
 
     def _serial_prepare_picking_vals(self, location):
@@ -159,6 +163,16 @@ class AccountMove(models.Model):
 
     # Nothing lost ------------------------------------------------------------
 
+    def write(self, vals):
+        check_addon_fields(self, [vals], ("serial_lot_ids",))
+        if "move_type" in vals:
+            # Odoo's "Switch into invoice/credit note" turns a credit note
+            # whose goods came back into an invoice that bills them.
+            self.filtered(
+                lambda move: move.move_type != vals["move_type"]
+            )._serial_check_nothing_in_stock()
+        return super().write(vals)
+
     def button_cancel(self):
         self._serial_check_nothing_in_stock()
         return super().button_cancel()
@@ -166,6 +180,15 @@ class AccountMove(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_serials_in_stock(self):
         self._serial_check_nothing_in_stock()
+
+    def _serial_generated_lots(self):
+        """The serials these documents brought in: their links, and the lots
+        that their receipts' done moves carry."""
+        # Sudo: see _serial_check_nothing_in_stock.
+        moves = self.sudo().serial_picking_ids.move_ids.filtered(
+            lambda move: move.state == "done"
+        )
+        return self.sudo().serial_lot_ids | moves.move_line_ids.lot_id
 
     def _serial_check_nothing_in_stock(self):
         """Refuse to drop a document whose generated serials are in stock."""
@@ -176,8 +199,8 @@ class AccountMove(models.Model):
             .sudo()
             ._read_group(
                 [
-                    ("lot_id", "in", self.sudo().serial_lot_ids.ids),
-                    ("location_id.usage", "=", "internal"),
+                    ("lot_id", "in", self._serial_generated_lots().ids),
+                    ("location_id.usage", "in", ("internal", "transit")),
                     ("quantity", ">", 0),
                 ],
                 ["lot_id"],
@@ -194,49 +217,9 @@ class AccountMove(models.Model):
                 )
             )
 
-    def _serial_pickings_to_reverse(self):
-        return self.serial_picking_ids.filtered(
-            lambda picking: picking._serial_can_return()
-        )
-
-    def action_reverse_serial_generation(self):
-        """Return the generated serials to the customer with validated return
-        transfers, so that the document can be cancelled."""
-        for move in self:
-            move._serial_check_reversible()
-            returns = move._serial_pickings_to_reverse()._serial_return_all()
-            move.message_post(
-                body=self.env._(
-                    "%(user)s reversed the serial generation: %(transfers)s.",
-                    user=self.env.user.name,
-                    transfers=", ".join(returns.mapped("name")),
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        return True
-
-    def _serial_check_reversible(self):
+    def _serial_is_reversible(self):
         self.ensure_one()
-        self.env["serial.generator.check"]._check_access(self)
-        if self.move_type not in SERIAL_MOVE_TYPES or self.state == "cancel":
-            raise UserError(
-                self.env._(
-                    "%(document)s has no serial generation to reverse.",
-                    document=self.display_name,
-                )
-            )
-        if self._serial_running_jobs():
-            raise UserError(
-                self.env._(
-                    "Serial numbers of %(document)s are being generated in the "
-                    "background. Wait until it is done, or cancel it, then reverse.",
-                    document=self.display_name,
-                )
-            )
-        if not self._serial_pickings_to_reverse():
-            raise UserError(
-                self.env._(
-                    "%(document)s has no generated serials left to send back.",
-                    document=self.display_name,
-                )
-            )
+        return self.move_type in SERIAL_MOVE_TYPES and self.state != "cancel"
+
+    def _serial_transfers(self):
+        return self.serial_picking_ids.filtered(lambda picking: picking.state == "done")

@@ -29,8 +29,9 @@ class AccountMoveLine(models.Model):
                 raise line._serial_covered_error()
 
     def _serial_check_still_covered(self, vals):
-        """A line may not shrink below, nor change the product of, the
-        serials generated for it: that stock would lose its document."""
+        """A line may not shrink below, change the product or flip the sign
+        of, the serials generated for it: that stock would lose its
+        document, or be billed."""
         for line in self.sudo().filtered("serial_stock_move_ids"):
             serialized = line._serial_quantities().serialized
             if serialized <= 0:
@@ -39,11 +40,12 @@ class AccountMoveLine(models.Model):
             uom = line.product_uom_id.browse(
                 vals.get("product_uom_id", line.product_uom_id.id)
             )
-            quantity = uom._compute_quantity(
-                abs(vals.get("quantity", line.quantity)), product.uom_id
-            )
+            signed = vals.get("quantity", line.quantity)
+            quantity = uom._compute_quantity(abs(signed), product.uom_id)
             if (
                 product != line.product_id
+                # a sign flip turns goods that came back into goods billed
+                or (signed > 0) != (line.quantity > 0)
                 or float_compare(
                     serialized, quantity, precision_rounding=product.uom_id.rounding
                 )

@@ -77,10 +77,16 @@ class ResCompany(models.Model):
     def _serial_install_defaults(self):
         """Give the warehouses and companies that exist before the install
         what new ones get on creation: an Out location, a serial sequence and
-        the default locations. Runs from a data file, so before demo data."""
-        self.env["stock.warehouse"].with_context(
-            active_test=False, serial_create_out_location=True
-        ).search([])._create_missing_locations({})
+        the default locations. Runs from a data file, so before demo data.
+        Archived warehouses are left as they are: they would get active
+        locations, and they use the company's once they are back."""
+        warehouses = self.env["stock.warehouse"].search([])
+        # After an uninstall, the Out locations are still there, holding
+        # stock: point to them again rather than create a second one.
+        warehouses._serial_reuse_out_locations()
+        warehouses.with_context(
+            serial_create_out_location=True
+        )._create_missing_locations({})
         companies = self.search([])
         self.env["serial.numbering"]._create_company_sequences(companies)
         companies._serial_set_default_locations()

@@ -22,6 +22,8 @@ class SerialGenerateMixin(models.AbstractModel):
     _serial_line_field = None
     # The document's one2many of its lines.
     _serial_lines_field = None
+    # What decides whether Reverse Serial Generation applies.
+    _serial_reverse_depends = ()
 
     serial_lot_count = fields.Integer(
         string="Serial Numbers Count", compute="_compute_serial_lot_count"
@@ -29,6 +31,10 @@ class SerialGenerateMixin(models.AbstractModel):
     serial_can_generate = fields.Boolean(
         compute="_compute_serial_can_generate",
         help="Technical: shows Generate Serial # where it applies.",
+    )
+    serial_can_reverse = fields.Boolean(
+        compute="_compute_serial_can_reverse",
+        help="Technical: shows Reverse Serial Generation where it applies.",
     )
     serial_job_progress = fields.Char(
         string="Serial Generation Progress",
@@ -49,6 +55,15 @@ class SerialGenerateMixin(models.AbstractModel):
                 and document._serial_document_error() is None
                 and not document._serial_running_jobs()
                 and document._serial_source_lines()
+            )
+
+    @api.depends(lambda self: ("serial_lot_ids", *self._serial_reverse_depends))
+    def _compute_serial_can_reverse(self):
+        for document in self:
+            document.serial_can_reverse = bool(
+                document.id
+                and document._serial_is_reversible()
+                and document._serial_lines_to_reverse()
             )
 
     @api.depends("serial_job_ids.state", "serial_job_ids.done_count")
@@ -115,6 +130,33 @@ class SerialGenerateMixin(models.AbstractModel):
         """Bring the lots of the plan ``lines`` into ``location``."""
         raise NotImplementedError()
 
+    def _serial_is_reversible(self):
+        """Whether the document's type and state allow a reversal."""
+        raise NotImplementedError()
+
+    def _serial_transfers(self):
+        """The done transfers that brought the generated serials in."""
+        raise NotImplementedError()
+
+    def _serial_lines_to_reverse(self):
+        """The done move lines that brought generated serials in and that no
+        return has sent back yet."""
+        self.ensure_one()
+        moves = self._serial_transfers().move_ids.filtered(
+            lambda move: move.state == "done"
+        )
+        returned = {
+            (line.move_id.origin_returned_move_id, line.lot_id)
+            for line in moves.returned_move_ids.filtered(
+                lambda move: move.state == "done"
+            ).move_line_ids
+        }
+        generated = self.serial_lot_ids
+        return moves.move_line_ids.filtered(
+            lambda line: line.lot_id in generated
+            and (line.move_id, line.lot_id) not in returned
+        )
+
     # Actions -------------------------------------------------------------------
 
     def action_generate_serial(self):
@@ -148,6 +190,38 @@ class SerialGenerateMixin(models.AbstractModel):
             context={"create": False, "search_default_group_by_product": 1},
         )
         return action
+
+    def action_reverse_serial_generation(self):
+        """Send the generated serials still in place back to the customer,
+        with validated returns; say what was sent and what was left."""
+        messages = []
+        for document in self:
+            returns, left = self.env["serial.reversal"].reverse(document)
+            messages.append(
+                self.env._(
+                    "%(document)s: sent back with %(transfers)s.",
+                    document=document.display_name,
+                    transfers=", ".join(returns.mapped("name")),
+                )
+            )
+            if left:
+                messages.append(
+                    self.env._(
+                        "Left where they are now: %(serials)s.",
+                        serials=", ".join(left.mapped("name")),
+                    )
+                )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if len(messages) > len(self) else "success",
+                "title": self.env._("Reverse Serial Generation"),
+                "message": " ".join(messages),
+                "sticky": len(messages) > len(self),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_print_serial_labels(self):
         """Print the labels of the generated serials with Odoo's lot labels."""

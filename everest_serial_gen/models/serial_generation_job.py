@@ -99,40 +99,47 @@ class SerialGenerationJob(models.Model):
 
     @api.model
     def _cron_process(self):
-        """Process one chunk of the oldest queued job, then tell the runner
-        how many are left, so that it calls again at once."""
-        job = self._lock_next()
-        if not job:
-            return
-        try:
-            with self.env.cr.savepoint():
-                job._process_chunk()
-        except (SerialBusyError, OperationalError):
-            # another transaction holds the products or the document: the
-            # chunk is rolled back whole, and tried again in a minute
-            _logger.info("Serial generation %s: busy, retrying later", job.id)
+        """Process one chunk of the oldest queued job that is not busy, then
+        tell the runner how many are left, so that it calls again at once.
+
+        A job whose products or document another transaction holds is tried
+        again in a minute, and the next job runs meanwhile.
+        """
+        busy = []
+        while job := self._lock_next(exclude=busy):
+            try:
+                with self.env.cr.savepoint():
+                    job._process_chunk()
+            except (SerialBusyError, OperationalError):
+                # the chunk is rolled back whole
+                _logger.info("Serial generation %s: busy, retrying later", job.id)
+                busy.append(job.id)
+                continue
+            except Exception as error:  # noqa: BLE001  pylint: disable=broad-except
+                # the chunk is rolled back whole; stop the job and say why, so
+                # that the queue goes on with the next ones
+                _logger.warning("Serial generation %s failed", job.id, exc_info=True)
+                job._fail(str(error))
+            break
+        if busy:
             self.env.ref("everest_serial_gen.serial_generation_job_cron")._trigger(
                 fields.Datetime.add(fields.Datetime.now(), minutes=1)
             )
-            return
-        except Exception as error:  # noqa: BLE001  pylint: disable=broad-except
-            # the chunk is rolled back whole; stop the job and say why, so
-            # that the queue goes on with the next ones
-            _logger.warning("Serial generation %s failed", job.id, exc_info=True)
-            job._fail(str(error))
-        queued = self.search([("state", "=", "queued")])
+        queued = self.search([("state", "=", "queued"), ("id", "not in", busy)])
         self.env["ir.cron"]._notify_progress(
             done=1, remaining=sum(queued._chunks_left() for queued in queued)
         )
 
     @api.model
-    def _lock_next(self):
+    def _lock_next(self, exclude=()):
         """The oldest queued job that no other runner is processing."""
         self.flush_model(["state"])
         self.env.cr.execute(
             SQL(
-                """SELECT id FROM serial_generation_job WHERE state = 'queued'
-                    ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"""
+                """SELECT id FROM serial_generation_job
+                    WHERE state = 'queued' AND id != ALL(%s)
+                    ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
+                list(exclude),
             )
         )
         row = self.env.cr.fetchone()
@@ -159,18 +166,18 @@ class SerialGenerationJob(models.Model):
             job.location_dest_id,
             validate=job.validate_transfer and last,
             running_job=job,
+            reserved=job.line_ids._names_after(taken),
         )
         # Sudo: users read jobs, only the runner writes their progress.
         for line, count in taken.items():
             line.sudo().done_count += count
         if last:
             self.state = "done"
-            document.message_post(
+            document._message_log(
                 body=self.env._(
                     "The background generation of %(count)s serial numbers is done.",
                     count=self.total,
                 ),
-                subtype_xmlid="mail.mt_note",
             )
 
     def action_cancel(self):
@@ -184,7 +191,7 @@ class SerialGenerationJob(models.Model):
         self.sudo().write({"state": "failed", "error": error})
         if not self._document():
             return
-        self._document().message_post(
+        self._document()._message_log(
             body=self.env._(
                 "The background generation of serial numbers stopped after "
                 "%(done)s of %(total)s: %(error)s",
@@ -192,7 +199,6 @@ class SerialGenerationJob(models.Model):
                 total=self.total,
                 error=error,
             ),
-            subtype_xmlid="mail.mt_note",
         )
 
 
@@ -224,6 +230,16 @@ class SerialGenerationJobLine(models.Model):
             if self[model._serial_line_field]:
                 return self[model._serial_line_field]
         return None
+
+    def _names_after(self, taken):
+        """The typed names of these lines that later chunks create, by
+        product: a chunk that draws from the sequence must skip them."""
+        reserved = {}
+        for line in self.filtered("names"):
+            start = line.done_count + taken.get(line, 0)
+            names = line.names.split("\n")[start : line.count]
+            reserved.setdefault(line.product_id, []).extend(names)
+        return reserved
 
     def _next_chunk(self, size):
         """The plan lines of the next ``size`` lots, and how many each job

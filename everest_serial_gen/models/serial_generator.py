@@ -11,6 +11,9 @@ from .sql_tools import link_many2many, lock_rows
 # The chatter shows this many serials as links; a batch of thousands is
 # summed up after them.
 SERIAL_LOG_LINKS = 50
+# How long a background chunk waits for a document that a user's
+# transaction holds, before it lets the next job run.
+JOB_LOCK_TIMEOUT = "5s"
 
 
 class SerialGenerator(models.AbstractModel):
@@ -43,11 +46,14 @@ class SerialGenerator(models.AbstractModel):
         return lots, self.env["serial.generation.job"]
 
     @api.model
-    def generate(self, document, lines, location, validate=True, running_job=None):
+    def generate(
+        self, document, lines, location, validate=True, running_job=None, reserved=None
+    ):
         """Generate ``lines`` now; ``running_job`` is the background job that
-        asks for one of its chunks."""
+        asks for one of its chunks, ``reserved`` the names per product that
+        its later chunks will create."""
         document, lines = self._prepare(document, lines, location, running_job)
-        return self._generate(document, lines, location, validate)
+        return self._generate(document, lines, location, validate, reserved)
 
     @api.model
     def _prepare(self, document, lines, location, running_job=None):
@@ -56,19 +62,21 @@ class SerialGenerator(models.AbstractModel):
         the document in its company, and the lines that create lots."""
         check = self.env["serial.generator.check"]
         check._check_generatable(document, running_job)
-        lock_rows(document)
+        # The runner must not wait long on a document a user is working on:
+        # past the timeout, the chunk is retried later (serial.generation.job).
+        lock_rows(document, timeout=JOB_LOCK_TIMEOUT if running_job else None)
         check._check_location(document, location)
         lines = check._check_plan(document, lines)
         return document.with_company(document.company_id), lines
 
     @api.model
-    def _generate(self, document, lines, location, validate):
+    def _generate(self, document, lines, location, validate, reserved=None):
         # Drop the default_* keys of the wizard's action: they would leak into
         # every record created below.
         env = document.env(context=clean_context(self.env.context))
         document = document.with_env(env)
         company = document.company_id
-        lines = env["serial.numbering"]._name_plan(company, lines)
+        lines = env["serial.numbering"]._name_plan(company, lines, reserved)
         lines = env["serial.generator"]._create_lots(company, lines)
         lots = env["stock.lot"].concat(*(line.lots for line in lines))
         link_many2many(document, "serial_lot_ids", lots.ids)
@@ -141,7 +149,7 @@ class SerialGenerator(models.AbstractModel):
         )
         # Sudo: users trigger the runner, they do not manage scheduled actions.
         self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
-        document.message_post(
+        document._message_log(
             body=self.env._(
                 "%(user)s asked for %(count)s serial numbers into %(location)s: they "
                 "are generated in the background, in chunks of %(size)s.",
@@ -150,7 +158,6 @@ class SerialGenerator(models.AbstractModel):
                 location=location.display_name,
                 size=document.company_id.serial_batch_size,
             ),
-            subtype_xmlid="mail.mt_note",
         )
         return job
 
@@ -226,4 +233,4 @@ class SerialGenerator(models.AbstractModel):
             "location": location.display_name,
             "serials": links,
         }
-        document.message_post(body=body, subtype_xmlid="mail.mt_note")
+        document._message_log(body=body)

@@ -14,7 +14,6 @@ from .sql_tools import lock_timeout
 SERIAL_LIST_SEPARATORS = re.compile(r"[\r\n\t;]+")
 # How long a generation waits for another one of the same product to finish.
 SERIAL_LOCK_TIMEOUT = "15s"
-SERIAL_MAX_SEQUENCE_ROUNDS = 20
 SERIAL_SEQUENCE_CODE = "everest_serial_gen.serial"
 
 
@@ -152,16 +151,19 @@ class SerialNumbering(models.AbstractModel):
     # Naming a plan -----------------------------------------------------------
 
     @api.model
-    def _name_plan(self, company, lines):
+    def _name_plan(self, company, lines, reserved=None):
         """Give every plan line its names, under the product lock: the typed
         ones are checked, the others drawn from the sequence, skipping the
-        typed ones of the same product too."""
+        typed ones of the same product too, and the names ``reserved`` per
+        product (typed for a later chunk of the same background job)."""
         self._lock_products(set().union(*(line.product.ids for line in lines)))
         typed = defaultdict(list)
         for line in lines:
             typed[line.product] += line.names or []
         for product, names in typed.items():
             self._check_names(company, product, names)
+        for product, names in (reserved or {}).items():
+            typed[product] += names
         named = []
         for line in lines:
             if line.names is None:
@@ -179,29 +181,70 @@ class SerialNumbering(models.AbstractModel):
         """Draw ``count`` free names from the sequence, skipping used ones and
         the ``taken`` names of the same batch.
 
-        Call it with the product locked (``_lock_products``), so that no
-        other transaction can take a drawn name before we create it.
+        When a draw meets names in use (serials from the old ERP, or from
+        before a reinstall), the sequence moves past the highest number in
+        use for the product, found in one query, whatever the gap. Call it
+        with the product locked (``_lock_products``), so that no other
+        transaction can take a drawn name before we create it.
         """
         taken = set(taken)
         # Sudo: drawing writes the sequence (and creates a date range's
         # sub-sequence on first use), which users may not; only this product's
         # or company's own sequence is drawn from.
         sequence = self._sequence(company, product).sudo()
-        names = []
-        for _round in range(SERIAL_MAX_SEQUENCE_ROUNDS):
+        names, jumped = [], False
+        while len(names) < count:
             drawn = self._next_names(sequence, count - len(names))
             used = taken | self._existing_names(company, product, drawn)
             names += [name for name in drawn if name not in used]
-            if len(names) == count:
-                return names
-        raise UserError(
-            self.env._(
-                "Sequence %(sequence)s keeps giving serial numbers that already "
-                "exist for %(product)s. Move its next number past them.",
-                sequence=sequence.display_name,
-                product=product.display_name,
+            if len(names) < count:
+                if jumped:
+                    raise UserError(
+                        self.env._(
+                            "Sequence %(sequence)s gives serial numbers that are "
+                            "already typed or used for %(product)s.",
+                            sequence=sequence.display_name,
+                            product=product.display_name,
+                        )
+                    )
+                self._skip_used_numbers(sequence, company, product, taken)
+                jumped = True
+        return names
+
+    @api.model
+    def _skip_used_numbers(self, sequence, company, product, taken=()):
+        """Move ``sequence`` past the highest number in use for ``product``,
+        among its lots and the ``taken`` names, in its current format."""
+        prefix, suffix = sequence._get_prefix_suffix()
+        self.env.cr.execute(
+            SQL(
+                """SELECT max(substr(name, length(%(prefix)s) + 1,
+                                   length(name) - length(%(prefix)s)
+                                   - length(%(suffix)s))::numeric)
+                     FROM (SELECT name FROM stock_lot
+                            WHERE product_id = %(product)s
+                              AND (company_id = %(company)s OR company_id IS NULL)
+                           UNION ALL SELECT unnest(%(taken)s::varchar[])) AS names
+                    WHERE starts_with(name, %(prefix)s)
+                      AND right(name, length(%(suffix)s)) = %(suffix)s
+                      AND substr(name, length(%(prefix)s) + 1,
+                                 length(name) - length(%(prefix)s)
+                                 - length(%(suffix)s)) ~ '^[0-9]+$'""",
+                prefix=prefix,
+                suffix=suffix,
+                product=product.id,
+                company=company.id,
+                taken=list(taken),
             )
         )
+        highest = self.env.cr.fetchone()[0]
+        if highest is None:
+            return
+        target = sequence
+        if sequence.use_date_range:
+            target = sequence._get_current_sequence()
+        if target.number_next_actual <= highest:
+            target.write({"number_next": int(highest) + 1})
 
     # Uniqueness --------------------------------------------------------------
 

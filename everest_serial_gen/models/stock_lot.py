@@ -1,5 +1,10 @@
 from odoo import api, fields, models
 
+from .field_guard import check_addon_fields
+
+# The generated serials' links to their documents: set by the addon only.
+SERIAL_LINK_FIELDS = ("serial_account_move_ids", "serial_picking_ids")
+
 
 class StockLot(models.Model):
     _inherit = "stock.lot"
@@ -25,21 +30,22 @@ class StockLot(models.Model):
         check_company=True,
     )
 
-    # Uniqueness --------------------------------------------------------------
+    # Uniqueness and links --------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_addon_fields(self, vals_list, SERIAL_LINK_FIELDS)
         # Odoo checks uniqueness in Python only, so two transactions creating
         # the same serial both commit. Serialize lot creation per product and
-        # check against what other transactions committed meanwhile.
-        if not self.env.context.get("serial_names_checked"):
-            self.env["serial.numbering"]._check_vals(vals_list)
+        # check against what other transactions committed meanwhile. The
+        # name and product may come from defaults: check what will be stored.
+        vals_list = [self._serial_with_defaults(vals) for vals in vals_list]
+        self.env["serial.numbering"]._check_vals(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"name", "product_id", "company_id"}.intersection(
-            vals
-        ) and not self.env.context.get("serial_names_checked"):
+        check_addon_fields(self, [vals], SERIAL_LINK_FIELDS)
+        if {"name", "product_id", "company_id"}.intersection(vals):
             self.env["serial.numbering"]._check_vals(
                 [
                     {
@@ -52,6 +58,14 @@ class StockLot(models.Model):
                 exclude=self,
             )
         return super().write(vals)
+
+    def _serial_with_defaults(self, vals):
+        """``vals`` with the defaults of the fields the uniqueness check
+        reads, as create() would fill them."""
+        missing = [name for name in ("name", "product_id") if not vals.get(name)]
+        if not missing:
+            return vals
+        return {**self.default_get(missing), **vals}
 
     def action_print_serial_labels(self):
         """Odoo's lot label layout wizard, for these lots: from a document,
@@ -110,4 +124,4 @@ class StockLot(models.Model):
             vals = {"name": names[lot]}
             if not lot.ref:
                 vals["ref"] = lot.name
-            lot.with_context(serial_names_checked=True).write(vals)
+            lot.write(vals)

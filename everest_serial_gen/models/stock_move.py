@@ -1,7 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from .field_guard import check_addon_fields
 from .serial_plan import SerialQuantities
 
 
@@ -17,6 +18,15 @@ class StockMove(models.Model):
         check_company=True,
         help="The credit note or invoice line whose serials this move brought in.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_addon_fields(self, vals_list, ("serial_account_move_line_id",))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_addon_fields(self, [vals], ("serial_account_move_line_id",))
+        return super().write(vals)
 
     def _serial_is_eligible(self):
         """Whether Generate Serial # serves this move of a return."""
@@ -58,24 +68,36 @@ class StockMove(models.Model):
         )
 
     def _serial_release_unlotted_lines(self, quantity):
-        """Free ``quantity`` (product unit) from the lines without a lot that
-        Odoo's reservation of an incoming move creates for its demand."""
+        """Make room for ``quantity`` (product unit) of new lines with lots.
+
+        Odoo's reservation of an incoming move gives its demand a line
+        without a lot. Whatever the lines with lots leave of the demand, after
+        ``quantity`` more, is what such lines may keep: the rest is released,
+        or validation would ask for their lot.
+        """
         self.ensure_one()
-        to_unlink = self.env["stock.move.line"]
-        for line in self.move_line_ids.filtered(
+        rounding = self.product_id.uom_id.rounding
+        unlotted = self.move_line_ids.filtered(
             lambda ml: not ml.lot_id and not ml.lot_name
-        ):
-            if quantity <= 0:
-                break
-            if line.quantity_product_uom <= quantity:
-                quantity -= line.quantity_product_uom
-                to_unlink |= line
-            else:
-                remaining = line.quantity_product_uom - quantity
-                line.quantity = self.product_id.uom_id._compute_quantity(
-                    remaining, line.product_uom_id
+        )
+        lotted = sum((self.move_line_ids - unlotted).mapped("quantity_product_uom"))
+        keep = max(self.product_qty - lotted - quantity, 0.0)
+        to_unlink = self.env["stock.move.line"]
+        for line in unlotted:
+            if (
+                float_compare(
+                    line.quantity_product_uom, keep, precision_rounding=rounding
                 )
-                quantity = 0
+                <= 0
+            ):
+                keep -= line.quantity_product_uom
+            elif float_compare(keep, 0, precision_rounding=rounding) > 0:
+                line.quantity = self.product_id.uom_id._compute_quantity(
+                    keep, line.product_uom_id
+                )
+                keep = 0.0
+            else:
+                to_unlink |= line
         to_unlink.unlink()
 
     def _serial_prepare_move_line_vals(self, lot, quantity, location):
@@ -91,12 +113,6 @@ class StockMove(models.Model):
             "location_dest_id": location.id,
             "picked": True,
         }
-
-    def _serial_quantity_to_return(self):
-        """What of this done move has not been returned yet, in its unit."""
-        self.ensure_one()
-        returns = self.returned_move_ids.filtered(lambda m: m.state == "done")
-        return self.quantity - sum(returns.mapped("quantity"))
 
     def _serial_move_into(self, location, quantity):
         """The move that brings ``quantity`` (product unit) of this one into
@@ -128,12 +144,6 @@ class StockMove(models.Model):
     def _serial_not_returnable_error(self):
         """Say which serials of these done moves are no longer where they
         were put, and where they are: a reversal returns them from there."""
-        # Sudo: where a serial is now may be a location the user cannot read.
-        lots = self.sudo().move_line_ids.lot_id
-        where = ", ".join(
-            f"{lot.name} ({lot.location_id.display_name or self.env._('not in stock')})"
-            for lot in lots
-        )
         return UserError(
             self.env._(
                 "Some serials of %(transfers)s are no longer available where the "
@@ -143,6 +153,8 @@ class StockMove(models.Model):
                 destination=", ".join(
                     self.move_line_ids.location_dest_id.mapped("display_name")
                 ),
-                serials=where,
+                serials=self.env["serial.reversal"]._where(
+                    self.sudo().move_line_ids.lot_id
+                ),
             )
         )

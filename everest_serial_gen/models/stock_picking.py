@@ -1,5 +1,10 @@
-from odoo import fields, models
-from odoo.tools import float_compare
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .field_guard import check_addon_fields
+
+# The links that the guards against losing stock rest on: the addon only.
+SERIAL_LINK_FIELDS = ("serial_lot_ids", "serial_account_move_id")
 
 
 class StockPicking(models.Model):
@@ -12,6 +17,7 @@ class StockPicking(models.Model):
     _serial_wizard_field = "picking_id"
     _serial_line_field = "stock_move_id"
     _serial_lines_field = "move_ids"
+    _serial_reverse_depends = ("state", "move_ids.returned_move_ids.state")
 
     serial_lot_ids = fields.Many2many(
         "stock.lot",
@@ -40,6 +46,15 @@ class StockPicking(models.Model):
         string="Serial Generation Jobs",
         readonly=True,
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_addon_fields(self, vals_list, SERIAL_LINK_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_addon_fields(self, [vals], SERIAL_LINK_FIELDS)
+        return super().write(vals)
 
     # Hooks of serial.generate.mixin --------------------------------------------
 
@@ -96,99 +111,91 @@ class StockPicking(models.Model):
             lambda move: move._serial_missing_quantity() > 0
         )
         if missing:
-            self.message_post(
+            self._message_log(
                 body=self.env._(
                     "The transfer was not validated: %(products)s still lack "
                     "serial numbers or quantities.",
                     products=", ".join(missing.product_id.mapped("display_name")),
                 ),
-                subtype_xmlid="mail.mt_note",
             )
             return False
         self.move_ids.filtered(lambda move: move.state != "cancel").picked = True
-        self.with_context(serial_fast_done=True, skip_backorder=True).button_validate()
-        return self.state == "done"
+        self.with_context(serial_fast_done=True)._serial_validate_done()
+        return True
+
+    def _serial_validate_done(self):
+        """Validate with Odoo's button, and make sure it is done.
+
+        The button may answer with a dialog instead of validating: the
+        one-time SMS notice of stock_sms (which Odoo's test mode skips), a
+        backorder question, or another module's. What the addon validates is
+        complete, so it declines the SMS notice and the backorder; any other
+        dialog, or a transfer still not done, is an error, never a success.
+        """
+        self.with_context(
+            skip_sms=True,
+            skip_backorder=True,
+            picking_ids_not_to_backorder=self.ids,
+        ).button_validate()
+        self._serial_check_done()
+
+    def _serial_check_done(self):
+        not_done = self.filtered(lambda picking: picking.state != "done")
+        if not_done:
+            raise UserError(
+                self.env._(
+                    "%(transfers)s could not be validated: validate it from its "
+                    "form to see why, then try again.",
+                    transfers=", ".join(not_done.mapped("display_name")),
+                )
+            )
 
     # Reversal ----------------------------------------------------------------
 
-    def _serial_can_return(self):
-        """Whether some of this done transfer is still not returned."""
+    def _serial_is_reversible(self):
         self.ensure_one()
-        if self.state != "done":
-            return False
-        return any(
-            float_compare(
-                move._serial_quantity_to_return(),
-                0,
-                precision_rounding=move.product_uom.rounding,
-            )
-            > 0
-            for move in self.move_ids.filtered(lambda m: m.state == "done")
+        return self.state == "done"
+
+    def _serial_transfers(self):
+        return self.filtered(lambda picking: picking.state == "done")
+
+    def _serial_return_lines(self, lines):
+        """Send ``lines`` (done move lines of this transfer) back with Odoo's
+        return wizard: its return moves, holding exactly these serials,
+        validated."""
+        self.ensure_one()
+        by_move = lines.grouped("move_id")
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=self.id, active_model="stock.picking")
+            .create({"picking_id": self.id})
         )
-
-    def _serial_check_returnable(self):
-        """Refuse, before anything is created, when serials these transfers
-        brought in are no longer available where they put them."""
-        moves = self.move_ids.filtered(lambda m: m.state == "done" and m.lot_ids)
-        # Sudo: the check counts the quants of these serials wherever they
-        # are, even in locations the user may not read; it returns no data.
-        available = {
-            (location, lot): quantity - reserved
-            for location, lot, quantity, reserved in self.env["stock.quant"]
-            .sudo()
-            ._read_group(
-                [
-                    ("lot_id", "in", moves.lot_ids.ids),
-                    ("location_id", "in", moves.move_line_ids.location_dest_id.ids),
-                ],
-                ["location_id", "lot_id"],
-                ["quantity:sum", "reserved_quantity:sum"],
-            )
-        }
-        short = moves.browse()
-        for move in moves:
-            in_stock = sum(
-                available.get((line.location_dest_id, line.lot_id), 0.0)
-                for line in move.move_line_ids
-            )
-            if (
-                float_compare(
-                    in_stock,
-                    move._serial_quantity_to_return(),
-                    precision_rounding=move.product_uom.rounding,
+        for return_line in wizard.product_return_moves:
+            return_line.quantity = sum(
+                line.product_uom_id._compute_quantity(
+                    line.quantity, return_line.move_id.product_uom
                 )
-                < 0
-            ):
-                short |= move
-        if short:
-            raise short._serial_not_returnable_error()
-
-    def _serial_return_all(self):
-        """Send everything back with Odoo's own return wizard, which reserves
-        exactly the serials these transfers brought in, and validate."""
-        self._serial_check_returnable()
-        returns = self.browse()
-        for picking in self:
-            wizard = (
-                self.env["stock.return.picking"]
-                .with_context(active_id=picking.id, active_model="stock.picking")
-                .create({"picking_id": picking.id})
+                for line in by_move.get(return_line.move_id, [])
             )
-            for line in wizard.product_return_moves:
-                line.quantity = line.move_id._serial_quantity_to_return()
-            new_picking = wizard._create_return()
-            # the check above counted; Odoo's reservation has the last word
-            short = new_picking.move_ids.filtered(
-                lambda m: float_compare(
-                    m.quantity,
-                    m.product_uom_qty,
-                    precision_rounding=m.product_uom.rounding,
-                )
-                < 0
-            )
-            if short:
-                raise short.origin_returned_move_id._serial_not_returnable_error()
-            new_picking.move_ids.picked = True
-            new_picking.with_context(skip_backorder=True).button_validate()
-            returns |= new_picking
-        return returns
+        returned = wizard._create_return()
+        # Odoo reserved what it found; return exactly the serials asked for.
+        returned.move_line_ids.unlink()
+        self.env["stock.move.line"].create(
+            [
+                {
+                    "move_id": move.id,
+                    "picking_id": returned.id,
+                    "product_id": line.product_id.id,
+                    "product_uom_id": line.product_uom_id.id,
+                    "lot_id": line.lot_id.id,
+                    "quantity": line.quantity,
+                    "location_id": line.location_dest_id.id,
+                    "location_dest_id": move.location_dest_id.id,
+                    "picked": True,
+                }
+                for move in returned.move_ids
+                for line in by_move.get(move.origin_returned_move_id, [])
+            ]
+        )
+        returned._serial_validate_done()
+        return returned

@@ -47,12 +47,32 @@ class StockWarehouse(models.Model):
             self = self.with_context(serial_skip_out_location=True)
         return super()._create_missing_locations(vals)
 
+    def _serial_reuse_out_locations(self):
+        """Point warehouses without an Out location to the one a previous
+        install created in them, if it is still there."""
+        Location = self.env["stock.location"].with_context(active_test=False)
+        for warehouse in self.filtered(lambda w: not w.serial_out_location_id):
+            children = [
+                ("location_id", "=", warehouse.view_location_id.id),
+                ("usage", "=", "internal"),
+            ]
+            location = Location.search(
+                [*children, ("barcode", "=", self._serial_out_barcode(warehouse.code))],
+                limit=1,
+            ) or Location.search([*children, ("name", "=", "Returns Out")], limit=1)
+            if location:
+                location.active = True
+                warehouse.serial_out_location_id = location
+
+    @api.model
+    def _serial_out_barcode(self, code):
+        return (code or "").replace(" ", "").upper() + "RETOUT"
+
     def _get_locations_values(self, vals, code=False):
         """Create the Out location with the warehouse's other locations."""
         values = super()._get_locations_values(vals, code=code)
         if self.env.context.get("serial_skip_out_location"):
             return values
-        code = (vals.get("code") or code or "").replace(" ", "").upper()
         company_id = vals.get(
             "company_id", self.default_get(["company_id"])["company_id"]
         )
@@ -60,7 +80,9 @@ class StockWarehouse(models.Model):
             "name": self.env._("Returns Out"),
             "active": True,
             "usage": "internal",
-            "barcode": self._valid_barcode(code + "RETOUT", company_id),
+            "barcode": self._valid_barcode(
+                self._serial_out_barcode(vals.get("code") or code), company_id
+            ),
         }
         return values
 

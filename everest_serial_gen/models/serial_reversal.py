@@ -1,0 +1,124 @@
+from collections import defaultdict
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from .sql_tools import lock_rows
+
+
+class SerialReversal(models.AbstractModel):
+    """Reverse Serial Generation: send the generated serials back to the
+    customer with a real, validated return, never by deleting stock.
+
+    Only the serials still where the generation put them go back; those
+    sold or moved on meanwhile stay, and the document says which.
+    """
+
+    _name = "serial.reversal"
+    _description = "Serial Generation Reversal"
+
+    @api.model
+    def reverse(self, document):
+        """Return what can be returned; ``(returns, lots left behind)``."""
+        self._check_reversible(document)
+        lock_rows(document)
+        lines, left = self._returnable_lines(document)
+        if not lines:
+            raise left.move_id._serial_not_returnable_error()
+        returns = self.env["stock.picking"]
+        for picking, picking_lines in lines.grouped("picking_id").items():
+            returns |= picking._serial_return_lines(picking_lines)
+        self._log(document, returns, left.lot_id)
+        return returns, left.lot_id
+
+    @api.model
+    def _check_reversible(self, document):
+        document.ensure_one()
+        self.env["serial.generator.check"]._check_access(document)
+        if not document._serial_is_reversible():
+            raise UserError(
+                self.env._(
+                    "%(document)s has no serial generation to reverse.",
+                    document=document.display_name,
+                )
+            )
+        if document._serial_running_jobs():
+            raise UserError(
+                self.env._(
+                    "Serial numbers of %(document)s are being generated in the "
+                    "background. Wait until it is done, or cancel it, then reverse.",
+                    document=document.display_name,
+                )
+            )
+        if not document._serial_lines_to_reverse():
+            raise UserError(
+                self.env._(
+                    "%(document)s has no generated serials left to send back.",
+                    document=document.display_name,
+                )
+            )
+
+    @api.model
+    def _returnable_lines(self, document):
+        """Split the done move lines that brought generated serials in and
+        are not returned yet: those whose serial is still where they put it,
+        and the others."""
+        lines = document._serial_lines_to_reverse()
+        # Sudo: the check counts the quants of these serials wherever they
+        # are, even in locations the user may not read; it returns no data.
+        available = defaultdict(float)
+        for location, lot, quantity, reserved in (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lot_id", "in", lines.lot_id.ids),
+                    ("location_id", "in", lines.location_dest_id.ids),
+                ],
+                ["location_id", "lot_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
+        ):
+            available[location, lot] = quantity - reserved
+        returnable = lines.browse()
+        for line in lines:
+            key = (line.location_dest_id, line.lot_id)
+            rounding = line.product_id.uom_id.rounding
+            quantity = line.quantity_product_uom
+            if (
+                float_compare(available[key], quantity, precision_rounding=rounding)
+                >= 0
+            ):
+                available[key] -= quantity
+                returnable |= line
+        return returnable, lines - returnable
+
+    @api.model
+    def _log(self, document, returns, left):
+        if left:
+            body = self.env._(
+                "%(user)s reversed the serial generation: %(transfers)s. Left "
+                "where they are now: %(serials)s.",
+                user=self.env.user.name,
+                transfers=", ".join(returns.mapped("name")),
+                serials=self._where(left),
+            )
+        else:
+            body = self.env._(
+                "%(user)s reversed the serial generation: %(transfers)s.",
+                user=self.env.user.name,
+                transfers=", ".join(returns.mapped("name")),
+            )
+        document._message_log(body=body)
+        return body
+
+    @api.model
+    def _where(self, lots):
+        """Each lot's name, and where it is now."""
+        # Sudo: where a serial is now may be a location the user cannot read.
+        nowhere = self.env._("not in stock")
+        return ", ".join(
+            f"{lot.name} ({lot.location_id.display_name or nowhere})"
+            for lot in lots.sudo()
+        )
