@@ -64,6 +64,7 @@ class SerialGenerateMixin(models.AbstractModel):
                 document.id
                 and document._serial_is_reversible()
                 and document._serial_lines_to_reverse()
+                and self.env["serial.reversal"]._returnable_lines(document).returnable
             )
 
     @api.depends("serial_job_ids.state", "serial_job_ids.done_count")
@@ -196,7 +197,8 @@ class SerialGenerateMixin(models.AbstractModel):
         with validated returns; say what was sent and what was left."""
         messages = []
         for document in self:
-            returns, left = self.env["serial.reversal"].reverse(document)
+            reversal = self.env["serial.reversal"].reverse(document)
+            returns, left = reversal.returns, reversal.left
             messages.append(
                 self.env._(
                     "%(document)s: sent back with %(transfers)s.",

@@ -260,6 +260,9 @@ class SerialGenerationJobLine(models.Model):
                     count=count,
                     lot_quantity=line.lot_quantity,
                     names=tuple(names) if names else None,
+                    route_quantity=(
+                        None if line.done_count else line.count * line.lot_quantity
+                    ),
                 )
             )
             taken[line] = count

@@ -117,8 +117,8 @@ class SerialNumbering(models.AbstractModel):
                 )
             )
             first = self.env.cr.fetchone()[0]
-            sequence.invalidate_recordset(["number_next"])
             numbers = [first + i * step for i in range(count)]
+        sequence.invalidate_recordset(["number_next", "number_next_actual"])
         return self._format(sequence, numbers)
 
     @api.model
@@ -243,8 +243,10 @@ class SerialNumbering(models.AbstractModel):
         target = sequence
         if sequence.use_date_range:
             target = sequence._get_current_sequence()
+        target.invalidate_recordset(["number_next_actual"])
         if target.number_next_actual <= highest:
             target.write({"number_next": int(highest) + 1})
+            target.invalidate_recordset(["number_next_actual"])
 
     # Uniqueness --------------------------------------------------------------
 

@@ -26,6 +26,9 @@ class PlanLine:
     lot_quantity: float
     names: tuple | None = None
     lots: object = None
+    # What the whole generation brings of ``source``, when more than this
+    # line: a background job's first chunk routes all of it at once.
+    route_quantity: float | None = None
 
     @property
     def quantity(self):

@@ -1,10 +1,21 @@
 from collections import defaultdict
+from typing import NamedTuple
 
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from .sql_tools import lock_rows
+
+
+class Reversal(NamedTuple):
+    returns: object  # the validated return transfers
+    left: object  # the generated serials left where they are now
+
+
+class ReturnSplit(NamedTuple):
+    returnable: object  # done move lines whose serial is where they put it
+    left: object  # the others
 
 
 class SerialReversal(models.AbstractModel):
@@ -20,17 +31,17 @@ class SerialReversal(models.AbstractModel):
 
     @api.model
     def reverse(self, document):
-        """Return what can be returned; ``(returns, lots left behind)``."""
+        """Return what can be returned; a ``Reversal``."""
         self._check_reversible(document)
         lock_rows(document)
-        lines, left = self._returnable_lines(document)
+        lines, left = self._returnable_lines(document)  # a ReturnSplit
         if not lines:
             raise left.move_id._serial_not_returnable_error()
         returns = self.env["stock.picking"]
         for picking, picking_lines in lines.grouped("picking_id").items():
             returns |= picking._serial_return_lines(picking_lines)
         self._log(document, returns, left.lot_id)
-        return returns, left.lot_id
+        return Reversal(returns, left.lot_id)
 
     @api.model
     def _check_reversible(self, document):
@@ -92,7 +103,7 @@ class SerialReversal(models.AbstractModel):
             ):
                 available[key] -= quantity
                 returnable |= line
-        return returnable, lines - returnable
+        return ReturnSplit(returnable, lines - returnable)
 
     @api.model
     def _log(self, document, returns, left):

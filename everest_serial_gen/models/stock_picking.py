@@ -91,8 +91,9 @@ class StockPicking(models.Model):
         vals_list = []
         moves = self.env["stock.move"]
         for line in lines:
-            line.source._serial_release_unlotted_lines(line.quantity)
-            move = line.source._serial_move_into(location, line.quantity)
+            routed = line.route_quantity or line.quantity
+            line.source._serial_release_unlotted_lines(routed)
+            move = line.source._serial_move_into(location, routed)
             moves |= move
             vals_list += [
                 move._serial_prepare_move_line_vals(lot, line.lot_quantity, location)

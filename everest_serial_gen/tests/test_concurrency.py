@@ -10,6 +10,7 @@ identical serials commit.
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import patch
 
 from psycopg2.errors import SerializationFailure
 
@@ -18,6 +19,8 @@ from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.everest_serial_gen.models import serial_generator
 
 ROUNDS = 20
 SERIALS_PER_GENERATION = 50
@@ -212,3 +215,40 @@ class TestConcurrency(BaseCase):
                 sum(isinstance(result, UserError) for result in results), 1
             )
         self.assertEqual(self._duplicates(), [])
+
+    @mute_logger(
+        "odoo.sql_db", "odoo.addons.everest_serial_gen.models.serial_generation_job"
+    )
+    def test_runner_skips_a_document_a_user_holds(self):
+        """A user's open transaction on a document holds its background job
+        back a few seconds at most; the next job runs meanwhile."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.uid, {})
+            company = env.company
+            batch_size = company.serial_batch_size
+            company.serial_batch_size = 2
+            held, free = (self._create_refund(env, 3) for _refund in range(2))
+            for refund in (held, free):
+                self._wizard(env, refund.id).action_generate()
+            jobs = (held | free).serial_job_ids
+            self.assertEqual(len(jobs), 2)
+        user_cr = self.registry.cursor()
+        try:
+            user_cr.execute(
+                "SELECT id FROM account_move WHERE id = %s FOR UPDATE", [held.id]
+            )
+            with patch.object(serial_generator, "JOB_LOCK_TIMEOUT", "300ms"):
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, self.uid, {})
+                    env["serial.generation.job"]._cron_process()
+        finally:
+            user_cr.rollback()
+            user_cr.close()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            held_job, free_job = env["serial.generation.job"].browse(jobs.ids)
+            self.assertEqual((held_job.state, held_job.done_count), ("queued", 0))
+            self.assertEqual(free_job.done_count, 2)
+            # leave nothing queued for other tests
+            jobs.with_env(env).write({"state": "failed", "error": "test"})
+            env.company.serial_batch_size = batch_size
