@@ -565,7 +565,9 @@ def database_series(postgres, database):
         database=database,
         check=False,
     )
-    match = re.match(r"\d+\.\d+", result.stdout.strip()) if not result.returncode else None
+    if result.returncode:
+        return None
+    match = re.match(r"\d+\.\d+", result.stdout.strip())
     return match and match[0]
 
 
