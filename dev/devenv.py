@@ -536,6 +536,9 @@ def write_config(path, odoo, postgres, data_dir, **options):
         "data_dir": data_dir,
         "admin_passwd": "admin",
         "list_db": "False",
+        # demo data in new databases: 18.0 loads it unless told not to, 19.0
+        # only when told to; both read this key
+        "without_demo": "False",
         **postgres.odoo_options,
         **options,
     }
@@ -676,7 +679,7 @@ def scratch_database(postgres, odoo, python, prefix, demo=True):
         db_name=database,
         dbfilter=f"^{database}$",
         http_port=0,
-        **({} if demo else {"without_demo": "all"}),
+        **({} if demo else {"without_demo": "True"}),
     )
     try:
         say(f"installing {ADDON} into a new database {database}")
