@@ -690,6 +690,13 @@ def scratch_database(postgres, odoo, python, prefix, demo=True):
         )
         if init.returncode:
             die(f"Installing {ADDON} failed.", init.returncode)
+        if not module_installed(postgres, database):
+            # Odoo only logs a warning, e.g. for a manifest version of
+            # another series, which makes the addon uninstallable
+            die(
+                f"Odoo did not install {ADDON}: it finds it not installable, "
+                "e.g. because the manifest's version names another Odoo series."
+            )
         say(f"installed in {time.monotonic() - started:.0f} s")
         yield database, config
     finally:
