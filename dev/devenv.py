@@ -70,6 +70,11 @@ an Odoo {series} source tree (the one holding odoo-bin), for example
 too ({reason}).
 """
 
+NOT_INSTALLED = f"""\
+Odoo did not install {ADDON}: it finds it not installable, e.g. because the
+manifest's version names another Odoo series (see Odoo's warnings).
+"""
+
 
 class Series:
     """One Odoo series, e.g. 19.0, and everything the harness keys on it."""
@@ -635,6 +640,8 @@ def cmd_run(series, _args):
         init = run_job(odoo_cmd(python, odoo, config, *first, "--stop-after-init"))
         if init.returncode:
             die(f"Installing {ADDON} failed.", init.returncode)
+        if not module_installed(postgres, run_db):
+            die(NOT_INSTALLED)
         say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
         return serve(odoo_cmd(python, odoo, config))
 
@@ -693,10 +700,7 @@ def scratch_database(postgres, odoo, python, prefix, demo=True):
         if not module_installed(postgres, database):
             # Odoo only logs a warning, e.g. for a manifest version of
             # another series, which makes the addon uninstallable
-            die(
-                f"Odoo did not install {ADDON}: it finds it not installable, "
-                "e.g. because the manifest's version names another Odoo series."
-            )
+            die(NOT_INSTALLED)
         say(f"installed in {time.monotonic() - started:.0f} s")
         yield database, config
     finally:
