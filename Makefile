@@ -1,23 +1,26 @@
 # Each target sets up what it needs (Odoo source, virtualenv, PostgreSQL) in a
 # cache outside the checkout; see dev/devenv.py and the README.
 PYTHON ?= python3
+# the Odoo series to run on: `make test SERIES=19.0`
+SERIES ?= 18.0
+DEVENV = $(PYTHON) dev/devenv.py --series $(SERIES)
 
 .PHONY: run test lint bench pot screenshots
 run:
-	$(PYTHON) dev/devenv.py run
+	$(DEVENV) run
 
 test:
-	$(PYTHON) dev/devenv.py test $(ARGS)
+	$(DEVENV) test $(ARGS)
 
 lint:
-	$(PYTHON) dev/devenv.py lint
+	$(DEVENV) lint
 
 bench:
-	$(PYTHON) dev/devenv.py bench $(ARGS)
+	$(DEVENV) bench $(ARGS)
 
 # i18n/everest_serial_gen.pot, exported by Odoo
 pot:
-	$(PYTHON) dev/devenv.py pot
+	$(DEVENV) pot
 
 # the app page's screenshots, from a server started with `make run`
 screenshots:

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Set up Odoo 18.0 and PostgreSQL for this addon, then run, test or lint it.
+"""Set up Odoo and PostgreSQL for this addon, then run, test or lint it.
 
-Usage: devenv.py run | test [pytest args...] | lint | bench [args...] | pot
+Usage: devenv.py [--series 18.0|19.0] run | test [pytest args...] | lint
+       | bench [args...] | pot
+
+The Odoo series comes from --series, else $ODOO_SERIES, else 18.0; its source
+tree, virtualenv and databases are its own.
 
 Everything this script builds lives in a cache outside the checkout
 (``$ESG_CACHE_DIR``, default ``${XDG_CACHE_HOME:-~/.cache}/everest_serial_gen``),
@@ -28,11 +32,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "everest_serial_gen"
-ODOO_SERIES = (18, 0)
-ODOO_ARCHIVE_URL = os.environ.get(
-    "ODOO_ARCHIVE_URL",
-    "https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz",
-)
+# The Odoo series the harness knows; the first is the default.
+SERIES = ("18.0", "19.0")
+ARCHIVE_URL = "https://nightly.odoo.com/{0}/nightly/src/odoo_{0}.latest.tar.gz"
 CACHE = Path(
     os.environ.get("ESG_CACHE_DIR")
     or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / ADDON
@@ -59,14 +61,51 @@ LINT_TOOLS = [
 PG_DB_USER = "odoo"  # Odoo refuses to connect as 'postgres'
 PG_PRIVATE_PORT = int(os.environ.get("ESG_PGPORT", "54329"))
 HTTP_PORT = int(os.environ.get("ESG_HTTP_PORT", "8069"))
-RUN_DB = os.environ.get("ESG_DB", ADDON)
 
 MISSING_ODOO = """\
-No Odoo 18.0 source found. Set ODOO_SOURCE to the directory of an Odoo 18.0
-source tree (the one holding odoo-bin), for example
-`ODOO_SOURCE=~/src/odoo make test`. It is copied once into {cache}, where later
-runs and fresh clones find it. Downloading {url} failed too ({reason}).
+No Odoo {series} source found. Set {var} (or ODOO_SOURCE) to the directory of
+an Odoo {series} source tree (the one holding odoo-bin), for example
+`{var}=~/src/odoo-{series} make test SERIES={series}`. It is copied once into
+{cache}, where later runs and fresh clones find it. Downloading {url} failed
+too ({reason}).
 """
+
+NOT_INSTALLED = f"""\
+Odoo did not install {ADDON}: it finds it not installable, e.g. because the
+manifest's version names another Odoo series (see Odoo's warnings).
+"""
+
+
+class Series:
+    """One Odoo series, e.g. 19.0, and everything the harness keys on it."""
+
+    def __init__(self, name):
+        if name not in SERIES:
+            die(f"Unknown Odoo series {name!r}: use one of {', '.join(SERIES)}.", 64)
+        self.name = name
+        self.version = tuple(int(n) for n in name.split("."))
+        self.slug = name.replace(".", "_")  # 19_0, for names and variables
+        self.tree = CACHE / f"odoo-{name}"
+        self.url = (
+            os.environ.get(f"ODOO_ARCHIVE_URL_{self.slug}")
+            or os.environ.get("ODOO_ARCHIVE_URL")
+            or ARCHIVE_URL.format(name)
+        )
+        # `make run`'s database: the default series keeps its historic name
+        default_db = ADDON if name == SERIES[0] else f"{ADDON}_{self.slug}"
+        self.run_db = os.environ.get("ESG_DB") or default_db
+        # dev/constraints.txt pins what every series shares; a series' own
+        # file, when there is one, pins what only that series requires
+        own = REPO / "dev" / f"constraints-{name}.txt"
+        self.constraints = [REPO / "dev" / "constraints.txt"]
+        self.constraints += [own] if own.is_file() else []
+
+    def source_variable(self):
+        """ODOO_SOURCE_19_0 when set, else ODOO_SOURCE: (name, value)."""
+        for var in (f"ODOO_SOURCE_{self.slug}", "ODOO_SOURCE"):
+            if os.environ.get(var):
+                return var, os.environ[var]
+        return f"ODOO_SOURCE_{self.slug}", None
 
 
 def say(message):
@@ -120,21 +159,26 @@ def odoo_series(path):
     return match and (int(match[1]), int(match[2]))
 
 
-def odoo_source():
-    """Return an Odoo 18.0 tree: ODOO_SOURCE, else the cache, else download."""
-    cached = CACHE / "odoo-18.0"
-    given = os.environ.get("ODOO_SOURCE")
+def odoo_source(series):
+    """Return an Odoo tree of ``series``: ODOO_SOURCE_<series> or ODOO_SOURCE,
+    else the cache, else download."""
+    cached = series.tree
+    var, given = series.source_variable()
     if given:
         path = Path(given).expanduser().resolve()
-        if odoo_series(path) != ODOO_SERIES:
+        found = odoo_series(path)
+        if found != series.version:
+            what = found and "Odoo %d.%d" % found or "no Odoo source tree"
             die(
-                f"ODOO_SOURCE={given} is not an Odoo 18.0 source tree: it needs "
-                "odoo-bin and odoo/release.py with version 18.0."
+                f"{var}={given} is {what}, but Odoo {series.name} was asked for: "
+                f"it needs odoo-bin and odoo/release.py with version {series.name}. "
+                f"Set ODOO_SOURCE_{series.slug} to an Odoo {series.name} tree "
+                "(ODOO_SOURCE applies to every series)."
             )
-        if odoo_series(cached) != ODOO_SERIES:
+        if odoo_series(cached) != series.version:
             say(f"copying Odoo from {path} into the cache {cached}")
             _install_tree(
-                cached,
+                series,
                 lambda tmp: shutil.copytree(
                     path,
                     tmp,
@@ -143,39 +187,49 @@ def odoo_source():
                 ),
             )
         return path
-    if odoo_series(cached) == ODOO_SERIES:
+    if odoo_series(cached) == series.version:
         return cached
-    say(f"downloading Odoo 18.0 from {ODOO_ARCHIVE_URL}")
+    say(f"downloading Odoo {series.name} from {series.url}")
     try:
-        _install_tree(cached, _download_odoo)
+        _install_tree(series, lambda tmp: _download_odoo(series.url, tmp))
     except Exception as error:  # pylint: disable=broad-except
-        die(MISSING_ODOO.format(cache=cached, url=ODOO_ARCHIVE_URL, reason=error))
+        die(
+            MISSING_ODOO.format(
+                series=series.name,
+                var=f"ODOO_SOURCE_{series.slug}",
+                cache=cached,
+                url=series.url,
+                reason=error,
+            )
+        )
     return cached
 
 
-def _install_tree(target, fill):
-    """Fill a temporary sibling of ``target`` then rename it: never half a tree."""
+def _install_tree(series, fill):
+    """Fill a temporary sibling of the series' cached tree then rename it:
+    never half a tree."""
+    target = series.tree
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".odoo-", dir=target.parent))
     try:
         shutil.rmtree(tmp)
         fill(tmp)
-        if odoo_series(tmp) != ODOO_SERIES:
-            raise RuntimeError("the tree is not Odoo 18.0")
+        if odoo_series(tmp) != series.version:
+            raise RuntimeError(f"the tree is not Odoo {series.name}")
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _download_odoo(tmp):
-    with urllib.request.urlopen(ODOO_ARCHIVE_URL, timeout=30) as response:
+def _download_odoo(url, tmp):
+    with urllib.request.urlopen(url, timeout=30) as response:
         with tempfile.TemporaryFile() as archive:
             shutil.copyfileobj(response, archive)
             archive.seek(0)
             with tarfile.open(fileobj=archive) as tar:
                 tar.extractall(tmp, filter="data")
-    (top,) = Path(tmp).iterdir()  # the archive holds one odoo-18.0.x directory
+    (top,) = Path(tmp).iterdir()  # the archive holds one odoo-19.0.x directory
     for child in top.iterdir():
         child.rename(Path(tmp) / child.name)
     top.rmdir()
@@ -185,7 +239,7 @@ def _download_odoo(tmp):
 
 
 def odoo_requirements(odoo):
-    """Odoo's requirements with versions dropped: dev/constraints.txt pins them."""
+    """Odoo's requirements with versions dropped: dev/constraints*.txt pin them."""
     lines = []
     for raw in (odoo / "requirements.txt").read_text().splitlines():
         line = raw.split("#")[0].strip()
@@ -200,7 +254,7 @@ def odoo_requirements(odoo):
     return lines
 
 
-def virtualenv(name, requirements):
+def virtualenv(name, requirements, constraints=(REPO / "dev" / "constraints.txt",)):
     """Create or reuse ``CACHE/name``, keyed on the requirements and constraints."""
     python = os.environ.get("PYTHON", sys.executable)
     version = run(
@@ -209,9 +263,8 @@ def virtualenv(name, requirements):
         text=True,
     ).stdout.strip()
     venv = CACHE / f"{name}-py{version}"
-    constraints = REPO / "dev" / "constraints.txt"
     key = hashlib.sha256(
-        "\n".join(requirements + [constraints.read_text()]).encode()
+        "\n".join(requirements + [c.read_text() for c in constraints]).encode()
     ).hexdigest()
     stamp = venv / ".esg-requirements"
     works = _python_works(venv / "bin" / "python")
@@ -225,7 +278,8 @@ def virtualenv(name, requirements):
         reqs.flush()
         pip = [venv / "bin" / "python", "-m", "pip", "install", "-q"]
         result = run(
-            [*pip, "--prefer-binary", "-r", reqs.name, "-c", constraints],
+            [*pip, "--prefer-binary", "-r", reqs.name]
+            + [arg for c in constraints for arg in ("-c", c)],
             check=False,
         )
     if result.returncode:
@@ -487,6 +541,9 @@ def write_config(path, odoo, postgres, data_dir, **options):
         "data_dir": data_dir,
         "admin_passwd": "admin",
         "list_db": "False",
+        # demo data in new databases: 18.0 loads it unless told not to, 19.0
+        # only when told to; both read this key
+        "without_demo": "False",
         **postgres.odoo_options,
         **options,
     }
@@ -509,6 +566,19 @@ def module_installed(postgres, database):
     return result.returncode == 0 and result.stdout.strip() == "installed"
 
 
+def database_series(postgres, database):
+    """The Odoo series a database was made with ('18.0'), from base's version."""
+    result = postgres.psql(
+        "SELECT latest_version FROM ir_module_module WHERE name = 'base'",
+        database=database,
+        check=False,
+    )
+    if result.returncode:
+        return None
+    match = re.match(r"\d+\.\d+", result.stdout.strip())
+    return match and match[0]
+
+
 def database_exists(postgres, database):
     result = postgres.psql(
         "SELECT 1 FROM pg_database WHERE datname = :'name'", name=database
@@ -523,41 +593,55 @@ def drop_database(postgres, database, data_dir):
     shutil.rmtree(Path(data_dir) / "filestore" / database, ignore_errors=True)
 
 
-def setup():
-    odoo = odoo_source()
-    python = virtualenv("venv", odoo_requirements(odoo) + TEST_TOOLS)
+def setup(series):
+    odoo = odoo_source(series)
+    python = virtualenv(
+        f"venv-{series.name}",
+        odoo_requirements(odoo) + TEST_TOOLS,
+        series.constraints,
+    )
     return odoo, python
 
 
-def cmd_run(_args):
-    odoo, python = setup()
+def cmd_run(series, _args):
+    odoo, python = setup(series)
+    run_db = series.run_db
     with Postgres() as postgres:
-        data_dir = CACHE / "data"
+        data_dir = CACHE / "data"  # filestores are per database
         config = write_config(
-            CACHE / "run" / "odoo.conf",
+            CACHE / f"run-{series.name}" / "odoo.conf",
             odoo,
             postgres,
             data_dir,
-            db_name=RUN_DB,
-            dbfilter=f"^{RUN_DB}$",
+            db_name=run_db,
+            dbfilter=f"^{run_db}$",
             http_port=HTTP_PORT,
         )
-        if module_installed(postgres, RUN_DB):
-            say(f"reusing database {RUN_DB}; updating {ADDON}")
+        made_with = database_series(postgres, run_db)
+        if made_with and made_with != series.name:
+            die(
+                f"The database {run_db} is an Odoo {made_with} database, not "
+                f"{series.name}: it is left alone. Unset ESG_DB or set it to "
+                "another name."
+            )
+        if module_installed(postgres, run_db):
+            say(f"reusing database {run_db}; updating {ADDON} (Odoo {series.name})")
             first = ["-u", ADDON]
         else:
-            if database_exists(postgres, RUN_DB) and not postgres.private:
+            if database_exists(postgres, run_db) and not postgres.private:
                 die(
-                    f"The database {RUN_DB} on the server the PG* variables name "
+                    f"The database {run_db} on the server the PG* variables name "
                     f"has no {ADDON} installed; it is left alone. Drop it, or set "
                     "ESG_DB to another name."
                 )
-            drop_database(postgres, RUN_DB, data_dir)
-            say(f"creating database {RUN_DB} with {ADDON} and demo data")
+            drop_database(postgres, run_db, data_dir)
+            say(f"creating database {run_db} with {ADDON} and demo data")
             first = ["-i", ADDON]
         init = run_job(odoo_cmd(python, odoo, config, *first, "--stop-after-init"))
         if init.returncode:
             die(f"Installing {ADDON} failed.", init.returncode)
+        if not module_installed(postgres, run_db):
+            die(NOT_INSTALLED)
         say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
         return serve(odoo_cmd(python, odoo, config))
 
@@ -591,7 +675,7 @@ def serve(cmd):
 @contextlib.contextmanager
 def scratch_database(postgres, odoo, python, prefix, demo=True):
     """A new, uniquely named database with the addon installed; dropped at
-    the end, with its filestore."""
+    the end, with its filestore. ``prefix`` names the series too."""
     database = f"{prefix}_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
     data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=CACHE))
     config = write_config(
@@ -602,7 +686,7 @@ def scratch_database(postgres, odoo, python, prefix, demo=True):
         db_name=database,
         dbfilter=f"^{database}$",
         http_port=0,
-        **({} if demo else {"without_demo": "all"}),
+        **({} if demo else {"without_demo": "True"}),
     )
     try:
         say(f"installing {ADDON} into a new database {database}")
@@ -613,6 +697,10 @@ def scratch_database(postgres, odoo, python, prefix, demo=True):
         )
         if init.returncode:
             die(f"Installing {ADDON} failed.", init.returncode)
+        if not module_installed(postgres, database):
+            # Odoo only logs a warning, e.g. for a manifest version of
+            # another series, which makes the addon uninstallable
+            die(NOT_INSTALLED)
         say(f"installed in {time.monotonic() - started:.0f} s")
         yield database, config
     finally:
@@ -655,11 +743,12 @@ def ensure_browser():
         die(f"Installing {BROWSER_PACKAGE} brought no chromium executable.")
 
 
-def cmd_test(args):
+def cmd_test(series, args):
     ensure_browser()
-    odoo, python = setup()
+    odoo, python = setup(series)
+    prefix = f"esg_test_{series.slug}"
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, "esg_test") as (database, config):
+        with scratch_database(postgres, odoo, python, prefix) as (database, config):
             tests = run_job(
                 [python, "-m", "pytest", "-p", "no:cacheprovider"]
                 # an HTTP server for the browser tours (HttpCase)
@@ -672,11 +761,12 @@ def cmd_test(args):
             return tests.returncode
 
 
-def cmd_bench(args):
+def cmd_bench(series, args):
     """Time Odoo's own serial generation against the addon's: bench/README.md."""
-    odoo, python = setup()
+    odoo, python = setup(series)
+    prefix = f"esg_bench_{series.slug}"
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, "esg_bench", demo=False) as (
+        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
             database,
             config,
         ):
@@ -689,12 +779,13 @@ def cmd_bench(args):
             return bench.returncode
 
 
-def cmd_pot(_args):
+def cmd_pot(series, _args):
     """Export the addon's translation template with Odoo's own exporter."""
-    odoo, python = setup()
+    odoo, python = setup(series)
     pot = REPO / ADDON / "i18n" / f"{ADDON}.pot"
+    prefix = f"esg_pot_{series.slug}"
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, "esg_pot", demo=False) as (
+        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
             database,
             config,
         ):
@@ -708,7 +799,7 @@ def cmd_pot(_args):
             return export.returncode
 
 
-def cmd_lint(_args):
+def cmd_lint(_series, _args):
     python = virtualenv("venv-lint", LINT_TOOLS)
     bindir = python.parent
     addon = str(REPO / ADDON)
@@ -734,12 +825,18 @@ def main(argv):
         "bench": cmd_bench,
         "pot": cmd_pot,
     }
+    usage = "\n".join(__doc__.strip().splitlines()[2:4])
+    series = os.environ.get("ODOO_SERIES") or SERIES[0]
+    if argv[:1] == ["--series"] and len(argv) > 1:
+        series, argv = argv[1], argv[2:]
+    elif argv[:1] and argv[0].startswith("--series="):
+        series, argv = argv[0].partition("=")[2], argv[1:]
     if not argv or argv[0] not in commands:
-        die(__doc__.strip().splitlines()[2], 64)
+        die(usage, 64)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)
     CACHE.mkdir(parents=True, exist_ok=True)
-    return commands[argv[0]](argv[1:])
+    return commands[argv[0]](Series(series), argv[1:])
 
 
 if __name__ == "__main__":
