@@ -13,4 +13,5 @@ from . import serial_generator
 from . import account_move
 from . import stock_picking
 from . import serial_reversal
+from . import serial_attach
 from . import serial_generation_job

@@ -1,9 +1,22 @@
+from collections import defaultdict
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .field_guard import check_addon_fields
+from .sql_tools import link_many2many
 
 SERIAL_MOVE_TYPES = ("out_refund", "out_invoice")
+
+
+class ReceiptGroup(NamedTuple):
+    """One move of a credit note's receipt."""
+
+    line: object  # the PlanLine
+    origin: object  # the delivery move it returns, or an empty recordset
+    sale_line: object  # the sale line whose delivered quantity it lowers
+    lots: list  # (lot, quantity, customer location or None)
 
 
 class AccountMove(models.Model):
@@ -81,8 +94,14 @@ class AccountMove(models.Model):
         )
 
     def _serial_receive(self, lines, location, validate=True):
-        """Bring the serials in with a validated receipt from the customer."""
+        """Bring the new and the attached serials in with a validated receipt
+        from the customer; the retrieved ones are in our stock already."""
         self.ensure_one()
+        groups = [
+            group for line in lines for group in self._serial_receipt_groups(line)
+        ]
+        if not groups:
+            return self.env["stock.picking"]
         # Sudo: the receipt and its moves carry the links to the credit note
         # that only the addon may set (field_guard); the user's checks ran in
         # serial.generator, and the records are used as the user below.
@@ -95,16 +114,21 @@ class AccountMove(models.Model):
         moves = (
             self.env["stock.move"]
             .sudo()
-            .create([self._serial_prepare_move_vals(picking, line) for line in lines])
+            .create(
+                [self._serial_prepare_move_vals(picking, group) for group in groups]
+            )
             .with_env(self.env)
         )
         move_lines = self.env["stock.move.line"].create(
             [
-                move._serial_prepare_move_line_vals(
-                    lot, line.lot_quantity, move.location_dest_id
+                dict(
+                    move._serial_prepare_move_line_vals(
+                        lot, quantity, move.location_dest_id
+                    ),
+                    location_id=(source or move.location_id).id,
                 )
-                for move, line in zip(moves, lines, strict=True)
-                for lot in line.lots
+                for move, group in zip(moves, groups, strict=True)
+                for lot, quantity, source in group.lots
             ]
         )
         # Odoo's receipts apply the putaway rules line by line; most databases
@@ -123,6 +147,46 @@ class AccountMove(models.Model):
         )._action_done()
         picking._serial_check_done()
         return picking
+
+    def _serial_receipt_groups(self, line):
+        """The receipt moves of a plan line: one for its new lots, and one per
+        delivery its attached lots left on, which it returns as Odoo's own
+        Return would (``origin_returned_move_id``), so that the sale line and
+        the valuation see a return of that delivery."""
+        sale_line = line.source.sale_line_ids[:1]
+        groups = []
+        if line.lots:
+            groups.append(
+                ReceiptGroup(
+                    line,
+                    self.env["stock.move"],
+                    sale_line,
+                    [(lot, line.lot_quantity, None) for lot in line.lots],
+                )
+            )
+        if line.attached:
+            deliveries = self.env["serial.attach"]._last_deliveries(line.attached)
+            by_move = defaultdict(list)
+            for lot in line.attached:
+                delivery = deliveries.get(lot)
+                by_move[delivery.move_id if delivery else None].append(
+                    (
+                        lot,
+                        line.attached_quantities[lot],
+                        delivery.location_dest_id if delivery else None,
+                    )
+                )
+            for origin, lots in by_move.items():
+                origin = origin or self.env["stock.move"]
+                groups.append(
+                    ReceiptGroup(line, origin, origin.sale_line_id or sale_line, lots)
+                )
+        return groups
+
+    def _serial_retrieve(self, lines):
+        """Take the retrieved return lines as received, without moving them."""
+        for line in lines:
+            link_many2many(line.source, "serial_retrieved_line_ids", line.retrieved.ids)
 
     def _serial_prepare_picking_vals(self, location):
         self.ensure_one()
@@ -144,12 +208,12 @@ class AccountMove(models.Model):
             "serial_account_move_id": self.id,
         }
 
-    def _serial_prepare_move_vals(self, picking, line):
-        product = line.product
+    def _serial_prepare_move_vals(self, picking, group):
+        product = group.line.product
         return {
             "name": product.display_name,
             "product_id": product.id,
-            "product_uom_qty": line.quantity,
+            "product_uom_qty": sum(quantity for _lot, quantity, _source in group.lots),
             "product_uom": product.uom_id.id,
             "picking_id": picking.id,
             "location_id": picking.location_id.id,
@@ -158,7 +222,10 @@ class AccountMove(models.Model):
             "origin": picking.origin,
             "company_id": picking.company_id.id,
             "picking_type_id": picking.picking_type_id.id,
-            "serial_account_move_line_id": line.source.id,
+            "serial_account_move_line_id": group.line.source.id,
+            "sale_line_id": group.sale_line.id,
+            "to_refund": bool(group.sale_line),
+            "origin_returned_move_id": group.origin.id,
         }
 
     # Nothing lost ------------------------------------------------------------

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from .field_guard import check_addon_fields
 from .serial_plan import SerialQuantities
 
 
@@ -14,8 +15,25 @@ class AccountMoveLine(models.Model):
         string="Serial Generation Moves",
         readonly=True,
     )
+    serial_retrieved_line_ids = fields.Many2many(
+        "stock.move.line",
+        "account_move_line_serial_retrieved_rel",
+        "account_move_line_id",
+        "move_line_id",
+        string="Retrieved Returns",
+        readonly=True,
+        copy=False,
+        help="The return receipt lines whose serials this line took as "
+        "received, without moving them again.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_addon_fields(self, vals_list, ("serial_retrieved_line_ids",))
+        return super().create(vals_list)
 
     def write(self, vals):
+        check_addon_fields(self, [vals], ("serial_retrieved_line_ids",))
         if {"quantity", "product_id", "product_uom_id"}.intersection(vals):
             self._serial_check_still_covered(vals)
         return super().write(vals)
@@ -25,7 +43,7 @@ class AccountMoveLine(models.Model):
         # Sudo, here and below: accountants edit credit notes without reading
         # stock; this only compares the line with the serials it brought in.
         for line in self.sudo().filtered("serial_stock_move_ids"):
-            if line._serial_quantities().serialized > 0:
+            if line._serial_own_received() > 0:
                 raise line._serial_covered_error()
 
     def _serial_check_still_covered(self, vals):
@@ -33,7 +51,7 @@ class AccountMoveLine(models.Model):
         of, the serials generated for it: that stock would lose its
         document, or be billed."""
         for line in self.sudo().filtered("serial_stock_move_ids"):
-            serialized = line._serial_quantities().serialized
+            serialized = line._serial_own_received()
             if serialized <= 0:
                 continue
             product = line.product_id.browse(vals.get("product_id", line.product_id.id))
@@ -81,15 +99,55 @@ class AccountMoveLine(models.Model):
         return self.move_id.move_type == "out_invoice" and self.quantity < 0
 
     def _serial_quantities(self):
-        """(returned quantity, quantity already serialized), in the product's
-        unit. Serialized is what our transfers brought in, less what a
-        reversal sent back."""
+        """(returned quantity, quantity already received), in the product's
+        unit. Received is what our receipts brought in, less what a reversal
+        sent back; what came back on a return receipt and was taken for this
+        line; and what Odoo's own Return of the line's deliveries brought
+        back, which no earlier credit note line of the same sale took."""
         self.ensure_one()
         uom = self.product_id.uom_id
         quantity = self.product_uom_id._compute_quantity(abs(self.quantity), uom)
+        own = self._serial_own_received()
+        cover = 0.0
+        if self.sale_line_ids:
+            need = max(quantity - own, 0.0)
+            cover = min(max(self._serial_odoo_returns_left(), 0.0), need)
+        return SerialQuantities(quantity, own + cover)
+
+    def _serial_own_received(self):
+        """What our receipts and the retrieved return lines brought in."""
         moves = self.serial_stock_move_ids.filtered(lambda m: m.state == "done")
         returns = moves.returned_move_ids.filtered(lambda m: m.state == "done")
-        serialized = sum(moves.mapped("product_qty")) - sum(
-            returns.mapped("product_qty")
+        retrieved = self.sudo().serial_retrieved_line_ids
+        return (
+            sum(moves.mapped("product_qty"))
+            - sum(returns.mapped("product_qty"))
+            + sum(retrieved.mapped("quantity_product_uom"))
         )
-        return SerialQuantities(quantity, serialized)
+
+    def _serial_odoo_returns_left(self):
+        """Units Odoo's own Return brought back on the line's sale lines, less
+        what earlier credit note lines of those sale lines needed."""
+        # Sudo: accountants read this without stock rights; quantities only.
+        sale_lines = self.sudo().sale_line_ids
+        returned = sale_lines.move_ids.filtered(
+            lambda move: move.state == "done"
+            and move.to_refund
+            and move.location_id.usage == "customer"
+            and move.product_id == self.product_id
+            and not move.serial_account_move_line_id
+        )
+        left = sum(returned.mapped("product_qty"))
+        earlier = self.search(
+            [
+                ("sale_line_ids", "in", sale_lines.ids),
+                ("product_id", "=", self.product_id.id),
+                ("parent_state", "!=", "cancel"),
+                ("id", "<", self.id),
+            ]
+        ).filtered(lambda line: line._serial_is_eligible())
+        for line in earlier:
+            uom = line.product_id.uom_id
+            quantity = line.product_uom_id._compute_quantity(abs(line.quantity), uom)
+            left -= max(quantity - line._serial_own_received(), 0.0)
+        return left

@@ -131,6 +131,11 @@ class SerialGenerateMixin(models.AbstractModel):
         """Bring the lots of the plan ``lines`` into ``location``."""
         raise NotImplementedError()
 
+    def _serial_retrieve(self, lines):
+        """Take the ``retrieved`` return lines of plan ``lines`` as received.
+        Only credit notes retrieve: a return brings its serials in itself."""
+        return None
+
     def _serial_is_reversible(self):
         """Whether the document's type and state allow a reversal."""
         raise NotImplementedError()

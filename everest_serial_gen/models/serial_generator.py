@@ -65,6 +65,10 @@ class SerialGenerator(models.AbstractModel):
         # The runner must not wait long on a document a user is working on:
         # past the timeout, the chunk is retried later (serial.generation.job).
         lock_rows(document, timeout=JOB_LOCK_TIMEOUT if running_job else None)
+        # Known serials are checked against other documents: one at a time.
+        self.env["serial.numbering"]._lock_products(
+            {line.product.id for line in lines if line.attached or line.retrieved}
+        )
         check._check_location(document, location)
         lines = check._check_plan(document, lines)
         return document.with_company(document.company_id), lines
@@ -79,10 +83,15 @@ class SerialGenerator(models.AbstractModel):
         lines = env["serial.numbering"]._name_plan(company, lines, reserved)
         lines = env["serial.generator"]._create_lots(company, lines)
         lots = env["stock.lot"].concat(*(line.lots for line in lines))
-        link_many2many(document, "serial_lot_ids", lots.ids)
-        env["serial.generator"]._log_generation(document, lots, location)
+        known = env["stock.lot"].concat(
+            *(line.attached for line in lines if line.attached),
+            *(line.retrieved.lot_id for line in lines if line.retrieved),
+        )
+        link_many2many(document, "serial_lot_ids", (lots | known).ids)
+        env["serial.generator"]._log_generation(document, lots, location, known)
         document._serial_receive(lines, location, validate)
-        return lots
+        document._serial_retrieve(tuple(line for line in lines if line.retrieved))
+        return lots | known
 
     @api.model
     def _create_lots(self, company, lines):
@@ -164,11 +173,33 @@ class SerialGenerator(models.AbstractModel):
     # Input -------------------------------------------------------------------
 
     @api.model
-    def _plan_line(self, source, quantity, names=None, product=None):
-        """The plan line for ``quantity`` units (product unit) of ``source``
-        with the ``names`` the user typed, if any; refuse what cannot be.
-        ``product`` is the one the user saw, checked against the source's."""
+    def _plan_line(
+        self,
+        source,
+        quantity,
+        names=None,
+        product=None,
+        attach=None,
+        document=None,
+        confirm_other_customer=False,
+    ):
+        """The plan line for ``quantity`` new units (product unit) of
+        ``source`` with the ``names`` the user typed, if any, and the known
+        serials to ``attach``; refuse what cannot be. ``product`` is the one
+        the user saw, checked against the source's."""
         product = product or source.product_id
+        known = {}
+        if attach:
+            attached, quantities, retrieved, others = self.env["serial.attach"]._split(
+                document, source, attach, confirm_other_customer
+            )
+            if others:
+                self.env["serial.attach"]._log_other_customers(document, others)
+            known = {
+                "attached": attached or None,
+                "attached_quantities": quantities,
+                "retrieved": retrieved or None,
+            }
         rounding = product.uom_id.rounding
         if float_compare(quantity, 0, precision_rounding=rounding) < 0:
             raise UserError(
@@ -210,12 +241,13 @@ class SerialGenerator(models.AbstractModel):
             count=count,
             lot_quantity=lot_quantity,
             names=tuple(names) if names and count else None,
+            **known,
         )
 
     # Chatter -----------------------------------------------------------------
 
     @api.model
-    def _log_generation(self, document, lots, location):
+    def _log_generation(self, document, lots, location, known=None):
         links = Markup(", ").join(
             lot._get_html_link() for lot in lots[:SERIAL_LOG_LINKS]
         )
@@ -233,4 +265,15 @@ class SerialGenerator(models.AbstractModel):
             "location": location.display_name,
             "serials": links,
         }
+        if known:
+            body += Markup("<br/>") + Markup(
+                self.env._("%(user)s attached known serials: %(serials)s")
+            ) % {
+                "user": self.env.user.name,
+                "serials": Markup(", ").join(
+                    lot._get_html_link() for lot in known[:SERIAL_LOG_LINKS]
+                ),
+            }
+        if not lots:
+            body = body.split(Markup("<br/>"), 1)[-1] if known else body
         document._message_log(body=body)

@@ -106,7 +106,7 @@ class SerialGeneratorCheck(models.AbstractModel):
         requested = defaultdict(float)
         for line in lines:
             self._check_plan_line(document, line)
-            requested[line.source] += line.quantity
+            requested[line.source] += line.quantity + line.known_quantity
         for source, quantity in requested.items():
             total, serialized = source._serial_quantities()
             remaining = total - serialized
@@ -128,7 +128,7 @@ class SerialGeneratorCheck(models.AbstractModel):
                         total=total,
                     )
                 )
-        lines = tuple(line for line in lines if line.count)
+        lines = tuple(line for line in lines if not line.is_empty)
         if not lines:
             raise UserError(
                 self.env._(
@@ -180,6 +180,20 @@ class SerialGeneratorCheck(models.AbstractModel):
                     "A serial of %(product)s holds one unit, a lot a positive "
                     "quantity.",
                     product=product.display_name,
+                )
+            )
+        known = (line.attached or self.env["stock.lot"]) | (
+            line.retrieved.lot_id if line.retrieved else self.env["stock.lot"]
+        )
+        credited = self.env["serial.attach"]._credited_lots(known)
+        if document._name == "account.move" and credited - document.serial_lot_ids:
+            raise UserError(
+                self.env._(
+                    "%(serials)s are already on a credit note: a credit note never "
+                    "brings the same unit in twice.",
+                    serials=", ".join(
+                        (credited - document.serial_lot_ids).mapped("name")
+                    ),
                 )
             )
         if line.names is not None and len(line.names) != line.count:

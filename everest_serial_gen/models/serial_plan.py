@@ -18,6 +18,12 @@ class PlanLine:
     unit (1 for a serial). ``names`` are the lots' names, or None until they
     are drawn from the sequence under the product lock. ``lots`` are the
     created lots, once there are any.
+
+    Known serials are not generated again (Everest's Attach/Retrieve):
+    ``attached`` are lots still at a customer, which the document brings
+    back; ``retrieved`` are the done move lines that already brought lots
+    back on a return, which the document takes as received without moving
+    them again.
     """
 
     source: object
@@ -29,6 +35,21 @@ class PlanLine:
     # What the whole generation brings of ``source``, when more than this
     # line: a background job's first chunk routes all of it at once.
     route_quantity: float | None = None
+    attached: object = None
+    # {lot: units at the customer} of the attached lots
+    attached_quantities: dict | None = None
+    retrieved: object = None
+
+    @property
+    def known_quantity(self):
+        """The units of known serials: attached and retrieved."""
+        attached = sum((self.attached_quantities or {}).values())
+        retrieved = sum(line.quantity_product_uom for line in self.retrieved or ())
+        return attached + retrieved
+
+    @property
+    def is_empty(self):
+        return not (self.count or self.attached or self.retrieved)
 
     @property
     def quantity(self):

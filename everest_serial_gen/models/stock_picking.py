@@ -91,7 +91,8 @@ class StockPicking(models.Model):
         vals_list = []
         moves = self.env["stock.move"]
         for line in lines:
-            routed = line.route_quantity or line.quantity
+            attached = line.attached_quantities or {}
+            routed = (line.route_quantity or line.quantity) + sum(attached.values())
             line.source._serial_release_unlotted_lines(routed)
             move = line.source._serial_move_into(location, routed)
             moves |= move
@@ -99,6 +100,18 @@ class StockPicking(models.Model):
                 move._serial_prepare_move_line_vals(lot, line.lot_quantity, location)
                 for lot in line.lots
             ]
+            if line.attached:
+                deliveries = self.env["serial.attach"]._last_deliveries(line.attached)
+                vals_list += [
+                    dict(
+                        move._serial_prepare_move_line_vals(
+                            lot, attached[lot], location
+                        ),
+                        location_id=deliveries[lot].location_dest_id.id,
+                    )
+                    for lot in line.attached
+                    if lot in deliveries
+                ]
         self.env["stock.move.line"].create(vals_list)
         moves.filtered(lambda move: move.state == "draft")._action_confirm(merge=False)
         if validate:

@@ -63,6 +63,11 @@ class SerialGenerateWizard(models.TransientModel):
         string="Assign manufacturer serial numbers next",
         help="After OK, type the manufacturer's serial number of each new serial.",
     )
+    confirm_other_customer = fields.Boolean(
+        string="Attach serials of other customers",
+        help="Some serials to attach were delivered to another customer: "
+        "attach them anyway. The document's chatter logs it.",
+    )
     state = fields.Selection(
         [("draft", "To Generate"), ("done", "Generated")],
         default="draft",
@@ -116,8 +121,10 @@ class SerialGenerateWizard(models.TransientModel):
         for wizard in self:
             commands = [fields.Command.clear()]
             document = wizard._serial_document()
+            attach = self.env["serial.attach"]
             for source in document._serial_source_lines() if document else []:
                 quantity, serialized = source._serial_quantities()
+                lots = attach._default_lots(source, quantity - serialized)
                 commands.append(
                     fields.Command.create(
                         {
@@ -125,6 +132,7 @@ class SerialGenerateWizard(models.TransientModel):
                             "product_id": source.product_id.id,
                             "document_quantity": quantity,
                             "serialized_quantity": serialized,
+                            "attach_lot_ids": [fields.Command.set(lots.ids)],
                         }
                     )
                 )

@@ -60,21 +60,65 @@ class SerialGenerateWizardLine(models.TransientModel):
         help="Type or paste the serial numbers instead of generating them: one "
         "per line, or separated by tabs or semicolons.",
     )
+    attach_lot_ids = fields.Many2many(
+        "stock.lot",
+        string="Attach",
+        domain="[('product_id', '=', product_id)]",
+        check_company=True,
+        help="Known serials or lots to bring back instead of generating new "
+        "ones: those delivered to the customer, or those that came back on a "
+        "return receipt (a credit note takes them as received).",
+    )
+    attach_scan = fields.Text(
+        string="Scan to Attach",
+        help="Scan or type known serials, by number or manufacturer's serial, "
+        "one per line: they are added to Attach once each.",
+    )
     preview_first = fields.Char(string="First", compute="_compute_preview")
     preview_last = fields.Char(string="Last", compute="_compute_preview")
 
-    @api.depends("serial_list", "document_quantity", "serialized_quantity")
+    @api.depends(
+        "serial_list", "document_quantity", "serialized_quantity", "attach_lot_ids"
+    )
     def _compute_gen_quantity(self):
-        """Default to what is still without serials; a typed list of serials
-        sets it to the number of serials typed."""
+        """Default to what is still without serials, less what the known
+        serials attached bring; a typed list of serials sets it to the number
+        of serials typed."""
         for line in self:
             names = parse_serial_list(line.serial_list)
             if names and line.tracking == "serial":
                 line.gen_quantity = len(names)
-            else:
-                line.gen_quantity = max(
-                    line.document_quantity - line.serialized_quantity, 0.0
-                )
+                continue
+            attached = self.env["serial.attach"]._known_quantity(
+                line.wizard_id._serial_document(), line.attach_lot_ids._origin
+            )
+            line.gen_quantity = max(
+                line.document_quantity - line.serialized_quantity - attached, 0.0
+            )
+
+    @api.onchange("attach_scan")
+    def _onchange_attach_scan(self):
+        """A barcode scanner types one serial per line: add each found serial
+        once, whatever repeats, and say which were not found."""
+        if not self.attach_scan or not self.product_id:
+            return None
+        lots, unknown = self.env["serial.attach"]._find(
+            self.product_id, self.company_id or self.env.company, self.attach_scan
+        )
+        self.attach_lot_ids |= lots
+        self.attach_scan = False
+        if unknown:
+            return {
+                "warning": {
+                    "title": self.env._("Not found"),
+                    "message": self.env._(
+                        "No serial of %(product)s is numbered %(names)s.",
+                        product=self.product_id.display_name,
+                        names=", ".join(unknown),
+                    ),
+                }
+            }
+        return None
 
     @api.depends(
         "gen_quantity",
@@ -164,4 +208,7 @@ class SerialGenerateWizardLine(models.TransientModel):
             self.gen_quantity,
             self._serial_names(),
             product=self.product_id,
+            attach=self.attach_lot_ids,
+            document=self.wizard_id._serial_document(),
+            confirm_other_customer=self.wizard_id.confirm_other_customer,
         )

@@ -1,0 +1,344 @@
+"""Credit notes from real sales: Attach/Retrieve Serial #, side by side with
+Odoo's own Return followed by the credit note."""
+
+from odoo import Command, fields
+from odoo.exceptions import UserError
+
+from .common import SerialGenCase
+
+
+class AttachCase(SerialGenCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.anglo_saxon_accounting = True
+        cls.category = cls.env["product.category"].create(
+            {
+                "name": "FIFO, automated",
+                "property_cost_method": "fifo",
+                "property_valuation": "real_time",
+            }
+        )
+        Account = cls.env["account.account"]
+        for field, code in (
+            ("property_stock_valuation_account_id", "ESGVAL"),
+            ("property_stock_account_input_categ_id", "ESGIN"),
+            ("property_stock_account_output_categ_id", "ESGOUT"),
+        ):
+            cls.category[field] = Account.create(
+                {"name": code, "code": code, "account_type": "asset_current"}
+            )
+        if not cls.category.property_stock_journal:
+            cls.category.property_stock_journal = cls.env["account.journal"].search(
+                [("type", "=", "general"), ("company_id", "=", cls.company.id)],
+                limit=1,
+            )
+        cls.other_customer = cls.env["res.partner"].create({"name": "Other Customer"})
+
+    def _sold_product(self, name, tracking="serial"):
+        return self._create_product(
+            name,
+            tracking,
+            categ_id=self.category.id,
+            invoice_policy="delivery",
+            standard_price=100.0,
+        )
+
+    def _in_stock(self, product, names, quantity=1.0):
+        lots = self.env["stock.lot"].create(
+            [
+                {"name": name, "product_id": product.id, "company_id": self.company.id}
+                for name in names
+            ]
+        )
+        for lot in lots:
+            self.env["stock.quant"].with_context(inventory_mode=True).create(
+                {
+                    "product_id": product.id,
+                    "location_id": self.stock_location.id,
+                    "lot_id": lot.id,
+                    "inventory_quantity": quantity,
+                }
+            ).action_apply_inventory()
+        return lots
+
+    def _sell_deliver_invoice(self, product, quantity, partner=None):
+        """A sale, delivered with the serials in stock, invoiced and posted."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.customer).id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "price_unit": 150.0,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        delivery = order.picking_ids
+        delivery.action_assign()
+        delivery.move_ids.picked = True
+        delivery._serial_validate_done()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        return order, delivery, invoice
+
+    def _credit_note(self, invoice, quantity=None):
+        """Odoo's Credit Note button on the invoice, then Confirm."""
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "date": fields.Date.today()})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        if quantity is not None:
+            refund.invoice_line_ids.quantity = quantity
+        refund.action_post()
+        return refund
+
+    def _odoo_return(self, delivery, quantity):
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=delivery.id, active_model="stock.picking")
+            .create({"picking_id": delivery.id})
+        )
+        wizard.product_return_moves.write({"quantity": quantity, "to_refund": True})
+        receipt = wizard._create_return()
+        receipt.move_ids.picked = True
+        receipt._serial_validate_done()
+        return receipt
+
+    def _balance(self, account_field, product):
+        lines = self.env["account.move.line"].search(
+            [
+                ("account_id", "=", self.category[account_field].id),
+                ("product_id", "=", product.id),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+        return round(sum(lines.mapped("balance")), 2)
+
+    def _end_state(self, order, product):
+        line = order.order_line
+        return {
+            "sale": (line.qty_delivered, line.qty_invoiced, order.invoice_status),
+            "quants": sorted(
+                (q.lot_id.name, q.location_id.usage, q.quantity)
+                for q in self.env["stock.quant"].search(
+                    [("product_id", "=", product.id), ("quantity", "!=", 0)]
+                )
+            ),
+            "layers": sorted(
+                (layer.quantity, layer.value)
+                for layer in self.env["stock.valuation.layer"].search(
+                    [("product_id", "=", product.id)]
+                )
+            ),
+            "interim delivered": self._balance(
+                "property_stock_account_output_categ_id", product
+            ),
+            "valuation": self._balance("property_stock_valuation_account_id", product),
+            "qty_available": product.qty_available,
+        }
+
+
+class TestAttach(AttachCase):
+    def test_acceptance_credit_note_attaches_the_delivered_serials(self):
+        product = self._sold_product("Sold Laptop")
+        sold = self._in_stock(product, ["S1", "S2"])
+        order, _delivery, invoice = self._sell_deliver_invoice(product, 2)
+        refund = self._credit_note(invoice)
+        wizard = self._wizard_form(refund).save()
+        self.assertEqual(wizard.line_ids.attach_lot_ids, sold)
+        self.assertEqual(wizard.line_ids.gen_quantity, 0)
+        wizard.action_generate()
+        self.assertEqual(
+            sold.mapped("location_id"), self.company.serial_stock_location_id
+        )
+        self.assertEqual(refund.serial_lot_ids, sold)
+        self.assertEqual(order.order_line.qty_delivered, 0)
+        self.assertEqual(order.invoice_status, "no")
+        # the receipt returns the delivery, as Odoo's Return would
+        moves = refund.serial_picking_ids.move_ids
+        self.assertEqual(moves.origin_returned_move_id, order.picking_ids.move_ids)
+        self.assertEqual(moves.sale_line_id, order.order_line)
+        self.assertTrue(all(moves.mapped("to_refund")))
+
+    def test_same_end_as_odoo_return_then_credit_note(self):
+        odoo_product = self._sold_product("Odoo Way Laptop")
+        addon_product = self._sold_product("Addon Way Laptop")
+        self._in_stock(odoo_product, ["OW-1", "OW-2"])
+        self._in_stock(addon_product, ["AW-1", "AW-2"])
+        odoo_order, odoo_delivery, odoo_invoice = self._sell_deliver_invoice(
+            odoo_product, 2
+        )
+        addon_order, _delivery, addon_invoice = self._sell_deliver_invoice(
+            addon_product, 2
+        )
+        # Odoo's way: Return on the delivery, then the credit note
+        self._odoo_return(odoo_delivery, 2)
+        self._credit_note(odoo_invoice)
+        # ours: the credit note, then Generate Serial # with the default Attach
+        refund = self._credit_note(addon_invoice)
+        self._generate(refund)
+        odoo = self._end_state(odoo_order, odoo_product)
+        ours = self._end_state(addon_order, addon_product)
+        for key in odoo:
+            if key == "quants":
+                strip = [(usage, quantity) for _name, usage, quantity in odoo[key]]
+                self.assertEqual(
+                    [(usage, quantity) for _name, usage, quantity in ours[key]],
+                    strip,
+                    key,
+                )
+            else:
+                self.assertEqual(ours[key], odoo[key], key)
+        # and Odoo's Return offers nothing left to return
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=_delivery.id, active_model="stock.picking")
+            .create({"picking_id": _delivery.id})
+        )
+        self.assertEqual(sum(wizard.product_return_moves.mapped("quantity")), 0)
+
+    def test_one_attached_and_one_generated(self):
+        product = self._sold_product("Half Known Laptop")
+        sold = self._in_stock(product, ["H1"])
+        order, _delivery, invoice = self._sell_deliver_invoice(product, 1)
+        refund = self._credit_note(invoice, quantity=2)
+        wizard = self._wizard_form(refund).save()
+        self.assertEqual(wizard.line_ids.attach_lot_ids, sold)
+        self.assertEqual(wizard.line_ids.gen_quantity, 1)
+        wizard.action_generate()
+        self.assertEqual(len(refund.serial_lot_ids), 2)
+        self.assertIn(sold, refund.serial_lot_ids)
+        new = refund.serial_lot_ids - sold
+        self.assertEqual(
+            sum(self._quants(new | sold, self.stock_location).mapped("quantity")), 2
+        )
+        self.assertEqual(len(refund.serial_picking_ids.move_ids), 2)
+        self.assertEqual(order.order_line.qty_delivered, -1)
+
+    def test_lot_tracked_product(self):
+        product = self._sold_product("Sold Cable", tracking="lot")
+        lot = self._in_stock(product, ["REEL-7"], quantity=5)
+        order, _delivery, invoice = self._sell_deliver_invoice(product, 5)
+        refund = self._credit_note(invoice)
+        wizard = self._wizard_form(refund).save()
+        self.assertEqual(wizard.line_ids.attach_lot_ids, lot)
+        self.assertEqual(wizard.line_ids.gen_quantity, 0)
+        wizard.action_generate()
+        self.assertEqual(self._quants(lot, self.stock_location).quantity, 5)
+        self.assertEqual(order.order_line.qty_delivered, 0)
+
+    def test_credit_note_for_part_of_the_invoice(self):
+        product = self._sold_product("Partly Credited Laptop")
+        self._in_stock(product, ["P1", "P2"])
+        order, _delivery, invoice = self._sell_deliver_invoice(product, 2)
+        refund = self._credit_note(invoice, quantity=1)
+        wizard = self._wizard_form(refund).save()
+        self.assertEqual(len(wizard.line_ids.attach_lot_ids), 1)
+        self.assertEqual(wizard.line_ids.gen_quantity, 0)
+        wizard.action_generate()
+        self.assertEqual(order.order_line.qty_delivered, 1)
+        self.assertEqual(order.order_line.qty_invoiced, 1)
+
+    def test_odoo_return_already_made_leaves_nothing(self):
+        product = self._sold_product("Returned Laptop")
+        self._in_stock(product, ["R1", "R2"])
+        _order, delivery, invoice = self._sell_deliver_invoice(product, 2)
+        self._odoo_return(delivery, 2)
+        refund = self._credit_note(invoice)
+        line = refund.invoice_line_ids
+        self.assertEqual(line._serial_quantities(), (2, 2))
+        wizard = self._wizard_form(refund).save()
+        self.assertFalse(wizard.line_ids.attach_lot_ids)
+        self.assertEqual(wizard.line_ids.gen_quantity, 0)
+        self.assertNothingCreated(wizard.action_generate, message="Nothing")
+
+    def test_credit_note_retrieves_what_came_back_on_a_return(self):
+        receipt = self._create_return_receipt([(self.serial_product, 2)])
+        self._generate(receipt)
+        came_back = receipt.serial_lot_ids
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        wizard = self._wizard_form(refund).save()
+        self.assertEqual(wizard.line_ids.attach_lot_ids, came_back)
+        self.assertEqual(wizard.line_ids.gen_quantity, 0)
+        counts = self._counts()
+        wizard.action_generate()
+        self.assertEqual(self._counts(), counts)  # nothing moves again
+        self.assertEqual(refund.serial_lot_ids, came_back)
+        self.assertEqual(refund.invoice_line_ids._serial_quantities(), (2, 2))
+        self.assertFalse(refund.serial_picking_ids)
+        # never twice: another credit note finds nothing to retrieve
+        other = self._create_credit_note([(self.serial_product, 2)])
+        wizard = self._wizard_form(other).save()
+        self.assertFalse(wizard.line_ids.attach_lot_ids)
+        wizard.line_ids.attach_lot_ids = came_back
+        self.assertNothingCreated(wizard.action_generate, message="twice")
+
+    def test_scanned_list_with_a_repeat(self):
+        product = self._sold_product("Scanned Laptop")
+        sold = self._in_stock(product, ["SC-1", "SC-2"])
+        sold[1].ref = "MFR-SC-2"
+        _order, _delivery, invoice = self._sell_deliver_invoice(product, 2)
+        refund = self._credit_note(invoice)
+        form = self._wizard_form(refund)
+        with form.line_ids.edit(0) as line:
+            line.attach_lot_ids.clear()
+            line.attach_scan = "SC-1\nSC-1\nMFR-SC-2\n"
+            self.assertEqual(line.attach_scan, False)
+            self.assertEqual(len(line.attach_lot_ids), 2)
+            self.assertEqual(line.gen_quantity, 0)
+        wizard = form.save()
+        self.assertEqual(wizard.line_ids.attach_lot_ids, sold)
+        wizard.action_generate()
+        self.assertEqual(refund.serial_lot_ids, sold)
+
+    def test_serial_of_another_customer_needs_a_confirmation(self):
+        product = self._sold_product("Other's Laptop")
+        theirs = self._in_stock(product, ["O1"])
+        self._sell_deliver_invoice(product, 1, partner=self.other_customer)
+        refund = self._create_credit_note([(product, 1)])
+        wizard = self._wizard_form(refund).save()
+        wizard.line_ids.attach_lot_ids = theirs
+        self.assertNothingCreated(wizard.action_generate, message="another customer")
+        wizard.confirm_other_customer = True
+        wizard.action_generate()
+        self.assertEqual(refund.serial_lot_ids, theirs)
+        self.assertEqual(theirs.location_id, self.company.serial_stock_location_id)
+        self.assertTrue(
+            refund.message_ids.filtered(
+                lambda m: "Other Customer" in m.body and "O1" in m.body
+            )
+        )
+
+    def test_serial_in_our_own_stock_is_refused(self):
+        product = self._sold_product("Shelf Laptop")
+        shelf = self._in_stock(product, ["SHELF-1"])
+        refund = self._create_credit_note([(product, 1)])
+        wizard = self._wizard_form(refund).save()
+        wizard.line_ids.attach_lot_ids = shelf
+        self.assertNothingCreated(wizard.action_generate, message="own stock")
+        with self.assertRaises(UserError):
+            wizard.action_generate()
+
+    def test_manual_return_receipt_attaches_a_delivered_serial(self):
+        product = self._sold_product("Walk-in Laptop")
+        sold = self._in_stock(product, ["W1"])
+        self._sell_deliver_invoice(product, 1)
+        receipt = self._create_return_receipt([(product, 2)])
+        wizard = self._wizard_form(receipt).save()
+        wizard.line_ids.attach_lot_ids = sold
+        self.assertEqual(wizard.line_ids.gen_quantity, 1)
+        wizard.action_generate()
+        self.assertEqual(receipt.state, "done")
+        self.assertEqual(
+            receipt.move_line_ids.lot_id - receipt.serial_lot_ids, sold - sold
+        )
+        self.assertEqual(sold.location_id, self.out_location)
+        self.assertEqual(len(receipt.serial_lot_ids), 2)
