@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from .field_guard import check_addon_fields
 
@@ -125,3 +128,77 @@ class StockLot(models.Model):
             if not lot.ref:
                 vals["ref"] = lot.name
             lot.write(vals)
+
+    # Indexes -----------------------------------------------------------------
+
+    def init(self):
+        res = super().init()
+        # Name checks per product (the addon's, and _check_unique_lot below)
+        # compare whole names: a btree answers each in a few index reads
+        # whatever the number of lots, where the trigram index of `name` reads
+        # most lots of the product. Without company_id, which made PostgreSQL
+        # prefer the index of product_id alone.
+        create_index(
+            self.env.cr,
+            "stock_lot_serial_product_name_index",
+            self._table,
+            ["product_id", "name"],
+        )
+        return res
+
+    @api.constrains("name", "product_id", "company_id")
+    def _check_unique_lot(self):
+        """Odoo's check, with each (product, name) looked up on its own.
+
+        Odoo groups ``name IN (<all names>)``, which PostgreSQL answers
+        through the trigram index of ``name`` whatever other index exists:
+        seconds per thousand serials once a product has tens of thousands.
+        Same rule and message: unique per product within a company, and
+        against lots without a company.
+        """
+        self.flush_model(["name", "product_id", "company_id"])
+        pairs = {(lot.product_id.id, lot.name) for lot in self if lot.product_id}
+        if not pairs:
+            return
+        products, names = zip(*pairs, strict=True)
+        # Uniqueness holds across companies for lots without one: read them
+        # all, whatever the user's companies (as Odoo's check does in sudo).
+        self.env.cr.execute(
+            SQL(
+                """SELECT found.company_id, checked.product_id, checked.name,
+                          count(*)
+                     FROM unnest(%s::int[], %s::varchar[]) AS checked(product_id, name),
+                          LATERAL (SELECT company_id FROM stock_lot
+                                    WHERE product_id = checked.product_id
+                                      AND name = checked.name
+                                    LIMIT 1000) AS found
+                 GROUP BY 1, 2, 3""",
+                list(products),
+                list(names),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        shared = {(p, n): c for company, p, n, c in rows if company is None}
+        clashes = {
+            (p, n)
+            for company, p, n, c in rows
+            if c > 1 or (company is not None and shared.get((p, n)))
+        }
+        if clashes:
+            Product = self.env["product.product"].sudo()
+            raise ValidationError(
+                self.env._(
+                    "The combination of lot/serial number and product must be "
+                    "unique within a company including when no company is "
+                    "defined.\nThe following combinations contain "
+                    "duplicates:\n%(error_lines)s",
+                    error_lines="\n".join(
+                        self.env._(
+                            " - Product: %(product)s, Lot/Serial Number: %(lot)s",
+                            product=Product.browse(p).display_name,
+                            lot=n,
+                        )
+                        for p, n in sorted(clashes)
+                    ),
+                )
+            )
