@@ -42,7 +42,7 @@ class SerialGenerateWizard(models.TransientModel):
         check_company=True,
         domain="[('usage', '=', 'internal'), ('company_id', '=', company_id)]",
         help="Where the serials go: the Stock location configured for credit "
-        "memos, or the Out location configured for credit orders.",
+        "notes, or the Out location configured for returns.",
     )
     line_ids = fields.One2many(
         "serial.generate.wizard.line",
