@@ -173,7 +173,7 @@ class SerialGenerator(models.AbstractModel):
         if float_compare(quantity, 0, precision_rounding=rounding) < 0:
             raise UserError(
                 self.env._(
-                    "The Gen. Quantity of %(product)s cannot be negative.",
+                    "The quantity to generate of %(product)s cannot be negative.",
                     product=product.display_name,
                 )
             )
@@ -181,10 +181,12 @@ class SerialGenerator(models.AbstractModel):
         if serial and not float_is_zero(quantity - round(quantity), precision_digits=6):
             raise UserError(
                 self.env._(
-                    "%(product)s is tracked by serial number: its Gen. Quantity "
-                    "must be a whole number, not %(quantity)s.",
+                    "%(product)s is tracked by serial number: its quantity to "
+                    "generate must be a whole number, not %(quantity)s.",
                     product=product.display_name,
-                    quantity=quantity,
+                    quantity=self.env["serial.generator.check"]._format_quantity(
+                        quantity, product.uom_id, False
+                    ),
                 )
             )
         if not float_is_zero(
@@ -193,8 +195,8 @@ class SerialGenerator(models.AbstractModel):
         ):
             raise UserError(
                 self.env._(
-                    "The Gen. Quantity of %(product)s does not fit the rounding of "
-                    "its unit %(unit)s.",
+                    "The quantity to generate of %(product)s does not fit the "
+                    "rounding of its unit %(unit)s.",
                     product=product.display_name,
                     unit=product.uom_id.display_name,
                 )
@@ -223,14 +225,31 @@ class SerialGenerator(models.AbstractModel):
             more = self.env._("and %(count)s more", count=len(lots) - SERIAL_LOG_LINKS)
             links = Markup("%s %s") % (links, more)
         body = Markup(
-            self.env._(
-                "%(user)s generated %(count)s serial numbers into %(location)s: "
-                "%(serials)s"
-            )
+            self.env._("%(user)s generated %(what)s into %(location)s: %(serials)s")
         ) % {
             "user": self.env.user.name,
-            "count": len(lots),
+            "what": self._describe_lots(lots),
             "location": location.display_name,
             "serials": links,
         }
         document._message_log(body=body)
+
+    @api.model
+    def _describe_lots(self, lots):
+        """"3 serial numbers and 1 lot": what ``lots`` are, as users count them."""
+        serials = lots.filtered(lambda lot: lot.product_id.tracking == "serial")
+        parts = []
+        if serials or not lots:
+            parts.append(
+                self.env._("1 serial number")
+                if len(serials) == 1
+                else self.env._("%(count)s serial numbers", count=len(serials))
+            )
+        others = len(lots) - len(serials)
+        if others:
+            parts.append(
+                self.env._("1 lot")
+                if others == 1
+                else self.env._("%(count)s lots", count=others)
+            )
+        return self.env._(" and ").join(parts)
