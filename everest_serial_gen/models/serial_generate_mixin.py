@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 
@@ -54,7 +55,8 @@ class SerialGenerateMixin(models.AbstractModel):
                 document.id
                 and document._serial_document_error() is None
                 and not document._serial_running_jobs()
-                and document._serial_source_lines()
+                # Sudo: readers of the document without stock rights see it too.
+                and document.sudo()._serial_has_remaining()
             )
 
     @api.depends(lambda self: ("serial_lot_ids", *self._serial_reverse_depends))
@@ -163,7 +165,10 @@ class SerialGenerateMixin(models.AbstractModel):
     def action_generate_serial(self):
         """Open the Generate Serial # wizard on this document."""
         self.ensure_one()
-        self.env["serial.generator.check"]._check_generatable(self)
+        check = self.env["serial.generator.check"]
+        check._check_generatable(self)
+        if not self._serial_has_remaining():
+            raise UserError(check._nothing_left_message(self))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Generate Serial #"),
@@ -197,6 +202,7 @@ class SerialGenerateMixin(models.AbstractModel):
         with validated returns; say what was sent and what was left."""
         messages = []
         for document in self:
+            document._serial_check_has_serials()
             reversal = self.env["serial.reversal"].reverse(document)
             returns, left = reversal.returns, reversal.left
             messages.append(
@@ -228,7 +234,21 @@ class SerialGenerateMixin(models.AbstractModel):
     def action_print_serial_labels(self):
         """Print the labels of the generated serials with Odoo's lot labels."""
         self.ensure_one()
+        self._serial_check_has_serials()
         return self.serial_lot_ids.action_print_serial_labels()
+
+    def _serial_check_has_serials(self):
+        """The Action menu offers the server actions on every document:
+        refuse clearly where Generate Serial # created nothing."""
+        self.ensure_one()
+        self.env["serial.generator.check"]._check_access(self)
+        if not self.serial_lot_ids:
+            raise UserError(
+                self.env._(
+                    "%(document)s has no generated serials.",
+                    document=self.display_name,
+                )
+            )
 
     @api.model
     def _serial_document_models(self):
