@@ -236,7 +236,7 @@ class SerialGenerator(models.AbstractModel):
 
     @api.model
     def _describe_lots(self, lots):
-        """"3 serial numbers and 1 lot": what ``lots`` are, as users count them."""
+        """What ``lots`` are, as users count them: "3 serial numbers and 1 lot"."""
         serials = lots.filtered(lambda lot: lot.product_id.tracking == "serial")
         parts = []
         if serials or not lots:

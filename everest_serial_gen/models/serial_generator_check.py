@@ -126,7 +126,9 @@ class SerialGeneratorCheck(models.AbstractModel):
                         "%(remaining)s of %(total)s are still without serial numbers.",
                         product=source.product_id.display_name,
                         requested=self._format_quantity(quantity, uom),
-                        remaining=self._format_quantity(max(remaining, 0.0), uom, False),
+                        remaining=self._format_quantity(
+                            max(remaining, 0.0), uom, False
+                        ),
                         total=self._format_quantity(total, uom),
                     )
                 )
