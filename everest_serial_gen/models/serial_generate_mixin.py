@@ -30,8 +30,11 @@ class SerialGenerateMixin(models.AbstractModel):
         string="Serial Numbers Count", compute="_compute_serial_lot_count"
     )
     serial_can_generate = fields.Boolean(
+        string="Serials to Generate",
         compute="_compute_serial_can_generate",
-        help="Technical: shows Generate Serial # where it applies.",
+        search="_search_serial_can_generate",
+        help="Generate Serial # applies: some returned items tracked by serial "
+        "or lot number have none yet.",
     )
     serial_can_reverse = fields.Boolean(
         compute="_compute_serial_can_reverse",
@@ -58,6 +61,18 @@ class SerialGenerateMixin(models.AbstractModel):
                 # Sudo: readers of the document without stock rights see it too.
                 and document.sudo()._serial_has_remaining()
             )
+
+    def _search_serial_can_generate(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on Serials to Generate."))
+        candidates = self.search(self._serial_candidate_domain())
+        ids = candidates.filtered("serial_can_generate").ids
+        return [("id", "in" if (operator == "=") == value else "not in", ids)]
+
+    def _serial_candidate_domain(self):
+        """A domain of the documents where Generate Serial # may apply, for
+        the filter Serials to Generate; each is checked afterwards."""
+        return []
 
     @api.depends(lambda self: ("serial_lot_ids", *self._serial_reverse_depends))
     def _compute_serial_can_reverse(self):
@@ -128,6 +143,14 @@ class SerialGenerateMixin(models.AbstractModel):
     def _serial_default_location(self):
         """Where the generated serials go unless the user picks another."""
         raise NotImplementedError()
+
+    def _serial_destination_note(self, location):
+        """The wizard's sentence on what OK does with the items, and where
+        they go: ``location``."""
+        self.ensure_one()
+        return self.env._(
+            "The items go into %(location)s.", location=location.display_name
+        )
 
     def _serial_receive(self, lines, location, validate):
         """Bring the lots of the plan ``lines`` into ``location``."""
