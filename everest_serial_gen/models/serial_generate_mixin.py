@@ -203,6 +203,8 @@ class SerialGenerateMixin(models.AbstractModel):
                 "active_model": self._name,
                 "active_id": self.id,
                 "active_ids": self.ids,
+                # room for every column of the lines, headers uncut
+                "dialog_size": "extra-large",
             },
         }
 
