@@ -231,7 +231,8 @@ class TestBackground(SerialGenCase):
         job.sudo().state = "queued"
         self._run_runner()
         self.assertEqual(job.state, "failed")
-        self.assertIn("only 1.0 of 1.0", job.error)
+        # quantities read in the unit, not as raw floats (#16)
+        self.assertIn("only 1 of 1 Units", job.error)
         self.assertNothingCreated(
             lambda: job.with_user(user).action_cancel(), error=AccessError
         )

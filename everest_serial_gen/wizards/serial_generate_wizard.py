@@ -202,6 +202,7 @@ class SerialGenerateWizard(models.TransientModel):
         list_view = self.env.ref("everest_serial_gen.stock_lot_view_list_generated")
         action.update(
             name=self.env._("Generated Serial Numbers"),
+            display_name=self.env._("Generated Serial Numbers"),
             view_mode="list,form",
             views=[(list_view.id, "list"), (False, "form")],
             context={"create": False},
