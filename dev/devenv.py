@@ -53,6 +53,9 @@ TEST_TOOLS = ["pytest", "pytest-odoo", "websocket-client==1.8.0"]
 # _find_executable), and Debian's package that provides one.
 BROWSERS = ["google-chrome", "chromium", "chromium-browser", "google-chrome-stable"]
 BROWSER_PACKAGE = "chromium"
+# Odoo prints PDF reports (the serial labels) with wkhtmltopdf; without it
+# they fall back to HTML.
+PDF_PACKAGE = "wkhtmltopdf"
 LINT_TOOLS = [
     "ruff==0.6.8",
     "pylint-odoo==9.1.3",
@@ -604,6 +607,7 @@ def setup(series):
 
 
 def cmd_run(series, _args):
+    ensure_wkhtmltopdf(required=False)
     odoo, python = setup(series)
     run_db = series.run_db
     with Postgres() as postgres:
@@ -743,8 +747,42 @@ def ensure_browser():
         die(f"Installing {BROWSER_PACKAGE} brought no chromium executable.")
 
 
+def ensure_wkhtmltopdf(required=True):
+    """Odoo prints the serial labels as PDF with wkhtmltopdf: install
+    Debian's package when root. ``make test`` needs it (a test checks the
+    PDF); ``make run`` only warns that labels fall back to HTML."""
+    if shutil.which(PDF_PACKAGE):
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        message = (
+            f"Odoo prints PDF labels with {PDF_PACKAGE}, which is not installed. "
+            f"Install Debian's package (apt-get install {PDF_PACKAGE})."
+        )
+        if required:
+            die(message)
+        say(message + " Labels print as HTML meanwhile.")
+        return
+    say(f"installing Debian's package {PDF_PACKAGE} for PDF reports")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", PDF_PACKAGE],
+    ):
+        result = run(step, check=False, capture_output=True, text=True, env=env)
+        if result.returncode:
+            output = (result.stdout + result.stderr)[-4000:]
+            (die if required else say)(
+                f"{' '.join(step)} failed; PDF reports need Debian's package "
+                f"{PDF_PACKAGE}:\n{output}"
+            )
+            return
+    if not shutil.which(PDF_PACKAGE) and required:
+        die(f"Installing {PDF_PACKAGE} brought no {PDF_PACKAGE} executable.")
+
+
 def cmd_test(series, args):
     ensure_browser()
+    ensure_wkhtmltopdf()
     odoo, python = setup(series)
     prefix = f"esg_test_{series.slug}"
     with Postgres() as postgres:

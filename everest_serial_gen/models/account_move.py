@@ -61,6 +61,37 @@ class AccountMove(models.Model):
         string="Serial Generation Jobs",
         readonly=True,
     )
+    serial_picking_count = fields.Integer(
+        string="Serial Receipts Count", compute="_compute_serial_picking_count"
+    )
+
+    @api.depends("serial_picking_ids")
+    def _compute_serial_picking_count(self):
+        for move in self:
+            move.serial_picking_count = len(move.serial_picking_ids)
+
+    def action_view_serial_pickings(self):
+        """The receipts that Generate Serial # created, as a sale order
+        shows its deliveries."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock.action_picking_tree_all"
+        )
+        pickings = self.serial_picking_ids
+        if len(pickings) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=pickings.id)
+        else:
+            action["domain"] = [("id", "in", pickings.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def _serial_candidate_domain(self):
+        return [
+            ("move_type", "in", SERIAL_MOVE_TYPES),
+            ("state", "in", ("draft", "posted")),
+            ("invoice_line_ids.product_id.is_storable", "=", True),
+            ("invoice_line_ids.product_id.tracking", "in", ("serial", "lot")),
+        ]
 
     # Hooks of serial.generate.mixin --------------------------------------------
 
@@ -91,6 +122,14 @@ class AccountMove(models.Model):
         return (
             self._serial_warehouse().serial_stock_location_id
             or self.company_id.serial_stock_location_id
+        )
+
+    def _serial_destination_note(self, location):
+        self.ensure_one()
+        return self.env._(
+            "OK creates and validates a receipt from the customer that brings "
+            "the items into %(location)s (the Stock location for credit notes).",
+            location=location.display_name,
         )
 
     def _serial_receive(self, lines, location, validate=True):

@@ -14,19 +14,20 @@ class ResCompany(models.Model):
 
     serial_stock_location_id = fields.Many2one(
         "stock.location",
-        string="Stock Location for Credit Memos",
+        string="Stock Location for Credit Notes",
         domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
         check_company=True,
-        help="Where Generate Serial # on a credit note brings the items, unless "
+        help="Where Generate Serial # on a credit note (Everest's credit memo) "
+        "brings the items, with a validated receipt from the customer, unless "
         "the warehouse of the credit note's sale order sets its own.",
     )
     serial_out_location_id = fields.Many2one(
         "stock.location",
-        string="Out Location for Credit Orders",
+        string="Out Location for Returns",
         domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
         check_company=True,
-        help="Where Generate Serial # on a customer return puts the items, unless "
-        "the return's warehouse sets its own.",
+        help="Where Generate Serial # on a customer return (Everest's credit "
+        "order) puts the items, unless the return's warehouse sets its own.",
     )
     serial_sequence_id = fields.Many2one(
         "ir.sequence",

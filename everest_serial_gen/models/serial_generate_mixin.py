@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 
@@ -29,8 +30,11 @@ class SerialGenerateMixin(models.AbstractModel):
         string="Serial Numbers Count", compute="_compute_serial_lot_count"
     )
     serial_can_generate = fields.Boolean(
+        string="Serials to Generate",
         compute="_compute_serial_can_generate",
-        help="Technical: shows Generate Serial # where it applies.",
+        search="_search_serial_can_generate",
+        help="Generate Serial # applies: some returned items tracked by serial "
+        "or lot number have none yet.",
     )
     serial_can_reverse = fields.Boolean(
         compute="_compute_serial_can_reverse",
@@ -54,8 +58,21 @@ class SerialGenerateMixin(models.AbstractModel):
                 document.id
                 and document._serial_document_error() is None
                 and not document._serial_running_jobs()
-                and document._serial_source_lines()
+                # Sudo: readers of the document without stock rights see it too.
+                and document.sudo()._serial_has_remaining()
             )
+
+    def _search_serial_can_generate(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on Serials to Generate."))
+        candidates = self.search(self._serial_candidate_domain())
+        ids = candidates.filtered("serial_can_generate").ids
+        return [("id", "in" if (operator == "=") == value else "not in", ids)]
+
+    def _serial_candidate_domain(self):
+        """A domain of the documents where Generate Serial # may apply, for
+        the filter Serials to Generate; each is checked afterwards."""
+        return []
 
     @api.depends(lambda self: ("serial_lot_ids", *self._serial_reverse_depends))
     def _compute_serial_can_reverse(self):
@@ -127,6 +144,14 @@ class SerialGenerateMixin(models.AbstractModel):
         """Where the generated serials go unless the user picks another."""
         raise NotImplementedError()
 
+    def _serial_destination_note(self, location):
+        """The wizard's sentence on what OK does with the items, and where
+        they go: ``location``."""
+        self.ensure_one()
+        return self.env._(
+            "The items go into %(location)s.", location=location.display_name
+        )
+
     def _serial_receive(self, lines, location, validate):
         """Bring the lots of the plan ``lines`` into ``location``."""
         raise NotImplementedError()
@@ -168,7 +193,10 @@ class SerialGenerateMixin(models.AbstractModel):
     def action_generate_serial(self):
         """Open the Generate Serial # wizard on this document."""
         self.ensure_one()
-        self.env["serial.generator.check"]._check_generatable(self)
+        check = self.env["serial.generator.check"]
+        check._check_generatable(self)
+        if not self._serial_has_remaining():
+            raise UserError(check._nothing_left_message(self))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Generate Serial #"),
@@ -180,6 +208,8 @@ class SerialGenerateMixin(models.AbstractModel):
                 "active_model": self._name,
                 "active_id": self.id,
                 "active_ids": self.ids,
+                # room for every column of the lines, headers uncut
+                "dialog_size": "extra-large",
             },
         }
 
@@ -202,6 +232,7 @@ class SerialGenerateMixin(models.AbstractModel):
         with validated returns; say what was sent and what was left."""
         messages = []
         for document in self:
+            document._serial_check_has_serials()
             reversal = self.env["serial.reversal"].reverse(document)
             returns, left = reversal.returns, reversal.left
             messages.append(
@@ -233,7 +264,21 @@ class SerialGenerateMixin(models.AbstractModel):
     def action_print_serial_labels(self):
         """Print the labels of the generated serials with Odoo's lot labels."""
         self.ensure_one()
+        self._serial_check_has_serials()
         return self.serial_lot_ids.action_print_serial_labels()
+
+    def _serial_check_has_serials(self):
+        """The Action menu offers the server actions on every document:
+        refuse clearly where Generate Serial # created nothing."""
+        self.ensure_one()
+        self.env["serial.generator.check"]._check_access(self)
+        if not self.serial_lot_ids:
+            raise UserError(
+                self.env._(
+                    "%(document)s has no generated serials.",
+                    document=self.display_name,
+                )
+            )
 
     @api.model
     def _serial_document_models(self):

@@ -204,7 +204,7 @@ class SerialGenerator(models.AbstractModel):
         if float_compare(quantity, 0, precision_rounding=rounding) < 0:
             raise UserError(
                 self.env._(
-                    "The Gen. Quantity of %(product)s cannot be negative.",
+                    "The quantity to generate of %(product)s cannot be negative.",
                     product=product.display_name,
                 )
             )
@@ -212,10 +212,12 @@ class SerialGenerator(models.AbstractModel):
         if serial and not float_is_zero(quantity - round(quantity), precision_digits=6):
             raise UserError(
                 self.env._(
-                    "%(product)s is tracked by serial number: its Gen. Quantity "
-                    "must be a whole number, not %(quantity)s.",
+                    "%(product)s is tracked by serial number: its quantity to "
+                    "generate must be a whole number, not %(quantity)s.",
                     product=product.display_name,
-                    quantity=quantity,
+                    quantity=self.env["serial.generator.check"]._format_quantity(
+                        quantity, product.uom_id, False
+                    ),
                 )
             )
         if not float_is_zero(
@@ -224,8 +226,8 @@ class SerialGenerator(models.AbstractModel):
         ):
             raise UserError(
                 self.env._(
-                    "The Gen. Quantity of %(product)s does not fit the rounding of "
-                    "its unit %(unit)s.",
+                    "The quantity to generate of %(product)s does not fit the "
+                    "rounding of its unit %(unit)s.",
                     product=product.display_name,
                     unit=product.uom_id.display_name,
                 )
@@ -248,32 +250,55 @@ class SerialGenerator(models.AbstractModel):
 
     @api.model
     def _log_generation(self, document, lots, location, known=None):
+        parts = []
+        if lots:
+            parts.append(
+                Markup(
+                    self.env._(
+                        "%(user)s generated %(what)s into %(location)s: %(serials)s"
+                    )
+                )
+                % {
+                    "user": self.env.user.name,
+                    "what": self._describe_lots(lots),
+                    "location": location.display_name,
+                    "serials": self._lot_links(lots),
+                }
+            )
+        if known:
+            parts.append(
+                Markup(self.env._("%(user)s attached known serials: %(serials)s"))
+                % {"user": self.env.user.name, "serials": self._lot_links(known)}
+            )
+        document._message_log(body=Markup("<br/>").join(parts))
+
+    @api.model
+    def _lot_links(self, lots):
+        """Links to the first lots; a batch of thousands is summed up."""
         links = Markup(", ").join(
             lot._get_html_link() for lot in lots[:SERIAL_LOG_LINKS]
         )
         if len(lots) > SERIAL_LOG_LINKS:
             more = self.env._("and %(count)s more", count=len(lots) - SERIAL_LOG_LINKS)
             links = Markup("%s %s") % (links, more)
-        body = Markup(
-            self.env._(
-                "%(user)s generated %(count)s serial numbers into %(location)s: "
-                "%(serials)s"
+        return links
+
+    @api.model
+    def _describe_lots(self, lots):
+        """What ``lots`` are, as users count them: "3 serial numbers and 1 lot"."""
+        serials = lots.filtered(lambda lot: lot.product_id.tracking == "serial")
+        parts = []
+        if serials or not lots:
+            parts.append(
+                self.env._("1 serial number")
+                if len(serials) == 1
+                else self.env._("%(count)s serial numbers", count=len(serials))
             )
-        ) % {
-            "user": self.env.user.name,
-            "count": len(lots),
-            "location": location.display_name,
-            "serials": links,
-        }
-        if known:
-            body += Markup("<br/>") + Markup(
-                self.env._("%(user)s attached known serials: %(serials)s")
-            ) % {
-                "user": self.env.user.name,
-                "serials": Markup(", ").join(
-                    lot._get_html_link() for lot in known[:SERIAL_LOG_LINKS]
-                ),
-            }
-        if not lots:
-            body = body.split(Markup("<br/>"), 1)[-1] if known else body
-        document._message_log(body=body)
+        others = len(lots) - len(serials)
+        if others:
+            parts.append(
+                self.env._("1 lot")
+                if others == 1
+                else self.env._("%(count)s lots", count=others)
+            )
+        return self.env._(" and ").join(parts)

@@ -1,8 +1,9 @@
+import math
 from collections import defaultdict
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 
 
 class SerialGeneratorCheck(models.AbstractModel):
@@ -118,26 +119,55 @@ class SerialGeneratorCheck(models.AbstractModel):
                 )
                 > 0
             ):
+                uom = source.product_id.uom_id
                 raise UserError(
                     self.env._(
                         "%(product)s: %(requested)s to generate, but only "
                         "%(remaining)s of %(total)s are still without serial numbers.",
                         product=source.product_id.display_name,
-                        requested=quantity,
-                        remaining=max(remaining, 0.0),
-                        total=total,
+                        requested=self._format_quantity(quantity, uom),
+                        remaining=self._format_quantity(
+                            max(remaining, 0.0), uom, False
+                        ),
+                        total=self._format_quantity(total, uom),
                     )
                 )
         lines = tuple(line for line in lines if not line.is_empty)
         if not lines:
+            if not document._serial_has_remaining():
+                raise UserError(self._nothing_left_message(document))
             raise UserError(
                 self.env._(
-                    "Nothing to generate: set a Gen. Quantity on at least one line "
-                    "of %(document)s.",
+                    "Nothing to generate: set a quantity To Generate on at least "
+                    "one line of %(document)s.",
                     document=document.display_name,
                 )
             )
         return lines
+
+    @api.model
+    def _nothing_left_message(self, document):
+        return self.env._(
+            "Nothing is left to generate on %(document)s: every line already has "
+            "its serial numbers.",
+            document=document.display_name,
+        )
+
+    @api.model
+    def _format_quantity(self, quantity, uom, with_unit=True):
+        """``quantity`` as users read it: "4 Units", "2.5 kg"; with as many
+        decimals as it needs, at most the unit's."""
+        rounding = uom.rounding or 1.0
+        digits = max(0, -math.floor(math.log10(rounding))) if rounding < 1 else 0
+        quantity = float_round(quantity, precision_rounding=rounding)
+        shown = next(
+            places
+            for places in range(digits + 1)
+            if float_is_zero(quantity - round(quantity, places), precision_digits=6)
+            or places == digits
+        )
+        text = formatLang(self.env, quantity, digits=shown)
+        return f"{text} {uom.name}" if with_unit else text
 
     @api.model
     def _check_plan_line(self, document, line):
@@ -215,7 +245,7 @@ class SerialGeneratorCheck(models.AbstractModel):
             raise UserError(
                 self.env._(
                     "%(count)s serial numbers are typed for %(product)s, but its "
-                    "Gen. Quantity is %(quantity)s.",
+                    "quantity to generate is %(quantity)s.",
                     count=len(names),
                     product=product.display_name,
                     quantity=count,

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
@@ -32,6 +32,39 @@ class StockLot(models.Model):
         copy=False,
         check_company=True,
     )
+    # The document a serial was generated on, as a link with its customer
+    # and date (the latest, should there be several).
+    serial_origin_move_id = fields.Many2one(
+        "account.move", string="Credit Note", compute="_compute_serial_origin"
+    )
+    serial_origin_picking_id = fields.Many2one(
+        "stock.picking", string="Return", compute="_compute_serial_origin"
+    )
+    serial_origin_partner_id = fields.Many2one(
+        "res.partner", string="Returned By", compute="_compute_serial_origin"
+    )
+    serial_origin_date = fields.Date(
+        string="Returned On", compute="_compute_serial_origin"
+    )
+
+    @api.depends("serial_account_move_ids", "serial_picking_ids")
+    def _compute_serial_origin(self):
+        for lot in self:
+            # Sudo: the customer and date show to stock users who cannot
+            # read credit notes; the credit note field itself is for
+            # invoicing users (view groups).
+            move = lot.sudo().serial_account_move_ids.sorted("id")[-1:]
+            picking = lot.sudo().serial_picking_ids.sorted("id")[-1:]
+            lot.serial_origin_move_id = move.id
+            lot.serial_origin_picking_id = picking.id
+            if move:
+                lot.serial_origin_partner_id = move.partner_id.commercial_partner_id
+                lot.serial_origin_date = move.invoice_date or move.date
+            else:
+                lot.serial_origin_partner_id = picking.partner_id
+                lot.serial_origin_date = fields.Date.to_date(
+                    picking.date_done or picking.scheduled_date
+                )
 
     # Uniqueness and links --------------------------------------------------
 
@@ -92,6 +125,16 @@ class StockLot(models.Model):
             "target": "new",
             "context": {"default_move_line_ids": first_lines.ids},
         }
+
+    def action_print_result_labels(self):
+        """Print Labels of the list of new serials after OK: the selected
+        ones, or, with none selected, the whole list."""
+        lots = self
+        if not lots and self.env.context.get("active_domain"):
+            lots = self.search(self.env.context["active_domain"])
+        if not lots:
+            raise UserError(self.env._("Select the serial numbers to print."))
+        return lots.action_print_serial_labels()
 
     # Manufacturer's serial numbers ---------------------------------------------
 

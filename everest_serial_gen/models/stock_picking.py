@@ -81,6 +81,29 @@ class StockPicking(models.Model):
             or self.company_id.serial_out_location_id
         )
 
+    def _serial_candidate_domain(self):
+        return [
+            ("picking_type_code", "=", "incoming"),
+            ("location_id.usage", "=", "customer"),
+            ("state", "not in", ("done", "cancel")),
+            ("move_ids.product_id.tracking", "in", ("serial", "lot")),
+        ]
+
+    def _serial_destination_note(self, location):
+        self.ensure_one()
+        note = self.env._(
+            "OK adds the serials to %(document)s and puts the items into "
+            "%(location)s (the Out location for returns).",
+            document=self.display_name,
+            location=location.display_name,
+        )
+        if location != self.location_dest_id:
+            note += " " + self.env._(
+                "Not into %(receipt)s, which the receipt shows.",
+                receipt=self.location_dest_id.display_name,
+            )
+        return note
+
     def _serial_receive(self, lines, location, validate=True):
         """Add one picked line per serial into ``location``, in place of the
         lines without a lot that Odoo's reservation made, then validate when

@@ -7,25 +7,27 @@ class StockWarehouse(models.Model):
 
     serial_out_location_id = fields.Many2one(
         "stock.location",
-        string="Out Location for Credit Orders",
+        string="Out Location for Returns",
         domain="[('usage', '=', 'internal'), ('warehouse_id', '=', id)]",
         check_company=True,
         help="Where Generate Serial # puts the items of this warehouse's "
-        "customer returns. Empty: the company's Out location.",
+        "customer returns (Everest's credit orders). Empty: the company's Out "
+        "location.",
     )
     serial_stock_location_id = fields.Many2one(
         "stock.location",
-        string="Stock Location for Credit Memos",
+        string="Stock Location for Credit Notes",
         domain="[('usage', '=', 'internal'), ('warehouse_id', '=', id)]",
         check_company=True,
-        help="Where Generate Serial # brings the items of credit notes whose "
+        help="Where Generate Serial # brings the items of credit notes (Everest's "
+        "credit memos) whose "
         "sale order ships from this warehouse. Empty: the company's Stock "
         "location.",
     )
 
     serial_picking_type_id = fields.Many2one(
         "stock.picking.type",
-        string="Operation Type for Credit Memos",
+        string="Operation Type for Credit Notes",
         domain="[('code', '=', 'incoming'), ('warehouse_id', '=', id)]",
         check_company=True,
         help="The operation type of the receipts that Generate Serial # creates "

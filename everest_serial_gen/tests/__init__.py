@@ -11,3 +11,4 @@ from . import test_attach
 from . import test_scale
 from . import test_hardening
 from . import test_tours
+from . import test_ux

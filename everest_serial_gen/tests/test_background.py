@@ -64,7 +64,9 @@ class TestBackground(SerialGenCase):
         )
         self.assertEqual(lots.serial_account_move_ids, refund)
         self.assertIn("background generation of 7", refund.message_ids[0].body)
-        self.assertTrue(refund.serial_can_generate)
+        # the job no longer blocks Generate Serial #, but nothing is left (#16)
+        self.assertFalse(refund._serial_running_jobs())
+        self.assertFalse(refund.serial_can_generate)
         self.assertEqual(refund._serial_source_lines()._serial_quantities(), (7, 7))
         # nothing runs twice
         counts = self._counts()
@@ -229,7 +231,8 @@ class TestBackground(SerialGenCase):
         job.sudo().state = "queued"
         self._run_runner()
         self.assertEqual(job.state, "failed")
-        self.assertIn("only 1.0 of 1.0", job.error)
+        # quantities read in the unit, not as raw floats (#16)
+        self.assertIn("only 1 of 1 Units", job.error)
         self.assertNothingCreated(
             lambda: job.with_user(user).action_cancel(), error=AccessError
         )

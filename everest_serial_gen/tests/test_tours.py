@@ -117,6 +117,25 @@ class TestTours(SerialGenData, HttpCase):
         )
         self.assertEqual(laptop_line._serial_quantities(), (3.0, 2.0))
 
+    def test_reverse_from_the_action_menu_tour(self):
+        refund = self._create_credit_note([(self.laptop, 2)])
+        self.env["serial.generate.wizard"].with_context(
+            active_model="account.move", active_id=refund.id
+        ).create({}).action_generate()
+        self.assertEqual(refund.serial_lot_count, 2)
+
+        self.start_tour(
+            web_client_url(f"action-account.action_move_out_refund_type/{refund.id}"),
+            "everest_serial_gen_reverse_tour",
+            login="admin",
+        )
+
+        self.env.invalidate_all()
+        returns = refund.serial_picking_ids.return_ids
+        self.assertEqual(returns.state, "done")
+        self.assertFalse(self._quantities(refund.serial_lot_ids))
+        self.assertTrue(refund.serial_can_generate)
+
     def test_return_receipt_tour(self):
         receipt = self._create_return_receipt([(self.laptop, 2)])
         self.assertEqual(receipt.state, "assigned")

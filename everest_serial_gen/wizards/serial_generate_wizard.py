@@ -42,7 +42,12 @@ class SerialGenerateWizard(models.TransientModel):
         check_company=True,
         domain="[('usage', '=', 'internal'), ('company_id', '=', company_id)]",
         help="Where the serials go: the Stock location configured for credit "
-        "memos, or the Out location configured for credit orders.",
+        "notes, or the Out location configured for returns.",
+    )
+    location_note = fields.Char(
+        string="Where the Items Go",
+        compute="_compute_location_note",
+        help="What OK does with the items, and where they go.",
     )
     line_ids = fields.One2many(
         "serial.generate.wizard.line",
@@ -114,6 +119,16 @@ class SerialGenerateWizard(models.TransientModel):
                 document._serial_default_location() if document else False
             )
 
+    @api.depends(lambda self: (*_document_fields(self), "location_dest_id"))
+    def _compute_location_note(self):
+        for wizard in self:
+            document = wizard._serial_document()
+            wizard.location_note = (
+                document._serial_destination_note(wizard.location_dest_id)
+                if document and wizard.location_dest_id
+                else False
+            )
+
     @api.depends(_document_fields)
     def _compute_line_ids(self):
         """One line per eligible document line, computed from the document
@@ -179,12 +194,33 @@ class SerialGenerateWizard(models.TransientModel):
         return self._serial_result_action()
 
     def _serial_result_action(self):
-        """The new serials; or the manufacturer step, when asked for."""
+        """The new serials, in a plain list with Print Labels, and a
+        notification of what was generated where; or the manufacturer
+        step, when asked for."""
         self.ensure_one()
         if self.assign_manufacturer_serials and self.lot_ids:
             return self.lot_ids.action_assign_manufacturer_serials()
         action = self._serial_document().action_view_serials()
         action["domain"] = [("id", "in", self.lot_ids.ids)]
+        message = self.env._(
+            "%(what)s generated into %(location)s",
+            what=self.env["serial.generator"]._describe_lots(self.lot_ids),
+            location=self.location_dest_id.display_name,
+        )
+        list_view = self.env.ref("everest_serial_gen.stock_lot_view_list_generated")
+        action.update(
+            name=self.env._("Generated Serial Numbers"),
+            display_name=self.env._("Generated Serial Numbers"),
+            view_mode="list,form",
+            views=[(list_view.id, "list"), (False, "form")],
+            context={"create": False},
+            # static/src/js/serial_notification_effect.js shows it
+            effect={
+                "type": "everest_serial_gen_notification",
+                "title": self.env._("Generate Serial #"),
+                "message": message,
+            },
+        )
         return action
 
     def action_print_labels(self):

@@ -40,13 +40,14 @@ class SerialGenerateWizardLine(models.TransientModel):
         help="The quantity of the line that already has serial numbers.",
     )
     gen_quantity = fields.Float(
-        string="Gen. Quantity",
+        string="To Generate",
         digits="Product Unit of Measure",
         compute="_compute_gen_quantity",
         store=True,
         readonly=False,
         precompute=True,
-        help="How many units get new serial numbers: one serial per unit for a "
+        help="How many units get new serial numbers (Everest's Gen. Quantity): "
+        "one serial per unit for a "
         "product tracked by serial, one lot holding them all for a product "
         "tracked by lot.",
     )
@@ -74,8 +75,12 @@ class SerialGenerateWizardLine(models.TransientModel):
         help="Scan or type known serials, by number or manufacturer's serial, "
         "one per line: they are added to Attach once each.",
     )
-    preview_first = fields.Char(string="First", compute="_compute_preview")
-    preview_last = fields.Char(string="Last", compute="_compute_preview")
+    preview_first = fields.Char(string="Preview: First", compute="_compute_preview")
+    preview_last = fields.Char(string="Preview: Last", compute="_compute_preview")
+    preview = fields.Char(
+        compute="_compute_preview",
+        help="The first and the last number OK will create, before you confirm.",
+    )
 
     @api.depends(
         "serial_list", "document_quantity", "serialized_quantity", "attach_lot_ids"
@@ -151,6 +156,7 @@ class SerialGenerateWizardLine(models.TransientModel):
                     sequence, line._serial_lot_count(), offset
                 )
             line.preview_first, line.preview_last = first, last
+            line.preview = first if first == last else f"{first} … {last}"
 
     def _serial_draws_from(self, sequence, company):
         """Whether OK draws this line's names from ``sequence``."""

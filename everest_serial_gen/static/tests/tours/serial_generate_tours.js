@@ -32,7 +32,15 @@ tours.add("everest_serial_gen_credit_note_tour", {
             content: "The credit note is posted",
             trigger: ".o_statusbar_status .o_arrow_button_current:contains(Posted)",
         },
+        {
+            content: "Generate Serial # says where the items go",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_generate_serial][data-tooltip-info*='Stock location']",
+        },
         ...openWizard(),
+        {
+            content: "The wizard says that OK creates a receipt into the Stock location",
+            trigger: ".modal .alert-info:contains(receipt from the customer):contains(WH/Stock)",
+        },
         {
             content: "One line per tracked product of the credit note",
             trigger: ".modal .o_field_widget[name=line_ids]:has(.o_data_row:contains(Tour Laptop)):has(.o_data_row:contains(Tour Cable Reel))",
@@ -62,10 +70,7 @@ tours.add("everest_serial_gen_credit_note_tour", {
         },
         {
             content: "The preview shows the first and the last serial",
-            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=preview_first]:contains(TOURSN-0001)",
-        },
-        {
-            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=preview_last]:contains(TOURSN-0002)",
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=preview]:contains(TOURSN-0001 … TOURSN-0002)",
         },
         {
             content: "Click OK",
@@ -77,22 +82,35 @@ tours.add("everest_serial_gen_credit_note_tour", {
             trigger: "body:not(:has(.modal))",
         },
         {
-            content: "The new serials are listed, grouped by product",
-            trigger: ".o_list_view .o_group_header:contains(Tour Laptop):contains((2))",
+            content: "A notification says what was generated where",
+            trigger: ".o_notification:contains(2 serial numbers and 1 lot generated into WH/Stock)",
         },
         {
-            trigger: ".o_list_view .o_group_header:contains(Tour Cable Reel):contains((1))",
-        },
-        {
-            content: "Open the laptop group",
-            trigger: ".o_list_view .o_group_header:contains(Tour Laptop)",
-            run: "click",
-        },
-        {
-            trigger: ".o_list_view .o_data_row .o_data_cell[name=name]:contains(TOURSN-0001)",
+            content: "The new serials are listed at once, not grouped",
+            trigger: ".o_list_view:not(:has(.o_group_header)) .o_data_row .o_data_cell[name=name]:contains(TOURSN-0001)",
         },
         {
             trigger: ".o_list_view .o_data_row .o_data_cell[name=name]:contains(TOURSN-0002)",
+        },
+        {
+            trigger: ".o_list_view .o_data_row .o_data_cell[name=product_id]:contains(Tour Cable Reel)",
+        },
+        {
+            content: "Print Labels from the list of the new serials",
+            trigger: ".o_control_panel button[name=action_print_result_labels]",
+            run: "click",
+        },
+        {
+            content: "Odoo's label layout opens",
+            trigger: ".modal .o_form_view .o_field_widget[name=print_format]",
+        },
+        {
+            content: "Close it",
+            trigger: ".modal .modal-footer button.btn-secondary",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
         },
         {
             content: "Go back to the credit note",
@@ -102,6 +120,23 @@ tours.add("everest_serial_gen_credit_note_tour", {
         {
             content: "The credit note shows the Serial Numbers smart button with 3 serials",
             trigger: ".o_form_view button[name=action_view_serials]:contains(Serial Numbers) .o_stat_value:contains(3)",
+        },
+        {
+            content: "The Receipts smart button opens the receipt that brought them in",
+            trigger: ".o_form_view button[name=action_view_serial_pickings]:contains(Receipts) .o_stat_value:contains(1)",
+            run: "click",
+        },
+        {
+            content: "The receipt is done",
+            trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Done)",
+        },
+        {
+            content: "Go back to the credit note",
+            trigger: ".o_breadcrumb .o_back_button a",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view button[name=action_view_serials] .o_stat_value:contains(3)",
         },
         ...openWizard(),
         {
@@ -138,6 +173,10 @@ tours.add("everest_serial_gen_return_receipt_tour", {
         },
         ...openWizard(),
         {
+            content: "The wizard says that the items go into the Out location",
+            trigger: ".modal .alert-info:contains(Returns Out):contains(Out location for returns)",
+        },
+        {
             trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=gen_quantity]:contains(2)",
         },
         {
@@ -153,8 +192,12 @@ tours.add("everest_serial_gen_return_receipt_tour", {
             trigger: "body:not(:has(.modal))",
         },
         {
+            content: "A notification says where the serials went",
+            trigger: ".o_notification:contains(2 serial numbers generated into):contains(Returns Out)",
+        },
+        {
             content: "The new serials are listed",
-            trigger: ".o_list_view .o_group_header:contains(Tour Laptop):contains((2))",
+            trigger: ".o_list_view:not(:has(.o_group_header)):has(.o_data_row:contains(Tour Laptop) + .o_data_row:contains(Tour Laptop))",
         },
         {
             content: "Go back to the receipt",
@@ -171,6 +214,40 @@ tours.add("everest_serial_gen_return_receipt_tour", {
         {
             content: "Nothing is left to generate: Generate Serial # is gone",
             trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_generate_serial]))",
+        },
+    ],
+});
+
+tours.add("everest_serial_gen_reverse_tour", {
+    steps: () => [
+        {
+            content: "The credit note has its serials",
+            trigger: ".o_form_view button[name=action_view_serials] .o_stat_value:contains(2)",
+        },
+        {
+            content: "Nothing is left to generate: Generate Serial # is gone",
+            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_generate_serial]))",
+        },
+        {
+            content: "Open the Action menu",
+            trigger: ".o_cp_action_menus button:has(.fa-cog)",
+            run: "click",
+        },
+        {
+            content: "Click Reverse Serial Generation",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains(Reverse Serial Generation)",
+            run: "click",
+        },
+        {
+            content: "A notification says which return sent them back",
+            trigger: ".o_notification:contains(sent back with)",
+        },
+        {
+            content: "The serials came back to the customer: Generate Serial # is offered again",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_generate_serial]",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_reverse_serial_generation]))",
         },
     ],
 });

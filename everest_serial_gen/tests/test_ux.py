@@ -1,0 +1,242 @@
+"""What a user meets around Generate Serial # (issue #16): where it shows,
+what the wizard says, what OK leads to, the labels and the settings."""
+
+from odoo.tests import Form, tagged
+
+from .common import SerialGenCase
+
+
+@tagged("post_install", "-at_install")
+class TestWhereItShows(SerialGenCase):
+    def test_button_gone_when_nothing_is_left(self):
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        self.assertTrue(refund.serial_can_generate)
+        wizard, _action = self._generate(refund)
+        self.assertFalse(refund.serial_can_generate)
+        self.assertNothingCreated(
+            refund.action_generate_serial, message="Nothing is left to generate"
+        )
+        # the wizard opened before still refuses, and says why
+        form = self._wizard_form(refund)
+        self.assertNothingCreated(
+            form.save().action_generate, message="Nothing is left to generate"
+        )
+        # a credit note reset to draft has nothing left either
+        refund.button_draft()
+        self.assertFalse(refund.serial_can_generate)
+
+    def test_filter_serials_to_generate(self):
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        untracked = self._create_credit_note([(self.plain_product, 1)])
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        Move, Picking = self.env["account.move"], self.env["stock.picking"]
+        to_generate = Move.search([("serial_can_generate", "=", True)])
+        self.assertIn(refund, to_generate)
+        self.assertNotIn(untracked, to_generate)
+        self.assertIn(receipt, Picking.search([("serial_can_generate", "=", True)]))
+        self._generate(refund)
+        self.assertNotIn(refund, Move.search([("serial_can_generate", "=", True)]))
+        self.assertIn(refund, Move.search([("serial_can_generate", "=", False)]))
+        arch = Move.get_views(
+            [
+                (self.env.ref("account.view_out_credit_note_tree").id, "list"),
+                (self.env.ref("account.view_account_invoice_filter").id, "search"),
+            ]
+        )["views"]
+        self.assertIn('name="serial_can_generate"', arch["list"]["arch"])
+        self.assertIn('name="serial_to_generate"', arch["search"]["arch"])
+
+    def test_demo_documents_are_named(self):
+        for xmlid in ("demo_credit_note", "demo_credit_note_generated"):
+            move = self.env.ref(f"everest_serial_gen.{xmlid}", raise_if_not_found=False)
+            if move:
+                self.assertIn("DEMO", move.ref)
+        receipt = self.env.ref(
+            "everest_serial_gen.demo_return_receipt", raise_if_not_found=False
+        )
+        if receipt:
+            self.assertIn("DEMO Generate Serial #", receipt.origin)
+
+    def test_buttons_explain_themselves(self):
+        arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertIn("validated receipt from the customer into the Stock", arch)
+        self.assertIn('name="action_view_serial_pickings"', arch)
+        arch = self.env["stock.picking"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertIn("Out location for returns", arch)
+
+    def test_reverse_and_print_refuse_without_serials(self):
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        for document, prefix in ((refund, "account_move"), (receipt, "stock_picking")):
+            for name in ("reverse_serial_generation", "print_serial_labels"):
+                action = self.env.ref(f"everest_serial_gen.{prefix}_action_{name}")
+                self.assertNothingCreated(
+                    action.with_context(
+                        active_model=document._name,
+                        active_id=document.id,
+                        active_ids=document.ids,
+                    ).run,
+                    message="has no generated serials",
+                )
+
+
+@tagged("post_install", "-at_install")
+class TestWizardSays(SerialGenCase):
+    def test_quantities_in_the_unit(self):
+        refund = self._create_credit_note([(self.serial_product, 4)])
+        wizard = self._wizard_form(refund).save()
+        wizard.line_ids.gen_quantity = 10
+        self.assertNothingCreated(
+            wizard.action_generate,
+            message="10 Units to generate, but only 4 of 4 Units are still without",
+        )
+        wizard.line_ids.gen_quantity = 1.5
+        self.assertNothingCreated(wizard.action_generate, message="not 1.5.")
+
+    def test_where_the_items_go(self):
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        note = self._wizard_form(refund).save().location_note
+        self.assertIn(self.stock_location.display_name, note)
+        self.assertIn("receipt from the customer", note)
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        note = self._wizard_form(receipt).save().location_note
+        self.assertIn(self.out_location.display_name, note)
+        self.assertIn(f"Not into {self.stock_location.display_name}", note)
+
+    def test_columns(self):
+        line = self.env["serial.generate.wizard.line"]
+        self.assertEqual(line._fields["gen_quantity"].string, "To Generate")
+        self.assertIn("Gen. Quantity", line._fields["gen_quantity"].help)
+        arch = self.env["serial.generate.wizard"].get_views([(False, "form")])["views"][
+            "form"
+        ]["arch"]
+        self.assertIn('name="serial_list" optional="show"', arch)
+        self.assertIn('name="location_note"', arch)
+        refund = self._create_credit_note([(self.serial_product, 4)])
+        form = self._wizard_form(refund)
+        with form.line_ids.edit(0) as edit:
+            edit.first_serial = "A-1"
+            self.assertEqual(edit.preview, "A-1 … A-4")
+
+
+@tagged("post_install", "-at_install")
+class TestAfterOk(SerialGenCase):
+    def setUp(self):
+        super().setUp()
+        self.refund = self._create_credit_note(
+            [(self.serial_product, 3), (self.lot_product, 5)]
+        )
+
+    def test_result_list_and_notification(self):
+        wizard, action = self._generate(self.refund)
+        self.assertEqual(action["res_model"], "stock.lot")
+        self.assertEqual(action["domain"], [("id", "in", wizard.lot_ids.ids)])
+        self.assertEqual(
+            action["views"][0],
+            (
+                self.env.ref("everest_serial_gen.stock_lot_view_list_generated").id,
+                "list",
+            ),
+        )
+        self.assertNotIn("search_default_group_by_product", action["context"])
+        self.assertEqual(action["effect"]["type"], "everest_serial_gen_notification")
+        self.assertEqual(
+            action["effect"]["message"],
+            f"3 serial numbers and 1 lot generated into "
+            f"{self.stock_location.display_name}",
+        )
+        arch = self.env["stock.lot"].get_views([(action["views"][0][0], "list")])[
+            "views"
+        ]["list"]["arch"]
+        self.assertIn('name="action_print_result_labels"', arch)
+
+    def test_print_labels_from_the_result(self):
+        wizard, action = self._generate(self.refund)
+        Lot = self.env["stock.lot"]
+        # nothing selected: the whole list
+        printed = Lot.with_context(
+            active_domain=action["domain"]
+        ).action_print_result_labels()
+        self.assertEqual(printed["res_model"], "lot.label.layout")
+        lines = self.env["stock.move.line"].browse(
+            printed["context"]["default_move_line_ids"]
+        )
+        self.assertEqual(lines.lot_id, wizard.lot_ids)
+        # a selection: only it
+        one = wizard.lot_ids[:1]
+        printed = one.action_print_result_labels()
+        lines = self.env["stock.move.line"].browse(
+            printed["context"]["default_move_line_ids"]
+        )
+        self.assertEqual(lines.lot_id, one)
+        self.assertNothingCreated(Lot.action_print_result_labels, message="Select")
+
+    def test_chatter_counts_serials_and_lots(self):
+        self._generate(self.refund)
+        body = self.refund.message_ids[0].body
+        self.assertIn("generated 3 serial numbers and 1 lot into", body)
+        only_lots = self._create_credit_note([(self.lot_product, 2)])
+        self._generate(only_lots)
+        self.assertIn("generated 1 lot into", only_lots.message_ids[0].body)
+
+    def test_receipt_smart_button(self):
+        self._generate(self.refund)
+        self.assertEqual(self.refund.serial_picking_count, 1)
+        action = self.refund.action_view_serial_pickings()
+        self.assertEqual(action["res_model"], "stock.picking")
+        self.assertEqual(action["res_id"], self.refund.serial_picking_ids.id)
+
+    def test_serial_shows_its_document(self):
+        self._generate(self.refund)
+        lot = self.refund.serial_lot_ids[:1]
+        self.assertEqual(lot.serial_origin_move_id, self.refund)
+        self.assertEqual(lot.serial_origin_partner_id, self.customer)
+        self.assertEqual(lot.serial_origin_date, self.refund.invoice_date)
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        self._generate(receipt)
+        lot = receipt.serial_lot_ids
+        self.assertEqual(lot.serial_origin_picking_id, receipt)
+        self.assertEqual(lot.serial_origin_partner_id, self.customer)
+        arch = self.env["stock.lot"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertIn('name="serial_origin_picking_id"', arch)
+
+    def test_labels_print_as_pdf(self):
+        """Needs wkhtmltopdf, which make test installs."""
+        self._generate(self.refund)
+        pdf, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "stock.action_report_lot_label", self.refund.serial_lot_ids.ids
+            )
+        )
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+
+
+@tagged("post_install", "-at_install")
+class TestSettingsWords(SerialGenCase):
+    def test_odoo_words(self):
+        company = self.env["res.company"]._fields
+        self.assertEqual(
+            company["serial_stock_location_id"].string,
+            "Stock Location for Credit Notes",
+        )
+        self.assertEqual(
+            company["serial_out_location_id"].string, "Out Location for Returns"
+        )
+        self.assertIn("credit memo", company["serial_stock_location_id"].help)
+        self.assertIn("credit order", company["serial_out_location_id"].help)
+        with Form(self.env["res.config.settings"]) as settings:
+            self.assertEqual(settings.serial_batch_size, self.company.serial_batch_size)
+        arch = self.env["res.config.settings"].get_views([(False, "form")])["views"][
+            "form"
+        ]["arch"]
+        self.assertIn('for="serial_batch_size"', arch)
+        self.assertNotIn("Stock location for credit memos", arch)
