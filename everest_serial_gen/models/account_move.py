@@ -147,7 +147,6 @@ class AccountMove(models.Model):
     def _serial_prepare_move_vals(self, picking, line):
         product = line.product
         return {
-            "name": product.display_name,
             "product_id": product.id,
             "product_uom_qty": line.quantity,
             "product_uom": product.uom_id.id,
