@@ -141,7 +141,6 @@ class Bench:
                 "move_ids": [
                     Command.create(
                         {
-                            "name": product.name,
                             "product_id": product.id,
                             "product_uom_qty": size,
                             "product_uom": product.uom_id.id,
