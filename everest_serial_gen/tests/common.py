@@ -11,6 +11,12 @@ from odoo.addons.everest_serial_gen.compat import ODOO_19, PRODUCT_LOT_SEQUENCE
 # Odoo's error for records of different companies, in part
 COMPANY_ERROR = "company inconsistencies" if ODOO_19 else "Incompatible companies"
 PACKAGE_MODEL = "stock.package" if ODOO_19 else "stock.quant.package"
+# a company's settings that send an SMS when a delivery is validated
+SMS_VALIDATION = (
+    {"stock_text_confirmation": True, "stock_confirmation_type": "sms"}
+    if ODOO_19
+    else {"stock_move_sms_validation": True}
+)
 # the product's field for its own serial sequence
 PRODUCT_SEQUENCE_FIELD = (
     "lot_sequence_id" if PRODUCT_LOT_SEQUENCE else "serial_sequence_id"

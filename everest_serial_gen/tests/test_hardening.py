@@ -10,7 +10,7 @@ from odoo.tests import new_test_user
 from odoo.addons.everest_serial_gen.models import serial_numbering
 from odoo.addons.web.controllers.utils import clean_action
 
-from .common import PACKAGE_MODEL, SerialGenCase
+from .common import PACKAGE_MODEL, SMS_VALIDATION, SerialGenCase
 
 
 class TestValidationEndsDone(SerialGenCase):
@@ -22,7 +22,7 @@ class TestValidationEndsDone(SerialGenCase):
         self.assertEqual(
             self.env["ir.module.module"]._get("stock_sms").state, "installed"
         )
-        self.company.stock_move_sms_validation = True
+        self.company.write(SMS_VALIDATION)
         self.company.has_received_warning_stock_sms = False
         self.customer.phone = "+32 470 00 00 00"
         Picking = self.env.registry["stock.picking"]
@@ -179,7 +179,6 @@ class TestDocumentStaysACreditNote(SerialGenCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": "to the truck",
                             "product_id": self.serial_product.id,
                             "product_uom_qty": 1,
                             "product_uom": self.serial_product.uom_id.id,
