@@ -24,6 +24,7 @@ import tracemalloc
 from dataclasses import dataclass
 
 import odoo
+import odoo.service.server  # a namespace package since 19.0: import what is used
 import odoo.sql_db
 from odoo import Command, api, fields
 from odoo.modules.registry import Registry
@@ -377,7 +378,7 @@ def main(argv):
 
     with registry.cursor() as cr:
         # The administrator, as a user would run both flows (not superuser mode).
-        admin = api.Environment(cr, odoo.SUPERUSER_ID, {}).ref("base.user_admin")
+        admin = api.Environment(cr, api.SUPERUSER_ID, {}).ref("base.user_admin")
         env = api.Environment(cr, admin.id, admin.context_get())
         results, baseline = run_benchmark(env, args, log)
     print(report(results, baseline, args), flush=True)
