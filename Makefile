@@ -5,7 +5,7 @@ PYTHON ?= python3
 SERIES ?= 18.0
 DEVENV = $(PYTHON) dev/devenv.py --series $(SERIES)
 
-.PHONY: run test lint bench pot screenshots
+.PHONY: run test lint bench pot wheels screenshots
 run:
 	$(DEVENV) run
 
@@ -21,6 +21,10 @@ bench:
 # i18n/everest_serial_gen.pot, exported by Odoo
 pot:
 	$(DEVENV) pot
+
+# dist/: one wheel per Odoo series (odoo-addon-everest_serial_gen 18.0.x, 19.0.x)
+wheels:
+	$(DEVENV) wheels
 
 # the app page's screenshots, from a server started with `make run`
 screenshots:

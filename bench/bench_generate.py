@@ -25,6 +25,7 @@ import tracemalloc
 from dataclasses import dataclass
 
 import odoo
+import odoo.service.server  # a namespace package since 19.0: import what is used
 import odoo.sql_db
 from odoo import Command, api, fields
 from odoo.modules.registry import Registry
@@ -156,7 +157,6 @@ class Bench:
                 "move_ids": [
                     Command.create(
                         {
-                            "name": product.name,
                             "product_id": product.id,
                             "product_uom_qty": size,
                             "product_uom": product.uom_id.id,
@@ -628,7 +628,7 @@ def main(argv):
 
     with registry.cursor() as cr:
         # The administrator, as a user would run both flows (not superuser mode).
-        admin = api.Environment(cr, odoo.SUPERUSER_ID, {}).ref("base.user_admin")
+        admin = api.Environment(cr, api.SUPERUSER_ID, {}).ref("base.user_admin")
         env = api.Environment(cr, admin.id, admin.context_get())
         if args.background:
             results, with_index = run_background(env, args, log)

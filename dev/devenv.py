@@ -2,7 +2,7 @@
 """Set up Odoo and PostgreSQL for this addon, then run, test or lint it.
 
 Usage: devenv.py [--series 18.0|19.0] run | test [pytest args...] | lint
-       | bench [args...] | pot
+       | bench [args...] | pot | wheels
 
 The Odoo series comes from --series, else $ODOO_SERIES, else 18.0; its source
 tree, virtualenv and databases are its own.
@@ -17,6 +17,7 @@ Only the standard library is used: this runs before any virtualenv exists.
 import contextlib
 import fcntl
 import hashlib
+import io
 import os
 import re
 import shlex
@@ -56,6 +57,8 @@ BROWSER_PACKAGE = "chromium"
 # Odoo prints PDF reports (the serial labels) with wkhtmltopdf; without it
 # they fall back to HTML.
 PDF_PACKAGE = "wkhtmltopdf"
+# whool builds an addon's wheel (odoo-addon-<name>) from its manifest
+BUILD_TOOLS = ["build", "whool"]
 LINT_TOOLS = [
     "ruff==0.6.8",
     "pylint-odoo==9.1.3",
@@ -855,6 +858,52 @@ def cmd_lint(_series, _args):
     return 1 if failed else 0
 
 
+def cmd_wheels(_series, _args):
+    """One wheel per Odoo series into dist/: odoo-addon-everest_serial_gen
+    <series>.1.0.0, requiring that series of Odoo.
+
+    The manifest's version names no series ("1.0.0", which Odoo prefixes
+    with its own), while whool takes the series, hence the wheel's version
+    and its requirement on Odoo, from the manifest's version. Each wheel is
+    built from the committed addon (git archive) with its manifest's version
+    prefixed by the series, as Odoo's adapt_version does."""
+    python = virtualenv("venv-build", BUILD_TOOLS)
+    dist = REPO / "dist"
+    dist.mkdir(exist_ok=True)
+    archive = run(
+        ["git", "archive", "--format=tar", "HEAD", ADDON],
+        cwd=REPO,
+        capture_output=True,
+    ).stdout
+    for series in SERIES:
+        with tempfile.TemporaryDirectory(prefix="esg-wheel-") as tmp:
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(tmp, filter="data")
+            manifest = Path(tmp) / ADDON / "__manifest__.py"
+            text, count = re.subn(
+                r'("version":\s*")(\d+\.\d+\.\d+")',
+                rf"\g<1>{series}.\g<2>",
+                manifest.read_text(),
+            )
+            if count != 1:
+                die(f"{ADDON}/__manifest__.py has no series-less version x.y.z.")
+            manifest.write_text(text)
+            say(f"building the wheel for Odoo {series}")
+            result = run(
+                [python, "-m", "build", "--wheel", "--no-isolation"]
+                + ["--outdir", dist, Path(tmp) / ADDON],
+                check=False,
+                capture_output=True,  # whool's git, outside a checkout: noise
+                text=True,
+            )
+            if result.returncode:
+                output = (result.stdout + result.stderr)[-4000:]
+                die(f"Building the wheel for Odoo {series} failed:\n{output}")
+    for wheel in sorted(dist.glob("*.whl")):
+        say(f"built {wheel.relative_to(REPO)}")
+    return 0
+
+
 def main(argv):
     commands = {
         "run": cmd_run,
@@ -862,6 +911,7 @@ def main(argv):
         "lint": cmd_lint,
         "bench": cmd_bench,
         "pot": cmd_pot,
+        "wheels": cmd_wheels,
     }
     usage = "\n".join(__doc__.strip().splitlines()[2:4])
     series = os.environ.get("ODOO_SERIES") or SERIES[0]

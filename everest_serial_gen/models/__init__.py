@@ -15,3 +15,4 @@ from . import stock_picking
 from . import serial_reversal
 from . import serial_attach
 from . import serial_generation_job
+from . import ir_actions_server

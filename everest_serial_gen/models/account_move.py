@@ -250,7 +250,6 @@ class AccountMove(models.Model):
     def _serial_prepare_move_vals(self, picking, group):
         product = group.line.product
         return {
-            "name": product.display_name,
             "product_id": product.id,
             "product_uom_qty": sum(quantity for _lot, quantity, _source in group.lots),
             "product_uom": product.uom_id.id,

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..compat import PRODUCT_LOT_SEQUENCE
+
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
@@ -25,3 +27,10 @@ class ProductTemplate(models.Model):
         if "serial_sequence_id" in vals:
             self.env["res.company"]._serial_check_configurator()
         return super().write(vals)
+
+    @api.model
+    def _serial_show_sequence_view(self, view_id):
+        """From the view's data file: the product form shows the addon's
+        sequence up to 18.0 only. Since 19.0 the product's own lot_sequence_id
+        ("Custom Lot/Serial") numbers its serials instead."""
+        self.env["ir.ui.view"].browse(view_id).active = not PRODUCT_LOT_SEQUENCE

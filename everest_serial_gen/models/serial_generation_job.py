@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..compat import UOM_PRECISION, cron_progress
 from .serial_numbering import SerialBusyError
 from .serial_plan import PlanLine
 
@@ -126,8 +127,8 @@ class SerialGenerationJob(models.Model):
                 fields.Datetime.add(fields.Datetime.now(), minutes=1)
             )
         queued = self.search([("state", "=", "queued"), ("id", "not in", busy)])
-        self.env["ir.cron"]._notify_progress(
-            done=1, remaining=sum(queued._chunks_left() for queued in queued)
+        cron_progress(
+            self.env, 1, remaining=sum(queued._chunks_left() for queued in queued)
         )
 
     @api.model
@@ -217,7 +218,7 @@ class SerialGenerationJobLine(models.Model):
     product_id = fields.Many2one("product.product", required=True, check_company=True)
     count = fields.Integer(required=True, help="How many lots the line creates.")
     done_count = fields.Integer(default=0)
-    lot_quantity = fields.Float(digits="Product Unit of Measure", required=True)
+    lot_quantity = fields.Float(digits=UOM_PRECISION, required=True)
     names = fields.Text(
         help="The names decided when the user clicked OK, one per line. Empty: "
         "drawn from the sequence, chunk by chunk."

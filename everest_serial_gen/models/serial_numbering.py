@@ -7,6 +7,7 @@ from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..compat import product_sequence
 from .sql_tools import lock_timeout
 
 # Odoo's own import accepts one value per line, or values separated by tabs or
@@ -42,11 +43,10 @@ class SerialNumbering(models.AbstractModel):
 
     @api.model
     def _sequence(self, company, product, create=True):
-        """The product's own serial sequence wins over the company's. A
-        company that has none yet gets one, unless ``create`` is False."""
-        sequence = (
-            product.product_tmpl_id.serial_sequence_id or company.serial_sequence_id
-        )
+        """The product's own serial sequence (``compat.product_sequence``)
+        wins over the company's. A company that has none yet gets one,
+        unless ``create`` is False."""
+        sequence = product_sequence(product) or company.serial_sequence_id
         if not sequence and create:
             self._create_company_sequences(company)
             sequence = company.serial_sequence_id

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from ..compat import MOVE_HAS_NAME
 from .field_guard import check_addon_fields
 from .serial_plan import SerialQuantities
 
@@ -22,6 +23,13 @@ class StockMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_addon_fields(self, vals_list, ("serial_account_move_line_id",))
+        if MOVE_HAS_NAME:
+            # 18.0 requires a description, which 19.0 no longer has: the
+            # addon, its demo data and tests give none, as on 19.0
+            Product = self.env["product.product"]
+            for vals in vals_list:
+                if not vals.get("name") and vals.get("product_id"):
+                    vals["name"] = Product.browse(vals["product_id"]).display_name
         return super().create(vals_list)
 
     def write(self, vals):

@@ -37,6 +37,12 @@ from odoo.tools import SQL, float_compare, float_is_zero, float_round, split_eve
 
 from odoo.addons.stock.models.stock_quant import StockQuant as StockQuantBase
 
+from ..compat import (
+    QUANT_DIFF_ONLY_WHEN_COUNTED,
+    QUANT_STORES_STORAGE_CATEGORY,
+    UOM_PRECISION,
+)
+
 ADDON = __name__.split(".")[2]
 
 
@@ -99,9 +105,7 @@ class StockMoveLine(models.Model):
         """The lines for which the batch gives exactly Odoo's result."""
         if not self._serial_fast_done_supported():
             return self.browse()
-        precision = self.env["decimal.precision"].precision_get(
-            "Product Unit of Measure"
-        )
+        precision = self.env["decimal.precision"].precision_get(UOM_PRECISION)
         groups = self.grouped(
             lambda line: (
                 line.product_id,
@@ -225,17 +229,21 @@ def insert_new_lot_quants(model, rows, in_date):
     locations = model.env["stock.location"].browse({row.location_id for row in rows})
     by_location = {location.id: _new_quant_values(location) for location in locations}
     news = [by_location[row.location_id] for row in rows]
+    # storage_category_id is stored up to 18.0 only; inventory_diff_quantity
+    # is what _compute_inventory_diff_quantity gives an uncounted quant
+    category = SQL(", storage_category_id" if QUANT_STORES_STORAGE_CATEGORY else "")
+    diff = SQL("0" if QUANT_DIFF_ONLY_WHEN_COUNTED else "-quantity")
     model.env.cr.execute(
         SQL(
             """INSERT INTO stock_quant (
                    product_id, location_id, lot_id, quantity, in_date,
-                   company_id, storage_category_id, inventory_date,
+                   company_id, inventory_date,
                    inventory_diff_quantity, reserved_quantity,
                    inventory_quantity_set,
-                   create_uid, create_date, write_uid, write_date)
+                   create_uid, create_date, write_uid, write_date%(category)s)
                SELECT product_id, location_id, lot_id, quantity, %(in_date)s,
-                      company_id, storage_category_id, inventory_date,
-                      -quantity, 0, false, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      company_id, inventory_date,
+                      %(diff)s, 0, false, %(uid)s, %(now)s, %(uid)s, %(now)s%(category)s
                  FROM unnest(%(products)s::int[], %(locations)s::int[],
                              %(lots)s::int[], %(quantities)s::numeric[],
                              %(companies)s::int[], %(categories)s::int[],
@@ -243,6 +251,8 @@ def insert_new_lot_quants(model, rows, in_date):
                       AS t(product_id, location_id, lot_id, quantity, company_id,
                            storage_category_id, inventory_date)
             RETURNING id""",
+            category=category,
+            diff=diff,
             in_date=in_date,
             uid=model.env.uid,
             now=model.env.cr.now(),

@@ -4,6 +4,38 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, TransactionCase, tagged
 
+from odoo.addons.everest_serial_gen.compat import ODOO_19, PRODUCT_LOT_SEQUENCE
+
+# What the tests meet differently on each Odoo series (the addon's own
+# differences are in ../compat.py).
+# Odoo's error for records of different companies, in part
+COMPANY_ERROR = "company inconsistencies" if ODOO_19 else "Incompatible companies"
+PACKAGE_MODEL = "stock.package" if ODOO_19 else "stock.quant.package"
+# a company's settings that send an SMS when a delivery is validated
+SMS_VALIDATION = (
+    {"stock_text_confirmation": True, "stock_confirmation_type": "sms"}
+    if ODOO_19
+    else {"stock_move_sms_validation": True}
+)
+# the product's field for its own serial sequence
+PRODUCT_SEQUENCE_FIELD = (
+    "lot_sequence_id" if PRODUCT_LOT_SEQUENCE else "serial_sequence_id"
+)
+
+
+def valuation(moves):
+    """What stock valuation recorded for ``moves``, sorted: (quantity, value,
+    remaining quantity, remaining value) of each valuation layer up to 18.0,
+    of each valued move since 19.0, which has no layers."""
+    if ODOO_19:
+        records = moves.filtered(lambda move: move.is_in or move.is_out)
+    else:
+        records = moves.stock_valuation_layer_ids
+    return sorted(
+        (record.quantity, record.value, record.remaining_qty, record.remaining_value)
+        for record in records
+    )
+
 
 class SerialGenData:
     """Products, a customer and documents for Generate Serial # tests, for
@@ -76,7 +108,6 @@ class SerialGenData:
                 "move_ids": [
                     Command.create(
                         {
-                            "name": product.name,
                             "product_id": product.id,
                             "product_uom_qty": quantity,
                             "product_uom": product.uom_id.id,
@@ -100,6 +131,18 @@ class SerialGenCase(SerialGenData, TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls._setup_serial_data()
+
+    @staticmethod
+    def _set_product_sequence(product, sequence):
+        product.product_tmpl_id[PRODUCT_SEQUENCE_FIELD] = sequence
+
+    @staticmethod
+    def _run_cron(cron):
+        """Run a scheduled action's code once in the test's transaction, as
+        18.0's method_direct_trigger did (19.0's runs it in a new cursor)."""
+        cron.with_user(cron.user_id).with_context(
+            lastcall=cron.lastcall
+        ).ir_actions_server_id.run()
 
     def _wizard_form(self, document, user=None):
         env = self.env(user=user) if user else self.env

@@ -4,7 +4,14 @@ Odoo's own Return followed by the credit note."""
 from odoo import Command, fields
 from odoo.exceptions import UserError
 
-from .common import SerialGenCase
+from .common import SerialGenCase, valuation
+
+# stock valuation, and the stock interim (received, delivered) accounts
+STOCK_ACCOUNT_FIELDS = (
+    "property_stock_valuation_account_id",
+    "property_stock_account_input_categ_id",
+    "property_stock_account_output_categ_id",
+)
 
 
 class AttachCase(SerialGenCase):
@@ -20,13 +27,15 @@ class AttachCase(SerialGenCase):
             }
         )
         Account = cls.env["account.account"]
-        for field, code in (
-            ("property_stock_valuation_account_id", "ESGVAL"),
-            ("property_stock_account_input_categ_id", "ESGIN"),
-            ("property_stock_account_output_categ_id", "ESGOUT"),
-        ):
+        # the stock valuation account, and the interim ones where the series
+        # has them (18.0; 19.0 has no stock input and output accounts)
+        cls.account_fields = [
+            field for field in STOCK_ACCOUNT_FIELDS if field in cls.category._fields
+        ]
+        for field in cls.account_fields:
+            code = f"ESG{STOCK_ACCOUNT_FIELDS.index(field)}"
             cls.category[field] = Account.create(
-                {"name": code, "code": code, "account_type": "asset_current"}
+                {"name": field, "code": code, "account_type": "asset_current"}
             )
         if not cls.category.property_stock_journal:
             cls.category.property_stock_journal = cls.env["account.journal"].search(
@@ -132,17 +141,11 @@ class AttachCase(SerialGenCase):
                     [("product_id", "=", product.id), ("quantity", "!=", 0)]
                 )
             ),
-            "layers": sorted(
-                (layer.quantity, layer.value)
-                for layer in self.env["stock.valuation.layer"].search(
-                    [("product_id", "=", product.id)]
-                )
+            "valuation": valuation(
+                self.env["stock.move"].search([("product_id", "=", product.id)])
             ),
-            "interim delivered": self._balance(
-                "property_stock_account_output_categ_id", product
-            ),
-            "valuation": self._balance("property_stock_valuation_account_id", product),
             "qty_available": product.qty_available,
+            **{field: self._balance(field, product) for field in self.account_fields},
         }
 
 

@@ -45,7 +45,7 @@ class TestBackground(SerialGenCase):
         self.assertFalse(refund.serial_can_generate)
         self.assertNothingCreated(refund.action_generate_serial, message="background")
 
-        self.cron.method_direct_trigger()
+        self._run_cron(self.cron)
         self.assertEqual(job.done_count, 3)
         self.assertIn("3 of 7", refund.serial_job_progress)
         self.assertEqual(len(refund.serial_lot_ids), 3)

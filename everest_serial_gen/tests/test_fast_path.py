@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from .common import SerialGenCase
+from .common import PACKAGE_MODEL, SerialGenCase, valuation
 
 NOW = "2026-11-26 10:00:00"
 
@@ -37,7 +37,6 @@ class TestFastPath(SerialGenCase):
         """What a user sees of the result, without names and ids."""
         lots = picking.move_line_ids.lot_id.sorted("name")
         quants = self.env["stock.quant"].search([("lot_id", "in", lots.ids)])
-        layers = picking.move_ids.stock_valuation_layer_ids
         return {
             "picking": picking.read(
                 ["state", "date_done", "location_id", "location_dest_id"]
@@ -105,18 +104,7 @@ class TestFastPath(SerialGenCase):
                 ]
                 for lot in lots
             ],
-            "layers": [
-                (
-                    layer.quantity,
-                    layer.unit_cost,
-                    layer.value,
-                    layer.remaining_qty,
-                    layer.remaining_value,
-                    layer.lot_id,
-                    layer.description.split(" - ")[0] == picking.name,
-                )
-                for layer in layers
-            ],
+            "valuation": valuation(picking.move_ids),
         }
 
     def test_same_result_as_odoo(self):
@@ -188,7 +176,7 @@ class TestFastPath(SerialGenCase):
     def test_falls_back_for_known_lots_and_packages(self):
         receipt = self._create_return_receipt([(self.addon_product, 2)])
         wizard, _action = self._generate(receipt, validate_transfer=False)
-        package = self.env["stock.quant.package"].create({"name": "BOX"})
+        package = self.env[PACKAGE_MODEL].create({"name": "BOX"})
         lines = receipt.move_line_ids
         lines[0].result_package_id = package
         self.env["stock.quant"]._update_available_quantity(

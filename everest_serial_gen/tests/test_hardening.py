@@ -10,7 +10,7 @@ from odoo.tests import new_test_user
 from odoo.addons.everest_serial_gen.models import serial_numbering
 from odoo.addons.web.controllers.utils import clean_action
 
-from .common import SerialGenCase
+from .common import PACKAGE_MODEL, SMS_VALIDATION, SerialGenCase
 
 
 class TestValidationEndsDone(SerialGenCase):
@@ -22,7 +22,7 @@ class TestValidationEndsDone(SerialGenCase):
         self.assertEqual(
             self.env["ir.module.module"]._get("stock_sms").state, "installed"
         )
-        self.company.stock_move_sms_validation = True
+        self.company.write(SMS_VALIDATION)
         self.company.has_received_warning_stock_sms = False
         self.customer.phone = "+32 470 00 00 00"
         Picking = self.env.registry["stock.picking"]
@@ -112,7 +112,7 @@ class TestFastPathTakesOnlyWhatOdooAccepts(SerialGenCase):
         self._generate(receipt, validate_transfer=False)
         line = receipt.move_line_ids
         line.quantity = 3
-        package = self.env["stock.quant.package"].create({"name": "BOX"})
+        package = self.env[PACKAGE_MODEL].create({"name": "BOX"})
         line.copy({"quantity": 2, "result_package_id": package.id})
         receipt.with_context(serial_fast_done=True).button_validate()
         self.assertEqual(receipt.state, "done")
@@ -179,7 +179,6 @@ class TestDocumentStaysACreditNote(SerialGenCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": "to the truck",
                             "product_id": self.serial_product.id,
                             "product_uom_qty": 1,
                             "product_uom": self.serial_product.uom_id.id,
@@ -210,12 +209,13 @@ class TestPartialReversal(SerialGenCase):
             }
         )
         scrap.action_validate()
+        return scrap
 
     def test_credit_note_returns_what_is_left(self):
         refund = self._create_credit_note([(self.serial_product, 2)])
         self._generate(refund)
         sold, kept = refund.serial_lot_ids
-        self._scrap(sold, self.stock_location)
+        scrap = self._scrap(sold, self.stock_location)
         result = refund.action_reverse_serial_generation()
         returns = refund.serial_picking_ids.return_ids
         self.assertEqual(returns.state, "done")
@@ -223,7 +223,8 @@ class TestPartialReversal(SerialGenCase):
         self.assertFalse(self._quants(kept, self.stock_location).filtered("quantity"))
         self.assertIn(sold.name, result["params"]["message"])
         self.assertIn(
-            f"{sold.name} (Virtual Locations/Scrap)", refund.message_ids[0].body
+            f"{sold.name} ({scrap.scrap_location_id.display_name})",
+            refund.message_ids[0].body,
         )
         self.assertFalse(refund.serial_can_reverse)
 

@@ -1,5 +1,7 @@
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.everest_serial_gen.compat import GROUPS_FIELD, PRODUCT_LOT_SEQUENCE
+
 
 @tagged("post_install", "-at_install")
 class TestInstall(TransactionCase):
@@ -23,6 +25,24 @@ class TestInstall(TransactionCase):
         self.assertTrue(
             self.env.ref("everest_serial_gen.stock_picking_action_generate_serial")
         )
+
+    def test_series_specific_data(self):
+        """The data files' <function>s: the actions' groups, and the product
+        form's sequence, shown up to 18.0 only (compat.py)."""
+        user = self.env.ref("stock.group_stock_user")
+        for xmlid in (
+            "account_move_action_generate_serial",
+            "account_move_action_reverse_serial_generation",
+            "account_move_action_print_serial_labels",
+            "stock_picking_action_generate_serial",
+            "stock_picking_action_reverse_serial_generation",
+            "stock_picking_action_print_serial_labels",
+            "stock_lot_action_print_serial_labels",
+        ):
+            action = self.env.ref(f"everest_serial_gen.{xmlid}")
+            self.assertEqual(action[GROUPS_FIELD], user, xmlid)
+        view = self.env.ref("everest_serial_gen.product_template_view_form")
+        self.assertEqual(view.active, not PRODUCT_LOT_SEQUENCE)
 
     def test_defaults_after_install(self):
         """Right after installing: the main warehouse's stock location, and an

@@ -36,7 +36,7 @@ class TestNumbering(SerialGenCase):
                 "company_id": False,
             }
         )
-        self.serial_product.serial_sequence_id = sequence
+        self._set_product_sequence(self.serial_product, sequence)
         refund = self._create_credit_note(
             [(self.serial_product, 2), (self.lot_product, 1)]
         )
@@ -58,7 +58,7 @@ class TestNumbering(SerialGenCase):
                 "company_id": False,
             }
         )
-        self.serial_product.serial_sequence_id = sequence
+        self._set_product_sequence(self.serial_product, sequence)
         refund = self._create_credit_note([(self.serial_product, 3)])
         self._generate(refund)
         self.assertEqual(self._names(refund), ["NG01", "NG02", "NG03"])
@@ -135,7 +135,7 @@ class TestNumbering(SerialGenCase):
         sequence = self.env["ir.sequence"].create(
             {"name": "S", "prefix": "S", "padding": 2, "company_id": False}
         )
-        self.serial_product.serial_sequence_id = sequence
+        self._set_product_sequence(self.serial_product, sequence)
         Lot = self.env["stock.lot"]
         Lot.create(
             {

@@ -67,7 +67,6 @@ class TestReturn(SerialGenCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": "Laptops",
                             "product_id": self.serial_product.id,
                             "product_uom_qty": 2,
                             "product_uom": self.serial_product.uom_id.id,

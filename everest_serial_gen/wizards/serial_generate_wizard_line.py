@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..compat import UOM_PRECISION
 from ..models.serial_numbering import parse_serial_list
 
 
@@ -29,19 +30,19 @@ class SerialGenerateWizardLine(models.TransientModel):
     tracking = fields.Selection(related="product_id.tracking")
     document_quantity = fields.Float(
         string="Quantity",
-        digits="Product Unit of Measure",
+        digits=UOM_PRECISION,
         readonly=True,
         help="The quantity of the document line, in the product's unit.",
     )
     serialized_quantity = fields.Float(
         string="Serialized",
-        digits="Product Unit of Measure",
+        digits=UOM_PRECISION,
         readonly=True,
         help="The quantity of the line that already has serial numbers.",
     )
     gen_quantity = fields.Float(
         string="To Generate",
-        digits="Product Unit of Measure",
+        digits=UOM_PRECISION,
         compute="_compute_gen_quantity",
         store=True,
         readonly=False,
