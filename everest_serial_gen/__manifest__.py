@@ -24,6 +24,7 @@
         "views/serial_generate_wizard_views.xml",
         "views/serial_manufacturer_wizard_views.xml",
         "views/serial_generation_job_views.xml",
+        "data/serial_service_data.xml",
     ],
     "demo": ["demo/everest_serial_gen_demo.xml"],
     "assets": {

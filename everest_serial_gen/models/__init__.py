@@ -14,3 +14,4 @@ from . import account_move
 from . import stock_picking
 from . import serial_reversal
 from . import serial_generation_job
+from . import stock_warehouse_service
