@@ -15,3 +15,7 @@ from . import stock_picking
 from . import serial_reversal
 from . import serial_generation_job
 from . import stock_warehouse_service
+from . import stock_lot_service
+from . import stock_move_line_service
+from . import stock_picking_service
+from . import serial_vendor_return
