@@ -177,17 +177,19 @@ class SerialVendorReturn(models.AbstractModel):
                     )
                 )
         sent = self._receive_sources(originals)
-        plan = []  # (original, quant at the vendor, replace, new name or None)
+        # (original, quant at the vendor, line that sent it, replace, new name)
+        plan, companies = [], {}
         errors = []
         for lot, replace, new_name in lines:
             quant, vendor_line = sent[lot]
-            if location and location.company_id != quant.company_id:
+            company = vendor_line.company_id
+            if location and location.company_id != company:
                 errors.append(
                     self.env._(
                         "%(serial)s belongs to %(company)s, not to the company "
                         "of %(location)s.",
                         serial=lot.display_name,
-                        company=quant.company_id.display_name,
+                        company=company.display_name,
                         location=location.display_name,
                     )
                 )
@@ -201,6 +203,7 @@ class SerialVendorReturn(models.AbstractModel):
                     )
                 )
             plan.append((lot, quant, vendor_line, bool(replace), name))
+            companies[lot] = company
         if errors:
             raise UserError(
                 self.env._(
@@ -208,7 +211,11 @@ class SerialVendorReturn(models.AbstractModel):
                 )
             )
         new_lots = self._create_replacements(
-            [(lot, quant, name) for lot, quant, _line, replace, name in plan if replace]
+            [
+                (lot, companies[lot], name)
+                for lot, _quant, _line, replace, name in plan
+                if replace
+            ]
         )
         groups = defaultdict(list)
         for lot, quant, vendor_line, _replace, _name in plan:
@@ -302,24 +309,24 @@ class SerialVendorReturn(models.AbstractModel):
 
     @api.model
     def _create_replacements(self, items):
-        """Create the replacement serials of ``items`` (original, quant at the
-        vendor, name or None) in one batch; return {original: replacement}."""
+        """Create the replacement serials of ``items`` (original, company,
+        name or None) in one batch; return {original: replacement}."""
         if not items:
             return {}
         numbering = self.env["serial.numbering"]
-        numbering._lock_products({lot.product_id.id for lot, _quant, _name in items})
+        numbering._lock_products({lot.product_id.id for lot, _company, _name in items})
         typed = defaultdict(list)
-        for lot, quant, name in items:
+        for lot, company, name in items:
             if name:
-                typed[(quant.company_id, lot.product_id)].append(name)
+                typed[(company, lot.product_id)].append(name)
         for (company, product), names in typed.items():
             numbering._check_names(company, product, names)
         names = []
-        for lot, quant, name in items:
+        for lot, company, name in items:
             if not name:
-                key = (quant.company_id, lot.product_id)
+                key = (company, lot.product_id)
                 (name,) = numbering._draw_names(
-                    quant.company_id, lot.product_id, 1, taken=typed[key]
+                    company, lot.product_id, 1, taken=typed[key]
                 )
                 typed[key].append(name)
             names.append(name)
@@ -336,19 +343,20 @@ class SerialVendorReturn(models.AbstractModel):
                     {
                         "name": name,
                         "product_id": lot.product_id.id,
-                        "company_id": quant.company_id.id,
+                        "company_id": company.id,
                         "serial_replaces_lot_id": lot.id,
                         "serial_origin": "replacement",
                         "serial_customer_id": lot.serial_customer_id.id,
                         "serial_generated_date": now,
                     }
-                    for (lot, quant, _name), name in zip(items, names, strict=True)
+                    for (lot, company, _name), name in zip(items, names, strict=True)
                 ]
             )
             .sudo(False)
         )
         return {
-            lot: new for (lot, _quant, _name), new in zip(items, new_lots, strict=True)
+            lot: new
+            for (lot, _company, _name), new in zip(items, new_lots, strict=True)
         }
 
     # Transfers -------------------------------------------------------------------

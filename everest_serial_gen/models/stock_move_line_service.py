@@ -1,7 +1,8 @@
 from odoo import models
 
 
-class StockMoveLine(models.Model):
+# The service-center loop is its own concern, in its own file.
+class StockMoveLine(models.Model):  # pylint: disable=consider-merging-classes-inherited
     _inherit = "stock.move.line"
 
     def _serial_service_step(self):
