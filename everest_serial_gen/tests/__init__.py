@@ -9,3 +9,4 @@ from . import test_security
 from . import test_generator
 from . import test_hardening
 from . import test_tours
+from . import test_vendor
