@@ -31,7 +31,7 @@
         "views/serial_send_vendor_wizard_views.xml",
         "views/serial_vendor_receive_wizard_views.xml",
     ],
-    "demo": ["demo/everest_serial_gen_demo.xml"],
+    "demo": ["demo/everest_serial_gen_demo.xml", "demo/serial_service_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "everest_serial_gen/static/tests/tours/**/*",
