@@ -26,12 +26,12 @@ def _link(record):
     ) % (record._name, record.id, record._name, record.id, record.display_name)
 
 
-# The service-center loop is its own concern, in its own file.
-class StockLot(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class StockLot(models.Model):
     """The service-center loop on a serial: where it came from, what it
     replaces, whether it is at a vendor, and every step it went through."""
 
-    _inherit = "stock.lot"
+    # The service-center loop is its own concern, in its own file.
+    _inherit = "stock.lot"  # pylint: disable=consider-merging-classes-inherited
 
     serial_origin = fields.Selection(
         [

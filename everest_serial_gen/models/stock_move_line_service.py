@@ -1,9 +1,9 @@
 from odoo import models
 
 
-# The service-center loop is its own concern, in its own file.
-class StockMoveLine(models.Model):  # pylint: disable=consider-merging-classes-inherited
-    _inherit = "stock.move.line"
+class StockMoveLine(models.Model):
+    # The service-center loop is its own concern, in its own file.
+    _inherit = "stock.move.line"  # pylint: disable=consider-merging-classes-inherited
 
     def _serial_service_step(self):
         """The step of the service loop this move line is, as the serial's

@@ -4,14 +4,14 @@ from odoo import api, fields, models
 VENDOR_RETURN_CODE = "RTV"
 
 
-# The service-center loop is its own concern, in its own file.
-class StockWarehouse(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class StockWarehouse(models.Model):
     """Each warehouse gets a *Return to Vendor* operation type, created with
     its other operation types (and at install for existing warehouses), so
     that serials sent to a vendor leave with their own numbering and are easy
     to find."""
 
-    _inherit = "stock.warehouse"
+    # The service-center loop is its own concern, in its own file.
+    _inherit = "stock.warehouse"  # pylint: disable=consider-merging-classes-inherited
 
     serial_vendor_return_type_id = fields.Many2one(
         "stock.picking.type",
