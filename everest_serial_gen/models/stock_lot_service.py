@@ -122,11 +122,12 @@ class StockLot(models.Model):
         ]
 
     def _compute_serial_at_vendor(self):
+        # The form computes it on new records too: search the stored ones.
         at_vendor = self.search(
-            [("id", "in", self.ids), *self._serial_at_vendor_domain()]
+            [("id", "in", self._origin.ids), *self._serial_at_vendor_domain()]
         )
         for lot in self:
-            lot.serial_at_vendor = lot in at_vendor
+            lot.serial_at_vendor = lot._origin in at_vendor
 
     def _search_serial_at_vendor(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

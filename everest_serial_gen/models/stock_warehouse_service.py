@@ -44,9 +44,10 @@ class StockWarehouse(models.Model):
             "code": "outgoing",
             "use_create_lots": False,
             "use_existing_lots": True,
-            "default_location_src_id": (
-                self.serial_out_location_id or self.lot_stock_id
-            ).id,
+            # Send to Vendor takes the serials from where they are (normally
+            # Out); the type does not hold on to the Out location, which an
+            # administrator may remove.
+            "default_location_src_id": self.lot_stock_id.id,
             "default_location_dest_id": self.env.ref(
                 "stock.stock_location_suppliers", raise_if_not_found=False
             ).id,

@@ -327,6 +327,19 @@ class TestVendor(VendorCase):
         )
         self.assertIn("B-SN-2", str(error))
 
+    def test_serial_form(self):
+        """A new serial's form computes the loop's fields; a sent one shows
+        Receive from Vendor."""
+        form = Form(self.env["stock.lot"])
+        form.name = "HAND-1"
+        form.product_id = self.serial_product
+        self.assertFalse(form.serial_at_vendor)
+        lot = form.save()
+        self.assertFalse(lot.serial_history_html)
+        _receipt, lots = self._returned_serials(1)
+        self._send(lots)
+        self.assertTrue(Form(lots).serial_at_vendor)
+
     def test_chatter_logs(self):
         _receipt, lots = self._returned_serials(2)
         picking = self._send(lots)
@@ -419,14 +432,14 @@ class TestVendorInstall(VendorCase):
     def test_return_to_vendor_type(self):
         self.assertEqual(self.rtv_type.code, "outgoing")
         self.assertEqual(self.rtv_type.warehouse_id, self.warehouse)
-        self.assertEqual(self.rtv_type.default_location_src_id, self.out_location)
+        self.assertEqual(self.rtv_type.default_location_src_id, self.stock_location)
         self.assertEqual(self.rtv_type.default_location_dest_id.usage, "supplier")
         south = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
         self.assertTrue(south.serial_vendor_return_type_id)
         self.assertNotEqual(south.serial_vendor_return_type_id, self.rtv_type)
         self.assertEqual(
             south.serial_vendor_return_type_id.default_location_src_id,
-            south.serial_out_location_id,
+            south.lot_stock_id,
         )
 
     def test_reinstall_reuses_the_type(self):
