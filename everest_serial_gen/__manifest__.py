@@ -24,8 +24,14 @@
         "views/serial_generate_wizard_views.xml",
         "views/serial_manufacturer_wizard_views.xml",
         "views/serial_generation_job_views.xml",
+        "security/serial_service_security.xml",
+        "data/serial_service_data.xml",
+        "views/stock_lot_service_views.xml",
+        "views/stock_picking_service_views.xml",
+        "views/serial_send_vendor_wizard_views.xml",
+        "views/serial_vendor_receive_wizard_views.xml",
     ],
-    "demo": ["demo/everest_serial_gen_demo.xml"],
+    "demo": ["demo/everest_serial_gen_demo.xml", "demo/serial_service_demo.xml"],
     "assets": {
         "web.assets_backend": [
             "everest_serial_gen/static/src/js/**/*",

@@ -16,3 +16,8 @@ from . import serial_reversal
 from . import serial_attach
 from . import serial_generation_job
 from . import ir_actions_server
+from . import stock_warehouse_service
+from . import stock_lot_service
+from . import stock_move_line_service
+from . import stock_picking_service
+from . import serial_vendor_return

@@ -81,7 +81,7 @@ class SerialGenerator(models.AbstractModel):
         document = document.with_env(env)
         company = document.company_id
         lines = env["serial.numbering"]._name_plan(company, lines, reserved)
-        lines = env["serial.generator"]._create_lots(company, lines)
+        lines = env["serial.generator"]._create_lots(company, lines, document)
         lots = env["stock.lot"].concat(*(line.lots for line in lines))
         known = env["stock.lot"].concat(
             *(line.attached for line in lines if line.attached),
@@ -94,15 +94,23 @@ class SerialGenerator(models.AbstractModel):
         return lots | known
 
     @api.model
-    def _create_lots(self, company, lines):
+    def _create_lots(self, company, lines, document=None):
         """Create the lots of named ``lines`` in one batch; return the lines
         with their lots.
 
         The names were checked under the product lock, so the create skips
-        that check; it logs no chatter message per lot.
+        that check; it logs no chatter message per lot. Each lot records why
+        it exists (``document``'s type, customer and the date).
         """
+        provenance = (
+            self.env["stock.lot"]._serial_provenance_vals(document) if document else {}
+        )
+        self.env["stock.lot"].check_access("create")
+        # Sudo: the provenance fields are the addon's only (field_guard.py);
+        # the generator checked the user's access to the document.
         lots = (
             self.env["stock.lot"]
+            .sudo()
             .with_context(
                 serial_names_checked=True, mail_create_nolog=True, tracking_disable=True
             )
@@ -112,11 +120,13 @@ class SerialGenerator(models.AbstractModel):
                         "name": name,
                         "product_id": line.product.id,
                         "company_id": company.id,
+                        **provenance,
                     }
                     for line in lines
                     for name in line.names
                 ]
             )
+            .sudo(False)
         )
         created, start = [], 0
         for line in lines:

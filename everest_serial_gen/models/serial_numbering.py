@@ -328,10 +328,30 @@ class SerialNumbering(models.AbstractModel):
         self.env.flush_all()
         self.env.cr.execute(query)
         existing = {name for (name,) in self.env.cr.fetchall()}
+        if self._holds_lot_table_lock():
+            return existing
         with self.env.registry.cursor() as fresh_cr:
             fresh_cr.execute(query)
             existing.update(name for (name,) in fresh_cr.fetchall())
         return existing
+
+    @api.model
+    def _holds_lot_table_lock(self):
+        """Whether this transaction altered the stock_lot table: a module that
+        adds columns to it is being installed, and its data generates serials
+        (the addon's own demo data does). A fresh cursor would wait for our
+        own lock forever; no other transaction can write serials until we
+        commit, so there is nothing more to see."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT 1 FROM pg_locks
+                    WHERE pid = pg_backend_pid()
+                      AND relation = 'stock_lot'::regclass
+                      AND mode = 'AccessExclusiveLock'
+                      AND granted"""
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _check_names(self, company, product, names, exclude=None):

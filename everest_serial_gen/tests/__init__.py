@@ -12,3 +12,4 @@ from . import test_scale
 from . import test_hardening
 from . import test_tours
 from . import test_ux
+from . import test_vendor

@@ -1,0 +1,230 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+from .field_guard import check_addon_fields
+
+# Why a serial exists, who brought it and which serial it replaces: written by
+# the addon only, since the service history and the vendor loop rest on them.
+SERIAL_SERVICE_FIELDS = (
+    "serial_origin",
+    "serial_customer_id",
+    "serial_generated_date",
+    "serial_replaces_lot_id",
+)
+# The document models whose Generate Serial # creates serials, and the
+# provenance they give them.
+SERIAL_ORIGINS = {"account.move": "credit_note", "stock.picking": "return"}
+
+
+def _link(record):
+    """A link to ``record``'s form that works in an HTML field as in the
+    chatter (the web client reads the legacy URL hash)."""
+    return Markup(
+        '<a href="/web#model=%s&amp;id=%s&amp;view_type=form" '
+        'data-oe-model="%s" data-oe-id="%s">%s</a>'
+    ) % (record._name, record.id, record._name, record.id, record.display_name)
+
+
+class StockLot(models.Model):
+    """The service-center loop on a serial: where it came from, what it
+    replaces, whether it is at a vendor, and every step it went through."""
+
+    # The service-center loop is its own concern, in its own file.
+    _inherit = "stock.lot"  # pylint: disable=consider-merging-classes-inherited
+
+    serial_origin = fields.Selection(
+        [
+            ("return", "Customer Return"),
+            ("credit_note", "Credit Note"),
+            ("replacement", "Vendor Replacement"),
+        ],
+        string="Generated For",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Why the addon created this serial: the item came back on a "
+        "customer return or a credit note without a serial in Odoo, or a vendor "
+        "sent it in place of another one.",
+    )
+    serial_customer_id = fields.Many2one(
+        "res.partner",
+        string="Returned By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The customer whose return or credit note brought the item in.",
+    )
+    serial_generated_date = fields.Datetime(
+        string="Generated On", readonly=True, copy=False
+    )
+    serial_replaces_lot_id = fields.Many2one(
+        "stock.lot",
+        string="Replaces",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        help="The serial that the vendor replaced with this one.",
+    )
+    serial_replaced_by_ids = fields.One2many(
+        "stock.lot",
+        "serial_replaces_lot_id",
+        string="Replaced By",
+        readonly=True,
+    )
+    serial_at_vendor = fields.Boolean(
+        string="At Vendor",
+        compute="_compute_serial_at_vendor",
+        search="_search_serial_at_vendor",
+        help="Sent to a vendor, and neither back nor replaced yet.",
+    )
+    serial_history_line_ids = fields.Many2many(
+        "stock.move.line",
+        string="Service History Moves",
+        compute="_compute_serial_history",
+    )
+    serial_history_html = fields.Html(
+        string="Service History",
+        compute="_compute_serial_history",
+        sanitize=False,
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_addon_fields(self, vals_list, SERIAL_SERVICE_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_addon_fields(self, [vals], SERIAL_SERVICE_FIELDS)
+        return super().write(vals)
+
+    @api.model
+    def _serial_provenance_vals(self, document):
+        """What Generate Serial # on ``document`` records on each serial."""
+        return {
+            "serial_origin": SERIAL_ORIGINS.get(document._name),
+            "serial_customer_id": document.partner_id.id,
+            "serial_generated_date": fields.Datetime.now(),
+        }
+
+    # At vendor ------------------------------------------------------------------
+
+    @api.model
+    def _serial_at_vendor_domain(self):
+        return [
+            (
+                "quant_ids",
+                "any",
+                [("location_id.usage", "=", "supplier"), ("quantity", ">", 0)],
+            ),
+            ("serial_replaced_by_ids", "=", False),
+        ]
+
+    def _compute_serial_at_vendor(self):
+        # The form computes it on new records too: search the stored ones.
+        at_vendor = self.search(
+            [("id", "in", self._origin.ids), *self._serial_at_vendor_domain()]
+        )
+        for lot in self:
+            lot.serial_at_vendor = lot._origin in at_vendor
+
+    def _search_serial_at_vendor(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError()
+        domain = self._serial_at_vendor_domain()
+        if (operator == "=") == value:
+            return domain
+        return ["!", "&", *domain]
+
+    # Service history ---------------------------------------------------------------
+
+    def _serial_chain(self):
+        """This serial, the ones it replaced and the ones that replace it."""
+        self.ensure_one()
+        chain, todo = self.browse(), self
+        while todo:
+            chain |= todo
+            todo = (todo.serial_replaces_lot_id | todo.serial_replaced_by_ids) - chain
+        return chain
+
+    @api.depends("serial_replaces_lot_id", "serial_replaced_by_ids")
+    def _compute_serial_history(self):
+        for lot in self:
+            if not lot.id:
+                lot.serial_history_line_ids = False
+                lot.serial_history_html = False
+                continue
+            lines = self.env["stock.move.line"].search(
+                [("lot_id", "in", lot._serial_chain().ids), ("state", "=", "done")],
+                order="date, id",
+            )
+            lot.serial_history_line_ids = lines
+            lot.serial_history_html = lot._serial_history_render(lines)
+
+    def _serial_history_render(self, lines):
+        """A table of the steps: date, step, document (a link), serial, from, to."""
+        if not lines:
+            return False
+        rows = []
+        for line in lines:
+            document = _link(line.picking_id) if line.picking_id else ""
+            credit_note = line.picking_id.serial_account_move_id
+            if credit_note and credit_note.has_access("read"):
+                document = Markup("%s (%s)") % (document, _link(credit_note))
+            rows.append(
+                Markup(
+                    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                    "<td>%s</td><td>%s</td></tr>"
+                )
+                % (
+                    fields.Datetime.to_string(
+                        fields.Datetime.context_timestamp(self, line.date)
+                    ),
+                    line._serial_service_step(),
+                    document,
+                    line.lot_id.name,
+                    line.location_id.display_name,
+                    line.location_dest_id.display_name,
+                )
+            )
+        header = Markup(
+            "<thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+            "<th>%s</th><th>%s</th></tr></thead>"
+        ) % (
+            self.env._("Date"),
+            self.env._("Step"),
+            self.env._("Document"),
+            self.env._("Serial"),
+            self.env._("From"),
+            self.env._("To"),
+        )
+        return Markup(
+            '<table class="table table-sm o_serial_history">%s<tbody>%s</tbody></table>'
+        ) % (header, Markup("").join(rows))
+
+    # Actions ---------------------------------------------------------------------
+
+    def action_send_to_vendor(self):
+        """Open Send to Vendor on these serials."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send to Vendor"),
+            "res_model": "serial.send.vendor.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"serial_lot_ids": self.ids},
+        }
+
+    def action_receive_from_vendor(self):
+        """Open Receive from Vendor on these serials."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Receive from Vendor"),
+            "res_model": "serial.vendor.receive.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"serial_lot_ids": self.ids},
+        }

@@ -1,0 +1,521 @@
+"""The service-center loop: Send to Vendor, Receive from Vendor, the service
+history of a serial, and the provenance of generated serials."""
+
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
+
+from . import test_tours
+from .common import SerialGenCase
+
+
+class VendorCase(SerialGenCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.vendor = cls.env["res.partner"].create(
+            {"name": "Laptop Vendor", "is_company": True}
+        )
+        cls.serial_product.seller_ids = [Command.create({"partner_id": cls.vendor.id})]
+        cls.vendor_location = cls.vendor.property_stock_supplier
+        cls.rtv_type = cls.warehouse.serial_vendor_return_type_id
+
+    def _returned_serials(self, count=2):
+        """A customer return of ``count`` laptops, generated: serials in Out."""
+        receipt = self._create_return_receipt([(self.serial_product, count)])
+        self._generate(receipt)
+        return receipt, receipt.serial_lot_ids
+
+    def _send_form(self, lots, user=None):
+        env = self.env(user=user) if user else self.env
+        return Form(
+            env["serial.send.vendor.wizard"].with_context(
+                active_model="stock.lot", active_ids=lots.ids
+            )
+        )
+
+    def _send(self, lots, validate=True):
+        form = self._send_form(lots)
+        form.validate_transfer = validate
+        action = form.save().action_send()
+        return self.env["stock.picking"].search(action["domain"])
+
+    def _receive(self, lots, replace=None, location=None):
+        """Receive ``lots`` from the vendor; ``replace``: {lot: new name}."""
+        replace = replace or {}
+        form = Form(
+            self.env["serial.vendor.receive.wizard"].with_context(
+                serial_lot_ids=lots.ids
+            )
+        )
+        if location:
+            form.location_dest_id = location
+        for index, lot in enumerate(lots):
+            if lot in replace:
+                with form.line_ids.edit(index) as line:
+                    line.replace = True
+                    line.new_serial = replace[lot]
+        action = form.save().action_receive()
+        return self.env["stock.picking"].search(action["domain"])
+
+    def _deliver(self, lots, partner):
+        delivery = self.env["stock.picking"].create(
+            {
+                "partner_id": partner.id,
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": self.customer_location.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": lots.product_id.id,
+                            "product_uom_qty": len(lots),
+                            "product_uom": lots.product_id.uom_id.id,
+                            "location_id": self.stock_location.id,
+                            "location_dest_id": self.customer_location.id,
+                        }
+                    )
+                ],
+            }
+        )
+        delivery.action_confirm()
+        delivery.action_assign()
+        self.assertEqual(delivery.move_line_ids.lot_id, lots)
+        delivery.move_ids.picked = True
+        delivery._serial_validate_done()
+        return delivery
+
+
+class TestVendor(VendorCase):
+    def test_acceptance_service_loop(self):
+        # 1. a receipt from a customer for 2 units without serials, generated
+        receipt, lots = self._returned_serials(2)
+        self.assertEqual(len(lots), 2)
+        self.assertEqual(
+            sum(self._quants(lots, self.out_location).mapped("quantity")), 2
+        )
+
+        # 2. select the two serials, Send to Vendor: a validated transfer to
+        # the product's vendor holds exactly those serials
+        form = self._send_form(lots)
+        self.assertEqual(form.partner_id, self.vendor)
+        action = form.save().action_send()
+        vendor_return = self.env["stock.picking"].browse(action["res_id"])
+        self.assertEqual(action["views"], [(False, "form")])
+        self.assertEqual(vendor_return.state, "done")
+        self.assertEqual(vendor_return.partner_id, self.vendor)
+        self.assertEqual(vendor_return.picking_type_id, self.rtv_type)
+        self.assertEqual(vendor_return.picking_type_id.code, "outgoing")
+        self.assertEqual(vendor_return.location_id, self.out_location)
+        self.assertEqual(vendor_return.location_dest_id, self.vendor_location)
+        self.assertEqual(vendor_return.move_line_ids.lot_id, lots)
+        self.assertEqual(set(vendor_return.move_line_ids.mapped("quantity")), {1.0})
+        self.assertFalse(self._quants(lots, self.out_location).filtered("quantity"))
+        self.assertEqual(
+            sum(self._quants(lots, self.vendor_location).mapped("quantity")), 2
+        )
+        self.assertTrue(all(lots.mapped("serial_at_vendor")))
+        self.assertEqual(
+            self.env["stock.lot"].search(
+                [("serial_at_vendor", "=", True), ("id", "in", lots.ids)]
+            ),
+            lots,
+        )
+        # the return receipt's smart button leads to the vendor return
+        self.assertEqual(receipt.serial_vendor_return_count, 1)
+        smart = receipt.action_view_serial_vendor_returns()
+        self.assertEqual(smart["res_id"], vendor_return.id)
+
+        # 3. a replacement for one of them comes back from the vendor
+        original, other = lots[0], lots[1]
+        vendor_receipt = self._receive(original, replace={original: "MFR-REPL-1"})
+        self.assertEqual(vendor_receipt.state, "done")
+        self.assertEqual(vendor_receipt.partner_id, self.vendor)
+        self.assertEqual(vendor_receipt.picking_type_id, self.warehouse.in_type_id)
+        replacement = vendor_receipt.move_line_ids.lot_id
+        self.assertEqual(replacement.name, "MFR-REPL-1")
+        self.assertEqual(replacement.product_id, self.serial_product)
+        self.assertEqual(self._quants(replacement, self.stock_location).quantity, 1)
+        self.assertEqual(replacement.serial_replaces_lot_id, original)
+        self.assertEqual(original.serial_replaced_by_ids, replacement)
+        self.assertEqual(replacement.serial_origin, "replacement")
+        self.assertEqual(replacement.serial_customer_id, self.customer)
+        self.assertFalse(original.serial_at_vendor)
+        self.assertTrue(other.serial_at_vendor)
+
+        # the usual delivery sends it to the customer
+        delivery = self._deliver(replacement, self.customer)
+
+        # 4. the original's service history shows every step, in order
+        history = original.serial_history_line_ids
+        self.assertEqual(
+            history.picking_id.ids,
+            [receipt.id, vendor_return.id, vendor_receipt.id, delivery.id],
+        )
+        self.assertEqual(
+            [line._serial_service_step() for line in history],
+            [
+                "Customer return",
+                "Vendor return",
+                "Vendor receipt",
+                "Delivery to customer",
+            ],
+        )
+        html = str(original.serial_history_html)
+        positions = [
+            html.index(picking.name)
+            for picking in (receipt, vendor_return, vendor_receipt, delivery)
+        ]
+        self.assertEqual(positions, sorted(positions))
+        self.assertIn(f'data-oe-id="{vendor_return.id}"', html)
+        # the replacement shows the same history, and points to the original
+        self.assertEqual(replacement.serial_history_line_ids, history)
+
+    def test_repaired_same_serial(self):
+        _receipt, lots = self._returned_serials(1)
+        self._send(lots)
+        back = self._receive(lots)
+        self.assertEqual(back.state, "done")
+        self.assertEqual(back.move_line_ids.lot_id, lots)
+        self.assertEqual(self._quants(lots, self.stock_location).quantity, 1)
+        self.assertFalse(lots.serial_at_vendor)
+        self.assertFalse(lots.serial_replaced_by_ids)
+        self.assertEqual(
+            [line._serial_service_step() for line in lots.serial_history_line_ids],
+            ["Customer return", "Vendor return", "Vendor receipt"],
+        )
+
+    def test_replacement_named_from_sequence(self):
+        _receipt, lots = self._returned_serials(1)
+        self._send(lots)
+        back = self._receive(lots, replace={lots: False})
+        replacement = back.move_line_ids.lot_id
+        self.assertNotEqual(replacement, lots)
+        self.assertTrue(replacement.name.startswith("RMA-"))
+        self.assertEqual(replacement.serial_replaces_lot_id, lots)
+
+    def test_send_without_validation(self):
+        _receipt, lots = self._returned_serials(2)
+        picking = self._send(lots, validate=False)
+        self.assertEqual(picking.state, "assigned")
+        self.assertEqual(picking.move_line_ids.lot_id, lots)
+        self.assertEqual(
+            sum(self._quants(lots, self.out_location).mapped("reserved_quantity")), 2
+        )
+        picking._serial_validate_done()
+        self.assertTrue(all(lots.mapped("serial_at_vendor")))
+
+    def test_one_transfer_per_vendor_for_other_products(self):
+        """Serials of two returns go in one transfer to the chosen vendor."""
+        _r1, first = self._returned_serials(1)
+        _r2, second = self._returned_serials(1)
+        pickings = self._send(first | second)
+        self.assertEqual(len(pickings), 1)
+        self.assertEqual(pickings.move_line_ids.lot_id, first | second)
+        self.assertEqual(len(pickings.move_ids), 1)
+
+    def test_refused_serials_create_nothing(self):
+        _receipt, lots = self._returned_serials(2)
+        self._send(lots[0])
+        wizard = self._send_form(lots).save()
+        error = self.assertNothingCreated(wizard.action_send)
+        self.assertIn(lots[0].name, str(error))
+        self.assertIn("not in stock in an internal location", str(error))
+        self.assertNotIn(lots[1].name, str(error))
+        # a reserved serial is refused too
+        self._send(lots[1], validate=False)
+        error = self.assertNothingCreated(
+            lambda: self.env["serial.vendor.return"].send(lots[1], self.vendor)
+        )
+        self.assertIn("reserved", str(error))
+        # no vendor, no serials
+        self.assertNothingCreated(
+            lambda: self.env["serial.vendor.return"].send(lots, self.env["res.partner"])
+        )
+        self.assertNothingCreated(
+            lambda: self.env["serial.vendor.return"].send(
+                self.env["stock.lot"], self.vendor
+            )
+        )
+
+    def test_receive_refused_create_nothing(self):
+        _receipt, lots = self._returned_serials(2)
+        service = self.env["serial.vendor.return"]
+        # not at a vendor
+        error = self.assertNothingCreated(
+            lambda: service.receive([(lots[0], True, "NEW-1")])
+        )
+        self.assertIn("is not at a vendor", str(error))
+        self._send(lots)
+        # a replacement name already in use
+        self.assertNothingCreated(
+            lambda: service.receive([(lots[0], True, lots[1].name)]),
+            error=ValidationError,
+        )
+        # the same name twice
+        self.assertNothingCreated(
+            lambda: service.receive([(lots[0], True, "DUP"), (lots[1], True, "DUP")]),
+            error=ValidationError,
+        )
+        # a new name for a repaired serial
+        self.assertNothingCreated(lambda: service.receive([(lots[0], False, "NEW-2")]))
+        # not an internal destination
+        self.assertNothingCreated(
+            lambda: service.receive(
+                [(lots[0], False, None)], location=self.customer_location
+            )
+        )
+        # replaced already: not at the vendor any more
+        service.receive([(lots[0], True, "NEW-3")])
+        self.assertNothingCreated(lambda: service.receive([(lots[0], True, "NEW-4")]))
+
+    def test_multi_company_split(self):
+        company_b = self.env["res.company"].create({"name": "Service B"})
+        self.env.user.company_ids |= company_b
+        warehouse_b = self.env["stock.warehouse"].search(
+            [("company_id", "=", company_b.id)], limit=1
+        )
+        self.assertTrue(warehouse_b.serial_vendor_return_type_id)
+        lot_b = self.env["stock.lot"].create(
+            {
+                "name": "B-SN-1",
+                "product_id": self.serial_product.id,
+                "company_id": company_b.id,
+            }
+        )
+        self.env["stock.quant"]._update_available_quantity(
+            self.serial_product, warehouse_b.serial_out_location_id, 1, lot_id=lot_b
+        )
+        _receipt, lot_a = self._returned_serials(1)
+        env = self.env(
+            context=dict(
+                self.env.context, allowed_company_ids=[self.company.id, company_b.id]
+            )
+        )
+        pickings = env["serial.vendor.return"].send(
+            env["stock.lot"].browse((lot_a | lot_b).ids), self.vendor
+        )
+        self.assertEqual(len(pickings), 2)
+        by_company = {picking.company_id: picking for picking in pickings}
+        self.assertEqual(by_company[self.company].move_line_ids.lot_id, lot_a)
+        self.assertEqual(by_company[company_b].move_line_ids.lot_id, lot_b)
+        self.assertEqual(
+            by_company[company_b].picking_type_id,
+            warehouse_b.serial_vendor_return_type_id,
+        )
+        self.assertEqual(by_company[company_b].state, "done")
+        # a vendor of another company is refused
+        vendor_a = self.env["res.partner"].create(
+            {"name": "Vendor of A only", "company_id": self.company.id}
+        )
+        _receipt, lot_a2 = self._returned_serials(1)
+        lot_b2 = self.env["stock.lot"].create(
+            {
+                "name": "B-SN-2",
+                "product_id": self.serial_product.id,
+                "company_id": company_b.id,
+            }
+        )
+        self.env["stock.quant"]._update_available_quantity(
+            self.serial_product, warehouse_b.serial_out_location_id, 1, lot_id=lot_b2
+        )
+        error = self.assertNothingCreated(
+            lambda: env["serial.vendor.return"].send(
+                env["stock.lot"].browse((lot_a2 | lot_b2).ids), vendor_a
+            )
+        )
+        self.assertIn("B-SN-2", str(error))
+
+    def test_serial_form(self):
+        """A new serial's form computes the loop's fields; a sent one shows
+        Receive from Vendor."""
+        form = Form(self.env["stock.lot"])
+        form.name = "HAND-1"
+        form.product_id = self.serial_product
+        self.assertFalse(form.serial_at_vendor)
+        lot = form.save()
+        self.assertFalse(lot.serial_history_html)
+        _receipt, lots = self._returned_serials(1)
+        self._send(lots)
+        self.assertTrue(Form(lots).serial_at_vendor)
+
+    def test_chatter_logs(self):
+        _receipt, lots = self._returned_serials(2)
+        picking = self._send(lots)
+        self.assertTrue(
+            picking.message_ids.filtered(
+                lambda m: "sent these serial numbers to Laptop Vendor" in (m.body or "")
+            )
+        )
+        for lot in lots:
+            self.assertTrue(
+                lot.message_ids.filtered(lambda m: picking.name in (m.body or ""))
+            )
+
+
+class TestProvenance(VendorCase):
+    def test_return_provenance(self):
+        _receipt, lots = self._returned_serials(2)
+        self.assertEqual(set(lots.mapped("serial_origin")), {"return"})
+        self.assertEqual(lots.serial_customer_id, self.customer)
+        self.assertTrue(all(lots.mapped("serial_generated_date")))
+
+    def test_credit_note_provenance_filter_and_group(self):
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        self._generate(refund)
+        lots = refund.serial_lot_ids
+        self.assertEqual(set(lots.mapped("serial_origin")), {"credit_note"})
+        self.assertEqual(lots.serial_customer_id, self.customer)
+        found = self.env["stock.lot"].search([("serial_origin", "=", "credit_note")])
+        self.assertEqual(found & lots, lots)
+        groups = self.env["stock.lot"].read_group(
+            [("id", "in", lots.ids)], ["serial_origin"], ["serial_origin"]
+        )
+        self.assertEqual(
+            [(g["serial_origin"], g["serial_origin_count"]) for g in groups],
+            [("credit_note", 2)],
+        )
+
+    def test_fields_written_by_the_addon_only(self):
+        user = new_test_user(
+            self.env, login="svc_user", groups="stock.group_stock_user"
+        )
+        _receipt, lots = self._returned_serials(2)
+        lot = lots[0].with_user(user)
+        for vals in (
+            {"serial_origin": "credit_note"},
+            {"serial_customer_id": self.vendor.id},
+            {"serial_generated_date": "2020-01-01 00:00:00"},
+            {"serial_replaces_lot_id": lots[1].id},
+        ):
+            with self.assertRaises(AccessError):
+                lot.write(vals)
+        with self.assertRaises(AccessError):
+            self.env["stock.lot"].with_user(user).create(
+                {
+                    "name": "FORGED",
+                    "product_id": self.serial_product.id,
+                    "serial_replaces_lot_id": lots[1].id,
+                }
+            )
+
+
+class TestVendorAccess(VendorCase):
+    def test_inventory_user_runs_the_loop(self):
+        user = new_test_user(
+            self.env, login="svc_clerk", groups="stock.group_stock_user"
+        )
+        _receipt, lots = self._returned_serials(1)
+        form = self._send_form(lots, user=user)
+        self.assertEqual(form.partner_id, self.vendor)
+        action = form.save().action_send()
+        picking = self.env["stock.picking"].browse(action["res_id"])
+        self.assertEqual(picking.state, "done")
+        # another user cannot read the wizard
+        other = new_test_user(
+            self.env, login="svc_other", groups="stock.group_stock_user"
+        )
+        wizard = self._send_form(lots, user=user).save()
+        with self.assertRaises(AccessError):
+            wizard.with_user(other).read(["partner_id"])
+
+    def test_no_inventory_rights(self):
+        user = new_test_user(self.env, login="svc_nobody", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.env["serial.send.vendor.wizard"].with_user(user).create({})
+        with self.assertRaises(AccessError):
+            self.env["serial.vendor.receive.wizard"].with_user(user).create({})
+
+
+class TestVendorInstall(VendorCase):
+    def test_return_to_vendor_type(self):
+        self.assertEqual(self.rtv_type.code, "outgoing")
+        self.assertEqual(self.rtv_type.warehouse_id, self.warehouse)
+        self.assertEqual(self.rtv_type.default_location_src_id, self.stock_location)
+        self.assertEqual(self.rtv_type.default_location_dest_id.usage, "supplier")
+        south = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
+        self.assertTrue(south.serial_vendor_return_type_id)
+        self.assertNotEqual(south.serial_vendor_return_type_id, self.rtv_type)
+        self.assertEqual(
+            south.serial_vendor_return_type_id.default_location_src_id,
+            south.lot_stock_id,
+        )
+
+    def test_reinstall_reuses_the_type(self):
+        """After an uninstall the type stays, archived or not: reuse it."""
+        self.rtv_type.active = False
+        self.warehouse.serial_vendor_return_type_id = False
+        PickingType = self.env["stock.picking.type"].with_context(active_test=False)
+        count = PickingType.search_count([])
+        self.env["stock.warehouse"]._serial_install_vendor_return_types()
+        self.assertEqual(PickingType.search_count([]), count)
+        self.assertEqual(self.warehouse.serial_vendor_return_type_id, self.rtv_type)
+        self.assertTrue(self.rtv_type.active)
+
+    def test_install_creates_missing_type(self):
+        self.warehouse.serial_vendor_return_type_id = False
+        self.rtv_type.sequence_code = "OLD"
+        self.env["stock.warehouse"]._serial_install_vendor_return_types()
+        new_type = self.warehouse.serial_vendor_return_type_id
+        self.assertTrue(new_type)
+        self.assertNotEqual(new_type, self.rtv_type)
+
+    def test_demo_vendor(self):
+        laptop = self.env.ref(
+            "everest_serial_gen.demo_product_laptop", raise_if_not_found=False
+        )
+        if not laptop:
+            self.skipTest("no demo data")
+        self.assertEqual(
+            laptop.seller_ids.partner_id,
+            self.env.ref("everest_serial_gen.demo_vendor"),
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestVendorTour(test_tours.TestTours):
+    """The loop in a browser: a return's serials, Send to Vendor, done."""
+
+    # The tours of TestTours run from their own class.
+    test_credit_note_tour = None
+    test_return_receipt_tour = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tour_vendor = cls.env["res.partner"].create({"name": "Tour Vendor"})
+        cls.laptop.seller_ids = [Command.create({"partner_id": cls.tour_vendor.id})]
+
+    def test_send_vendor_tour(self):
+        receipt = self._create_return_receipt([(self.laptop, 2)])
+        wizard = (
+            self.env["serial.generate.wizard"]
+            .with_context(active_model="stock.picking", active_id=receipt.id)
+            .create({})
+        )
+        wizard.action_generate()
+        lots = receipt.serial_lot_ids
+        self.assertEqual(len(lots), 2)
+
+        self.start_tour(
+            test_tours.web_client_url(
+                f"action-stock.action_picking_tree_incoming/{receipt.id}"
+            ),
+            "everest_serial_gen_send_vendor_tour",
+            login="admin",
+        )
+
+        self.env.invalidate_all()
+        vendor_return = self.env["stock.picking"].search(
+            [
+                ("move_line_ids.lot_id", "in", lots.ids),
+                ("partner_id", "=", self.tour_vendor.id),
+            ]
+        )
+        self.assertEqual(len(vendor_return), 1)
+        self.assertEqual(vendor_return.state, "done")
+        self.assertEqual(vendor_return.move_line_ids.lot_id, lots)
+        self.assertEqual(
+            vendor_return.picking_type_id, self.warehouse.serial_vendor_return_type_id
+        )
+        self.assertTrue(all(lots.mapped("serial_at_vendor")))
