@@ -475,6 +475,16 @@ class Postgres:
             }
             with open(data / "postgresql.auto.conf", "a") as conf:
                 conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+        # two commands started at once must not both start the server
+        with open(base / "start.lock", "a") as start_lock:
+            fcntl.flock(start_lock, fcntl.LOCK_EX)
+            self._start_server(base, data, sockets, owner)
+        # connect where the server really listens, whoever started it
+        address = self._running_address(data)
+        if address:
+            self.env["PGPORT"], self.env["PGHOST"] = address
+
+    def _start_server(self, base, data, sockets, owner):
         if run([*self._pg_ctl, "status"], check=False, quiet=True, **owner).returncode:
             say("starting the private PostgreSQL cluster")
             sockets.mkdir(mode=0o700, exist_ok=True)
@@ -499,10 +509,6 @@ class Postgres:
                 tail = "".join(log.read_text().splitlines(True)[-3:])
                 die(f"PostgreSQL did not start; see {log}:\n{tail}")
             self.started = True
-        # connect where the server really listens, whoever started it
-        address = self._running_address(data)
-        if address:
-            self.env["PGPORT"], self.env["PGHOST"] = address
 
     def _release_private(self):
         fcntl.flock(self._lock, fcntl.LOCK_UN)
