@@ -153,7 +153,7 @@ class TestAttach(AttachCase):
     def test_acceptance_credit_note_attaches_the_delivered_serials(self):
         product = self._sold_product("Sold Laptop")
         sold = self._in_stock(product, ["S1", "S2"])
-        order, _delivery, invoice = self._sell_deliver_invoice(product, 2)
+        order, delivery, invoice = self._sell_deliver_invoice(product, 2)
         refund = self._credit_note(invoice)
         wizard = self._wizard_form(refund).save()
         self.assertEqual(wizard.line_ids.attach_lot_ids, sold)
@@ -170,7 +170,7 @@ class TestAttach(AttachCase):
         self.assertNotEqual(order.invoice_status, "to invoice")
         # the receipt returns the delivery, as Odoo's Return would
         moves = refund.serial_picking_ids.move_ids
-        self.assertEqual(moves.origin_returned_move_id, order.picking_ids.move_ids)
+        self.assertEqual(moves.origin_returned_move_id, delivery.move_ids)
         self.assertEqual(moves.sale_line_id, order.order_line)
         self.assertTrue(all(moves.mapped("to_refund")))
 

@@ -32,7 +32,7 @@ registry.category("web_tour.tours").add("everest_serial_gen_send_vendor_tour", {
             run: "click",
         },
         {
-            trigger: ".o_list_selection_box:contains(2)",
+            trigger: ":is(.o_list_selection_box, .o_selection_box):contains(2)",
         },
         {
             content: "Open the Action menu",
