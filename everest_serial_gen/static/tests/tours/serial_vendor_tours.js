@@ -28,11 +28,16 @@ registry.category("web_tour.tours").add("everest_serial_gen_send_vendor_tour", {
         },
         {
             content: "Select both serials",
-            trigger: ".o_list_view thead .o_list_record_selector input",
+            trigger: ".o_list_view .o_data_row:eq(0) .o_list_record_selector input",
             run: "click",
         },
         {
-            trigger: ":is(.o_list_selection_box, .o_selection_box):contains(2)",
+            trigger: ".o_list_view .o_data_row:eq(1) .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Both are selected",
+            trigger: ".o_list_view .o_data_row.o_data_row_selected:eq(1)",
         },
         {
             content: "Open the Action menu",
