@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from .serial_numbering import SERIAL_SEQUENCE_CODE
+
 SERIAL_SETTINGS_FIELDS = {
     "serial_stock_location_id",
     "serial_out_location_id",
@@ -53,7 +55,7 @@ class ResCompany(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
-        self.env["serial.numbering"]._create_company_sequences(companies)
+        companies._serial_create_sequences()
         return companies
 
     def write(self, vals):
@@ -89,7 +91,7 @@ class ResCompany(models.Model):
             serial_create_out_location=True
         )._create_missing_locations({})
         companies = self.search([])
-        self.env["serial.numbering"]._create_company_sequences(companies)
+        companies._serial_create_sequences()
         companies._serial_set_default_locations()
 
     def _serial_set_default_locations(self):
@@ -111,3 +113,38 @@ class ResCompany(models.Model):
                 vals["serial_out_location_id"] = warehouse.serial_out_location_id.id
             if vals:
                 company.sudo().write(vals)
+
+    def _serial_create_sequences(self):
+        """Give each company without one its own serial sequence, a copy of
+        the template in data/ir_sequence_data.xml, editable in Settings."""
+        companies = self.filtered(lambda company: not company.serial_sequence_id)
+        if not companies:
+            return
+        # Sudo: this runs when a company or warehouse is created, or on the
+        # first generation of an old company, by users who may not create
+        # sequences nor write companies; it only adds the company's own.
+        template = self.env.ref(
+            "everest_serial_gen.serial_sequence_template", raise_if_not_found=False
+        )
+        defaults = template.sudo().copy_data()[0] if template else {}
+        sequences = (
+            self.env["ir.sequence"]
+            .sudo()
+            .create(
+                [
+                    dict(
+                        defaults,
+                        name=self.env._(
+                            "Generated Serial Numbers (%(company)s)",
+                            company=company.name,
+                        ),
+                        code=SERIAL_SEQUENCE_CODE,
+                        company_id=company.id,
+                        active=True,
+                    )
+                    for company in companies
+                ]
+            )
+        )
+        for sequence in sequences:
+            sequence.company_id.sudo().serial_sequence_id = sequence

@@ -48,45 +48,9 @@ class SerialNumbering(models.AbstractModel):
         unless ``create`` is False."""
         sequence = product_sequence(product) or company.serial_sequence_id
         if not sequence and create:
-            self._create_company_sequences(company)
+            company._serial_create_sequences()
             sequence = company.serial_sequence_id
         return sequence
-
-    @api.model
-    def _create_company_sequences(self, companies):
-        """Give each company without one its own serial sequence, a copy of
-        the template in data/ir_sequence_data.xml, editable in Settings."""
-        companies = companies.filtered(lambda company: not company.serial_sequence_id)
-        if not companies:
-            return
-        # Sudo: this runs when a company or warehouse is created, or on the
-        # first generation of an old company, by users who may not create
-        # sequences nor write companies; it only adds the company's own.
-        template = self.env.ref(
-            "everest_serial_gen.serial_sequence_template", raise_if_not_found=False
-        )
-        defaults = template.sudo().copy_data()[0] if template else {}
-        sequences = (
-            self.env["ir.sequence"]
-            .sudo()
-            .create(
-                [
-                    dict(
-                        defaults,
-                        name=self.env._(
-                            "Generated Serial Numbers (%(company)s)",
-                            company=company.name,
-                        ),
-                        code=SERIAL_SEQUENCE_CODE,
-                        company_id=company.id,
-                        active=True,
-                    )
-                    for company in companies
-                ]
-            )
-        )
-        for sequence in sequences:
-            sequence.company_id.sudo().serial_sequence_id = sequence
 
     @api.model
     def _next_names(self, sequence, count):
@@ -280,22 +244,6 @@ class SerialNumbering(models.AbstractModel):
                     products=", ".join(products.mapped("display_name")),
                 )
             ) from None
-
-    @api.model
-    def _check_vals(self, vals_list, exclude=None):
-        """The uniqueness guard of ``stock.lot`` create and write values."""
-        names_by_key = defaultdict(list)
-        for vals in vals_list:
-            if vals.get("name") and vals.get("product_id"):
-                company_id = vals.get("company_id") or False
-                names_by_key[(company_id, vals["product_id"])].append(vals["name"])
-        if not names_by_key:
-            return
-        self._lock_products({product_id for _company, product_id in names_by_key})
-        for (company_id, product_id), names in names_by_key.items():
-            product = self.env["product.product"].browse(product_id)
-            company = self.env["res.company"].browse(company_id)
-            self._check_names(company, product, names, exclude=exclude)
 
     @api.model
     def _existing_names(self, company, product, names, exclude=None):

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -76,13 +78,13 @@ class StockLot(models.Model):
         # check against what other transactions committed meanwhile. The
         # name and product may come from defaults: check what will be stored.
         vals_list = [self._serial_with_defaults(vals) for vals in vals_list]
-        self.env["serial.numbering"]._check_vals(vals_list)
+        self._serial_check_vals(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
         check_addon_fields(self, [vals], SERIAL_LINK_FIELDS)
         if {"name", "product_id", "company_id"}.intersection(vals):
-            self.env["serial.numbering"]._check_vals(
+            self._serial_check_vals(
                 [
                     {
                         "name": vals.get("name", lot.name),
@@ -94,6 +96,23 @@ class StockLot(models.Model):
                 exclude=self,
             )
         return super().write(vals)
+
+    @api.model
+    def _serial_check_vals(self, vals_list, exclude=None):
+        """The uniqueness guard of ``stock.lot`` create and write values."""
+        numbering = self.env["serial.numbering"]
+        names_by_key = defaultdict(list)
+        for vals in vals_list:
+            if vals.get("name") and vals.get("product_id"):
+                company_id = vals.get("company_id") or False
+                names_by_key[(company_id, vals["product_id"])].append(vals["name"])
+        if not names_by_key:
+            return
+        numbering._lock_products({product_id for _company, product_id in names_by_key})
+        for (company_id, product_id), names in names_by_key.items():
+            product = self.env["product.product"].browse(product_id)
+            company = self.env["res.company"].browse(company_id)
+            numbering._check_names(company, product, names, exclude=exclude)
 
     def _serial_with_defaults(self, vals):
         """``vals`` with the defaults of the fields the uniqueness check
