@@ -104,8 +104,8 @@ def parse_args(argv):
     parser.add_argument(
         "--drop-index",
         action="store_true",
-        help="drop the addon's index on stock_lot (product_id, name, "
-        "company_id) first, to measure without it",
+        help="drop the addon's index on stock_lot (product_id, name) first, "
+        "to measure without it",
     )
     args = parser.parse_args(argv)
     if not args.sizes or min(args.sizes) < 1 or args.repeat < 1:
