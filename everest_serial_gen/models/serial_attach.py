@@ -204,15 +204,7 @@ class SerialAttach(models.AbstractModel):
                     product=product.display_name,
                 )
             )
-        credited = self._credited_lots(lots) - document.serial_lot_ids
-        if credited and document._name == "account.move":
-            raise UserError(
-                self.env._(
-                    "%(serials)s are already on a credit note: a credit note never "
-                    "brings the same unit in twice.",
-                    serials=", ".join(credited.mapped("name")),
-                )
-            )
+        self._check_not_credited(document, lots)
         at_customer = self._customer_quantities(lots)
         partner = document.partner_id.commercial_partner_id
         retrievable = {}
@@ -247,6 +239,21 @@ class SerialAttach(models.AbstractModel):
             self.env["stock.move.line"].concat(*retrievable.values()),
             others,
         )
+
+    @api.model
+    def _check_not_credited(self, document, lots):
+        """A credit note never brings the same unit in twice."""
+        if document._name != "account.move":
+            return
+        credited = self._credited_lots(lots) - document.serial_lot_ids
+        if credited:
+            raise UserError(
+                self.env._(
+                    "%(serials)s are already on a credit note: a credit note never "
+                    "brings the same unit in twice.",
+                    serials=", ".join(credited.mapped("name")),
+                )
+            )
 
     @api.model
     def _other_customers(self, lots, partner):

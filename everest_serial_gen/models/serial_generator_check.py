@@ -215,17 +215,7 @@ class SerialGeneratorCheck(models.AbstractModel):
         known = (line.attached or self.env["stock.lot"]) | (
             line.retrieved.lot_id if line.retrieved else self.env["stock.lot"]
         )
-        credited = self.env["serial.attach"]._credited_lots(known)
-        if document._name == "account.move" and credited - document.serial_lot_ids:
-            raise UserError(
-                self.env._(
-                    "%(serials)s are already on a credit note: a credit note never "
-                    "brings the same unit in twice.",
-                    serials=", ".join(
-                        (credited - document.serial_lot_ids).mapped("name")
-                    ),
-                )
-            )
+        self.env["serial.attach"]._check_not_credited(document, known)
         if line.names is not None and len(line.names) != line.count:
             raise UserError(
                 self.env._(
