@@ -228,3 +228,13 @@ class StockLot(models.Model):
             "target": "new",
             "context": {"serial_lot_ids": self.ids},
         }
+
+    @api.model
+    def _serial_lots_from_context(self):
+        """The serials a service wizard opens on: those its action names, or
+        the records selected in a list of serials."""
+        context = self.env.context
+        lot_ids = context.get("serial_lot_ids")
+        if lot_ids is None and context.get("active_model") == "stock.lot":
+            lot_ids = context.get("active_ids")
+        return self.browse(lot_ids or []).exists()

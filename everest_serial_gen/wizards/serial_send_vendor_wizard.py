@@ -31,11 +31,7 @@ class SerialSendVendorWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        context = self.env.context
-        lot_ids = context.get("serial_lot_ids")
-        if lot_ids is None and context.get("active_model") == "stock.lot":
-            lot_ids = context.get("active_ids")
-        lots = self.env["stock.lot"].browse(lot_ids or []).exists()
+        lots = self.env["stock.lot"]._serial_lots_from_context()
         if lots:
             values["lot_ids"] = [fields.Command.set(lots.ids)]
             if "partner_id" in fields_list and not values.get("partner_id"):

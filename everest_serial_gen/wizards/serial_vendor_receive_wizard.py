@@ -24,11 +24,7 @@ class SerialVendorReceiveWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        context = self.env.context
-        lot_ids = context.get("serial_lot_ids")
-        if lot_ids is None and context.get("active_model") == "stock.lot":
-            lot_ids = context.get("active_ids")
-        lots = self.env["stock.lot"].browse(lot_ids or []).exists()
+        lots = self.env["stock.lot"]._serial_lots_from_context()
         values["line_ids"] = [
             fields.Command.create({"lot_id": lot.id, "replace": False}) for lot in lots
         ]
