@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_round
 from odoo.tools.misc import clean_context
 
+from .batch_memo import batch_memo
 from .serial_plan import PlanLine
 from .sql_tools import link_many2many, lock_rows
 
@@ -75,6 +76,11 @@ class SerialGenerator(models.AbstractModel):
 
     @api.model
     def _generate(self, document, lines, location, validate, reserved=None):
+        with batch_memo():
+            return self._generate_batch(document, lines, location, validate, reserved)
+
+    @api.model
+    def _generate_batch(self, document, lines, location, validate, reserved):
         # Drop the default_* keys of the wizard's action: they would leak into
         # every record created below.
         env = document.env(context=clean_context(self.env.context))

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from .batch_memo import check_company_once, remembered_defaults
 from .field_guard import check_addon_fields
 
 # The generated serials' links to their documents: set by the addon only.
@@ -69,6 +70,17 @@ class StockLot(models.Model):
                 )
 
     # Uniqueness and links --------------------------------------------------
+
+    @api.model
+    def default_get(self, fields_list):
+        return remembered_defaults(self, fields_list, super().default_get)
+
+    def _check_company(self, fnames=None):
+        return check_company_once(
+            self,
+            fnames,
+            lambda lots, names: super(StockLot, lots)._check_company(names),
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -32,7 +32,7 @@ Odoo's loop re-checks the lines' companies; ``_check_company_auto`` did.
 from collections import Counter
 from typing import NamedTuple
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL, float_compare, float_is_zero, float_round, split_every
 
 from odoo.addons.stock.models.stock_quant import StockQuant as StockQuantBase
@@ -42,6 +42,7 @@ from ..compat import (
     QUANT_STORES_STORAGE_CATEGORY,
     UOM_PRECISION,
 )
+from .batch_memo import remembered_defaults
 
 ADDON = __name__.split(".")[2]
 
@@ -90,6 +91,10 @@ QUANT_CREATE_BATCH = 500
 class StockMoveLine(models.Model):
     _inherit = "stock.move.line"
 
+    @api.model
+    def default_get(self, fields_list):
+        return remembered_defaults(self, fields_list, super().default_get)
+
     def _action_done(self):
         """With ``serial_fast_done`` in the context: see the module's docstring."""
         if not self.env.context.get("serial_fast_done"):
@@ -112,18 +117,15 @@ class StockMoveLine(models.Model):
                 line.location_id,
                 line.location_dest_id,
                 line.move_id,
+                line.product_uom_id,
             )
         )
-        lines = (
-            self.browse()
-            .concat(
-                *(
-                    group
-                    for key, group in groups.items()
-                    if self._serial_fast_done_group_ok(*key)
-                )
+        lines = self.browse().concat(
+            *(
+                group._serial_fast_done_group_lines(precision)
+                for key, group in groups.items()
+                if self._serial_fast_done_group_ok(*key[:4])
             )
-            .filtered(lambda line: line._serial_fast_done_line_ok(precision))
         )
         return lines and lines._serial_without_quants(self)
 
@@ -136,24 +138,35 @@ class StockMoveLine(models.Model):
             and move.state not in ("done", "cancel")
         )
 
-    def _serial_fast_done_line_ok(self, precision):
-        rounding = self.product_uom_id.rounding
-        return (
-            self.lot_id
-            and self.product_uom_id
-            and not (self.package_id or self.result_package_id or self.owner_id)
-            and self.quantity > 0
-            and (
-                self.product_id.tracking != "serial"
-                or float_compare(
-                    self.quantity_product_uom, 1, precision_digits=precision
-                )
-                == 0
-            )
-            and float_is_zero(
-                self.quantity - float_round(self.quantity, precision_rounding=rounding),
+    def _serial_fast_done_group_lines(self, precision):
+        """The lines of one group (same product, unit, move and locations)
+        that qualify: the unit is checked once, the quantities line by line
+        as plain numbers, for thousands of lines."""
+        uom, product = self.product_uom_id, self.product_id
+        if not uom:
+            return self.browse()
+        rounding = uom.rounding
+        serial = product.tracking == "serial"
+        same_unit = uom == product.uom_id
+
+        def quantity_ok(line):
+            quantity = line.quantity
+            if quantity <= 0 or not float_is_zero(
+                quantity - float_round(quantity, precision_rounding=rounding),
                 precision_digits=precision,
-            )
+            ):
+                return False
+            if not serial:
+                return True
+            # the quantity in the product's unit is the quantity itself when
+            # the units are the same: no need to compute it line by line
+            in_product_unit = quantity if same_unit else line.quantity_product_uom
+            return float_compare(in_product_unit, 1, precision_digits=precision) == 0
+
+        return self.filtered(
+            lambda line: line.lot_id
+            and not (line.package_id or line.result_package_id or line.owner_id)
+            and quantity_ok(line)
         )
 
     def _serial_without_quants(self, batch):
