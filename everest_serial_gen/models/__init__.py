@@ -11,6 +11,7 @@ from . import account_move_line
 from . import serial_generate_mixin
 from . import serial_generator_check
 from . import serial_generator
+from . import serial_generator_log
 from . import account_move
 from . import stock_picking
 from . import serial_reversal

@@ -1,5 +1,3 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_round
@@ -9,9 +7,6 @@ from .batch_memo import batch_memo
 from .serial_plan import PlanLine
 from .sql_tools import link_many2many, lock_rows
 
-# The chatter shows this many serials as links; a batch of thousands is
-# summed up after them.
-SERIAL_LOG_LINKS = 50
 # How long a background chunk waits for a document that a user's
 # transaction holds, before it lets the next job run.
 JOB_LOCK_TIMEOUT = "5s"
@@ -206,16 +201,36 @@ class SerialGenerator(models.AbstractModel):
         product = product or source.product_id
         known = {}
         if attach:
-            attached, quantities, retrieved, others = self.env["serial.attach"]._split(
-                document, source, attach, confirm_other_customer
-            )
-            if others:
-                self.env["serial.attach"]._log_other_customers(document, others)
-            known = {
-                "attached": attached or None,
-                "attached_quantities": quantities,
-                "retrieved": retrieved or None,
-            }
+            known = self._plan_known(document, source, attach, confirm_other_customer)
+        count, lot_quantity = self._plan_quantity(product, quantity)
+        self.env["serial.generator.check"]._check_typed_names(product, count, names)
+        return PlanLine(
+            source=source,
+            product=product,
+            count=count,
+            lot_quantity=lot_quantity,
+            names=tuple(names) if names and count else None,
+            **known,
+        )
+
+    @api.model
+    def _plan_known(self, document, source, attach, confirm_other_customer):
+        """The plan line's fields for the known serials ``attach``."""
+        attached, quantities, retrieved, others = self.env["serial.attach"]._split(
+            document, source, attach, confirm_other_customer
+        )
+        if others:
+            self.env["serial.attach"]._log_other_customers(document, others)
+        return {
+            "attached": attached or None,
+            "attached_quantities": quantities,
+            "retrieved": retrieved or None,
+        }
+
+    @api.model
+    def _plan_quantity(self, product, quantity):
+        """``(count, lot_quantity)`` for ``quantity`` new units of
+        ``product``: one lot per unit of a serial, one lot for the rest."""
         rounding = product.uom_id.rounding
         if float_compare(quantity, 0, precision_rounding=rounding) < 0:
             raise UserError(
@@ -249,72 +264,5 @@ class SerialGenerator(models.AbstractModel):
                 )
             )
         if serial:
-            count, lot_quantity = int(round(quantity)), 1.0
-        else:
-            count, lot_quantity = (1 if quantity > 0 else 0), quantity
-        self.env["serial.generator.check"]._check_typed_names(product, count, names)
-        return PlanLine(
-            source=source,
-            product=product,
-            count=count,
-            lot_quantity=lot_quantity,
-            names=tuple(names) if names and count else None,
-            **known,
-        )
-
-    # Chatter -----------------------------------------------------------------
-
-    @api.model
-    def _log_generation(self, document, lots, location, known=None):
-        parts = []
-        if lots:
-            parts.append(
-                Markup(
-                    self.env._(
-                        "%(user)s generated %(what)s into %(location)s: %(serials)s"
-                    )
-                )
-                % {
-                    "user": self.env.user.name,
-                    "what": self._describe_lots(lots),
-                    "location": location.display_name,
-                    "serials": self._lot_links(lots),
-                }
-            )
-        if known:
-            parts.append(
-                Markup(self.env._("%(user)s attached known serials: %(serials)s"))
-                % {"user": self.env.user.name, "serials": self._lot_links(known)}
-            )
-        document._message_log(body=Markup("<br/>").join(parts))
-
-    @api.model
-    def _lot_links(self, lots):
-        """Links to the first lots; a batch of thousands is summed up."""
-        links = Markup(", ").join(
-            lot._get_html_link() for lot in lots[:SERIAL_LOG_LINKS]
-        )
-        if len(lots) > SERIAL_LOG_LINKS:
-            more = self.env._("and %(count)s more", count=len(lots) - SERIAL_LOG_LINKS)
-            links = Markup("%s %s") % (links, more)
-        return links
-
-    @api.model
-    def _describe_lots(self, lots):
-        """What ``lots`` are, as users count them: "3 serial numbers and 1 lot"."""
-        serials = lots.filtered(lambda lot: lot.product_id.tracking == "serial")
-        parts = []
-        if serials or not lots:
-            parts.append(
-                self.env._("1 serial number")
-                if len(serials) == 1
-                else self.env._("%(count)s serial numbers", count=len(serials))
-            )
-        others = len(lots) - len(serials)
-        if others:
-            parts.append(
-                self.env._("1 lot")
-                if others == 1
-                else self.env._("%(count)s lots", count=others)
-            )
-        return self.env._(" and ").join(parts)
+            return int(round(quantity)), 1.0
+        return (1 if quantity > 0 else 0), quantity
