@@ -6,6 +6,7 @@ from . import serial_numbering
 from . import decimal_precision
 from . import stock_lot
 from . import stock_move
+from . import stock_quant
 from . import stock_move_line
 from . import account_move_line
 from . import serial_generate_mixin
