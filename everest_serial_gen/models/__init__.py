@@ -21,3 +21,5 @@ from . import stock_lot_service
 from . import stock_move_line_service
 from . import stock_picking_service
 from . import serial_vendor_return
+from . import serial_vendor_return_send
+from . import serial_vendor_return_receive
