@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import stock_warehouse
 from . import product_template
 from . import serial_numbering
+from . import serial_numbering_check
 from . import stock_lot
 from . import stock_move
 from . import stock_move_line
