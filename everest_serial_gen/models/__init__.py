@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import stock_warehouse
 from . import product_template
 from . import serial_numbering
+from . import serial_numbering_check
 from . import decimal_precision
 from . import stock_lot
 from . import stock_move
@@ -24,3 +25,5 @@ from . import stock_lot_service
 from . import stock_move_line_service
 from . import stock_picking_service
 from . import serial_vendor_return
+from . import serial_vendor_return_send
+from . import serial_vendor_return_receive

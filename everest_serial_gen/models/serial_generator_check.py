@@ -171,6 +171,40 @@ class SerialGeneratorCheck(models.AbstractModel):
 
     @api.model
     def _check_plan_line(self, document, line):
+        """One plan line: its source, the quantity of each lot, its known
+        serials on no other credit note, as many names as lots."""
+        self._check_plan_source(document, line)
+        product = line.product
+        rounding = product.uom_id.rounding
+        if line.count and (
+            float_compare(line.lot_quantity, 0, precision_rounding=rounding) <= 0
+            or (product.tracking == "serial" and line.lot_quantity != 1)
+        ):
+            raise UserError(
+                self.env._(
+                    "A serial of %(product)s holds one unit, a lot a positive "
+                    "quantity.",
+                    product=product.display_name,
+                )
+            )
+        known = (line.attached or self.env["stock.lot"]) | (
+            line.retrieved.lot_id if line.retrieved else self.env["stock.lot"]
+        )
+        self.env["serial.attach"]._check_not_credited(document, known)
+        if line.names is not None and len(line.names) != line.count:
+            raise UserError(
+                self.env._(
+                    "%(count)s names are given for %(lots)s lots of %(product)s.",
+                    count=len(line.names),
+                    lots=line.count,
+                    product=product.display_name,
+                )
+            )
+
+    @api.model
+    def _check_plan_source(self, document, line):
+        """The line's source is still one of ``document``'s lines that
+        Generate Serial # applies to, for the line's product."""
         source, product = line.source, line.product
         if not source or source not in document[document._serial_lines_field]:
             raise UserError(
@@ -197,31 +231,6 @@ class SerialGeneratorCheck(models.AbstractModel):
                 self.env._(
                     "The line of %(product)s does not take returned goods: no "
                     "serials can be generated for it.",
-                    product=product.display_name,
-                )
-            )
-        rounding = product.uom_id.rounding
-        if line.count and (
-            float_compare(line.lot_quantity, 0, precision_rounding=rounding) <= 0
-            or (product.tracking == "serial" and line.lot_quantity != 1)
-        ):
-            raise UserError(
-                self.env._(
-                    "A serial of %(product)s holds one unit, a lot a positive "
-                    "quantity.",
-                    product=product.display_name,
-                )
-            )
-        known = (line.attached or self.env["stock.lot"]) | (
-            line.retrieved.lot_id if line.retrieved else self.env["stock.lot"]
-        )
-        self.env["serial.attach"]._check_not_credited(document, known)
-        if line.names is not None and len(line.names) != line.count:
-            raise UserError(
-                self.env._(
-                    "%(count)s names are given for %(lots)s lots of %(product)s.",
-                    count=len(line.names),
-                    lots=line.count,
                     product=product.display_name,
                 )
             )

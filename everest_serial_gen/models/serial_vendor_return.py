@@ -3,7 +3,6 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 
 class SerialVendorReturn(models.AbstractModel):
@@ -15,351 +14,14 @@ class SerialVendorReturn(models.AbstractModel):
     replaced by a new serial that records which one it replaces. Both check
     everything before they create anything, and create each model in one
     batch. The wizards only collect what the user chose.
+
+    Each step has its own file (serial_vendor_return_send.py,
+    serial_vendor_return_receive.py); this one holds the transfers both
+    create and log.
     """
 
     _name = "serial.vendor.return"
     _description = "Serials Sent to and Received from Vendors"
-
-    # Send --------------------------------------------------------------------
-
-    @api.model
-    def send(self, lots, partner, validate=True):
-        """Send ``lots`` to the vendor ``partner``: one transfer per company,
-        warehouse and source location (one per vendor in the usual case, the
-        serials all in the Out location). Returns the transfers."""
-        lots = self.env["stock.lot"].browse(lots.ids).exists()
-        if not lots:
-            raise UserError(self.env._("Select the serial numbers to send."))
-        lots.check_access("read")
-        self.env["stock.picking"].check_access("create")
-        partner = self._check_vendor(partner)
-        groups = self._send_groups(lots, partner)
-        pickings = self._create_transfers(
-            [
-                (partner, picking_type, location, vendor_location, quants)
-                for (
-                    _company,
-                    picking_type,
-                    location,
-                    vendor_location,
-                ), quants in groups.items()
-            ],
-        )
-        if validate:
-            pickings._serial_validate_done()
-        self._log_transfers(
-            pickings,
-            self.env._("%(user)s sent these serial numbers to %(vendor)s: %(serials)s"),
-            self.env._("Sent to vendor %(vendor)s with %(transfer)s."),
-        )
-        return pickings
-
-    @api.model
-    def _check_vendor(self, partner):
-        partner = self.env["res.partner"].browse(partner.ids).exists()
-        if len(partner) != 1:
-            raise UserError(self.env._("Choose the vendor to send the serials to."))
-        partner.check_access("read")
-        return partner
-
-    @api.model
-    def _send_groups(self, lots, partner):
-        """The quants to send, by (company, operation type, source location,
-        vendor location); refuse, in one error, every serial that cannot go."""
-        quants = self.env["stock.quant"].search(
-            [
-                ("lot_id", "in", lots.ids),
-                ("location_id.usage", "=", "internal"),
-                ("quantity", ">", 0),
-            ]
-        )
-        by_lot = quants.grouped("lot_id")
-        errors = []
-        groups = defaultdict(lambda: self.env["stock.quant"])
-        for lot in lots:
-            lot_quants = by_lot.get(lot, self.env["stock.quant"])
-            if not lot_quants:
-                errors.append(
-                    self.env._(
-                        "%(serial)s is not in stock in an internal location.",
-                        serial=lot.display_name,
-                    )
-                )
-                continue
-            if len(lot_quants.location_id) > 1:
-                errors.append(
-                    self.env._(
-                        "%(serial)s is in several locations: %(locations)s.",
-                        serial=lot.display_name,
-                        locations=", ".join(
-                            lot_quants.location_id.mapped("display_name")
-                        ),
-                    )
-                )
-                continue
-            if any(quant.reserved_quantity > 0 for quant in lot_quants):
-                errors.append(
-                    self.env._(
-                        "%(serial)s is reserved for another transfer.",
-                        serial=lot.display_name,
-                    )
-                )
-                continue
-            location = lot_quants.location_id
-            company = lot_quants.company_id[:1] or location.company_id
-            picking_type = location.warehouse_id.serial_vendor_return_type_id
-            if not picking_type:
-                errors.append(
-                    self.env._(
-                        "%(serial)s is in %(location)s, which belongs to no "
-                        "warehouse with a Return to Vendor operation type.",
-                        serial=lot.display_name,
-                        location=location.display_name,
-                    )
-                )
-                continue
-            if partner.company_id and partner.company_id != company:
-                errors.append(
-                    self.env._(
-                        "%(serial)s belongs to %(company)s, and the vendor "
-                        "%(vendor)s to another company.",
-                        serial=lot.display_name,
-                        company=company.display_name,
-                        vendor=partner.display_name,
-                    )
-                )
-                continue
-            vendor_location = partner.with_company(company).property_stock_supplier
-            if vendor_location.usage != "supplier":
-                errors.append(
-                    self.env._(
-                        "The vendor location of %(vendor)s in %(company)s is not a "
-                        "vendor location.",
-                        vendor=partner.display_name,
-                        company=company.display_name,
-                    )
-                )
-                continue
-            groups[(company, picking_type, location, vendor_location)] |= lot_quants
-        if errors:
-            raise UserError(
-                self.env._(
-                    "Nothing was sent to the vendor:\n%(errors)s",
-                    errors="\n".join(errors),
-                )
-            )
-        return groups
-
-    # Receive -------------------------------------------------------------------
-
-    @api.model
-    def receive(self, lines, location=None, validate=True):
-        """Take back from their vendor the serials of ``lines``, a list of
-        ``(lot, replace, new_name)``: the same serial, repaired, when
-        ``replace`` is false; otherwise a new serial named ``new_name`` (the
-        manufacturer's) or drawn from the serial sequence when empty, linked
-        to the one it replaces. The items go to ``location``, by default the
-        stock of the warehouse they left from. Returns the receipts."""
-        if not lines:
-            raise UserError(self.env._("Select the serial numbers to receive."))
-        originals = self.env["stock.lot"].browse([lot.id for lot, *_rest in lines])
-        originals.check_access("read")
-        self.env["stock.picking"].check_access("create")
-        if len(originals) != len(set(originals.ids)):
-            raise UserError(self.env._("Each serial number can be received once."))
-        if location:
-            location = self.env["stock.location"].browse(location.ids)
-            if location.usage != "internal":
-                raise UserError(
-                    self.env._(
-                        "The items must go to an internal location, not %(location)s.",
-                        location=location.display_name,
-                    )
-                )
-        sent = self._receive_sources(originals)
-        # (original, quant at the vendor, line that sent it, replace, new name)
-        plan, companies = [], {}
-        errors = []
-        for lot, replace, new_name in lines:
-            quant, vendor_line = sent[lot]
-            company = vendor_line.company_id
-            if location and location.company_id != company:
-                errors.append(
-                    self.env._(
-                        "%(serial)s belongs to %(company)s, not to the company "
-                        "of %(location)s.",
-                        serial=lot.display_name,
-                        company=company.display_name,
-                        location=location.display_name,
-                    )
-                )
-            name = (new_name or "").strip() or None
-            if not replace and name:
-                errors.append(
-                    self.env._(
-                        "%(serial)s comes back repaired under its own number: "
-                        "give a new serial number only for a replacement.",
-                        serial=lot.display_name,
-                    )
-                )
-            plan.append((lot, quant, vendor_line, bool(replace), name))
-            companies[lot] = company
-        if errors:
-            raise UserError(
-                self.env._(
-                    "Nothing was received:\n%(errors)s", errors="\n".join(errors)
-                )
-            )
-        new_lots = self._create_replacements(
-            [
-                (lot, companies[lot], name)
-                for lot, _quant, _line, replace, name in plan
-                if replace
-            ]
-        )
-        groups = defaultdict(list)
-        for lot, quant, vendor_line, _replace, _name in plan:
-            warehouse = vendor_line.picking_type_id.warehouse_id
-            picking_type = warehouse.in_type_id
-            destination = location or warehouse.lot_stock_id
-            groups[
-                (
-                    vendor_line.picking_id.partner_id,
-                    picking_type,
-                    quant.location_id,
-                    destination,
-                )
-            ].append((quant, new_lots.get(lot, lot)))
-        pickings = self._create_transfers(
-            [(*key, items) for key, items in groups.items()]
-        )
-        if validate:
-            pickings._serial_validate_done()
-        self._log_transfers(
-            pickings,
-            self.env._(
-                "%(user)s received these serial numbers from %(vendor)s: %(serials)s"
-            ),
-            self.env._("Received from vendor %(vendor)s with %(transfer)s."),
-        )
-        for original, new in new_lots.items():
-            original._message_log(
-                body=Markup(
-                    self.env._("Replaced by %(serial)s, received from the vendor.")
-                )
-                % {"serial": new._get_html_link()}
-            )
-        return pickings
-
-    @api.model
-    def _receive_sources(self, originals):
-        """For each serial, its quant at the vendor and the done move line
-        that sent it there; refuse, in one error, the ones not at a vendor."""
-        quants = self.env["stock.quant"].search(
-            [
-                ("lot_id", "in", originals.ids),
-                ("location_id.usage", "=", "supplier"),
-                ("quantity", ">", 0),
-            ]
-        )
-        by_lot = quants.grouped("lot_id")
-        sent_lines = self.env["stock.move.line"].search(
-            [
-                ("lot_id", "in", originals.ids),
-                ("state", "=", "done"),
-                ("location_dest_id.usage", "=", "supplier"),
-                ("location_id.usage", "=", "internal"),
-            ],
-            order="date desc, id desc",
-        )
-        last_sent = {}
-        for line in sent_lines:
-            last_sent.setdefault(line.lot_id, line)
-        errors, sources = [], {}
-        for lot in originals:
-            quant = by_lot.get(lot, self.env["stock.quant"])[:1]
-            line = last_sent.get(lot)
-            if not quant or not line or lot.serial_replaced_by_ids:
-                errors.append(
-                    self.env._(
-                        "%(serial)s is not at a vendor: send it with Send to "
-                        "Vendor first.",
-                        serial=lot.display_name,
-                    )
-                )
-                continue
-            if not line.picking_type_id.warehouse_id or not line.picking_id.partner_id:
-                errors.append(
-                    self.env._(
-                        "%(serial)s left with %(transfer)s, which has no warehouse "
-                        "or no vendor.",
-                        serial=lot.display_name,
-                        transfer=line.reference,
-                    )
-                )
-                continue
-            sources[lot] = (quant, line)
-        if errors:
-            raise UserError(
-                self.env._(
-                    "Nothing was received:\n%(errors)s", errors="\n".join(errors)
-                )
-            )
-        return sources
-
-    @api.model
-    def _create_replacements(self, items):
-        """Create the replacement serials of ``items`` (original, company,
-        name or None) in one batch; return {original: replacement}."""
-        if not items:
-            return {}
-        numbering = self.env["serial.numbering"]
-        numbering._lock_products({lot.product_id.id for lot, _company, _name in items})
-        typed = defaultdict(list)
-        for lot, company, name in items:
-            if name:
-                typed[(company, lot.product_id)].append(name)
-        for (company, product), names in typed.items():
-            numbering._check_names(company, product, names)
-        names = []
-        for lot, company, name in items:
-            if not name:
-                key = (company, lot.product_id)
-                (name,) = numbering._draw_names(
-                    company, lot.product_id, 1, taken=typed[key]
-                )
-                typed[key].append(name)
-            names.append(name)
-        now = fields.Datetime.now()
-        # Sudo: the link to the replaced serial and the provenance are the
-        # addon's only (models/field_guard.py); the user's access to the
-        # serials was checked above.
-        new_lots = (
-            self.env["stock.lot"]
-            .sudo()
-            .with_context(serial_names_checked=True)
-            .create(
-                [
-                    {
-                        "name": name,
-                        "product_id": lot.product_id.id,
-                        "company_id": company.id,
-                        "serial_replaces_lot_id": lot.id,
-                        "serial_origin": "replacement",
-                        "serial_customer_id": lot.serial_customer_id.id,
-                        "serial_generated_date": now,
-                    }
-                    for (lot, company, _name), name in zip(items, names, strict=True)
-                ]
-            )
-            .sudo(False)
-        )
-        return {
-            lot: new
-            for (lot, _company, _name), new in zip(items, new_lots, strict=True)
-        }
-
-    # Transfers -------------------------------------------------------------------
 
     @api.model
     def _create_transfers(self, groups):
@@ -373,37 +35,10 @@ class SerialVendorReturn(models.AbstractModel):
                 item if isinstance(item, tuple) else (item, item.lot_id)
                 for item in items
             ]
-            by_product = defaultdict(float)
-            for quant, _lot in pairs:
-                by_product[quant.product_id] += quant.quantity
             picking_vals.append(
-                {
-                    "partner_id": partner.id,
-                    "picking_type_id": picking_type.id,
-                    "location_id": source.id,
-                    "location_dest_id": destination.id,
-                    "company_id": picking_type.company_id.id,
-                    "origin": ", ".join(
-                        dict.fromkeys(
-                            lot.serial_picking_ids[:1].name or lot.name
-                            for _quant, lot in pairs
-                        )
-                    ),
-                    "move_ids": [
-                        fields.Command.create(
-                            {
-                                "product_id": product.id,
-                                "product_uom_qty": quantity,
-                                "product_uom": product.uom_id.id,
-                                "location_id": source.id,
-                                "location_dest_id": destination.id,
-                                "company_id": picking_type.company_id.id,
-                                "partner_id": partner.id,
-                            }
-                        )
-                        for product, quantity in by_product.items()
-                    ],
-                }
+                self._prepare_picking_vals(
+                    partner, picking_type, source, destination, pairs
+                )
             )
             line_specs.append(pairs)
         pickings = self.env["stock.picking"].create(picking_vals)
@@ -413,23 +48,62 @@ class SerialVendorReturn(models.AbstractModel):
         line_vals = []
         for picking, pairs in zip(pickings, line_specs, strict=True):
             moves = picking.move_ids.grouped("product_id")
-            for quant, lot in pairs:
-                move = moves[quant.product_id]
-                line_vals.append(
-                    {
-                        "move_id": move.id,
-                        "picking_id": picking.id,
-                        "product_id": quant.product_id.id,
-                        "product_uom_id": quant.product_id.uom_id.id,
-                        "lot_id": lot.id,
-                        "quantity": quant.quantity,
-                        "location_id": picking.location_id.id,
-                        "location_dest_id": picking.location_dest_id.id,
-                        "picked": True,
-                    }
-                )
+            line_vals += [
+                self._prepare_move_line_vals(moves[quant.product_id], quant, lot)
+                for quant, lot in pairs
+            ]
         self.env["stock.move.line"].create(line_vals)
         return pickings
+
+    @api.model
+    def _prepare_picking_vals(self, partner, picking_type, source, destination, pairs):
+        """The values of the transfer of ``pairs`` (quant, lot): one move per
+        product, for the quantity of its quants."""
+        by_product = defaultdict(float)
+        for quant, _lot in pairs:
+            by_product[quant.product_id] += quant.quantity
+        return {
+            "partner_id": partner.id,
+            "picking_type_id": picking_type.id,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "company_id": picking_type.company_id.id,
+            "origin": ", ".join(
+                dict.fromkeys(
+                    lot.serial_picking_ids[:1].name or lot.name for _quant, lot in pairs
+                )
+            ),
+            "move_ids": [
+                fields.Command.create(
+                    {
+                        "product_id": product.id,
+                        "product_uom_qty": quantity,
+                        "product_uom": product.uom_id.id,
+                        "location_id": source.id,
+                        "location_dest_id": destination.id,
+                        "company_id": picking_type.company_id.id,
+                        "partner_id": partner.id,
+                    }
+                )
+                for product, quantity in by_product.items()
+            ],
+        }
+
+    @api.model
+    def _prepare_move_line_vals(self, move, quant, lot):
+        """The picked line of ``move`` that moves ``quant`` as ``lot``."""
+        picking = move.picking_id
+        return {
+            "move_id": move.id,
+            "picking_id": picking.id,
+            "product_id": quant.product_id.id,
+            "product_uom_id": quant.product_id.uom_id.id,
+            "lot_id": lot.id,
+            "quantity": quant.quantity,
+            "location_id": picking.location_id.id,
+            "location_dest_id": picking.location_dest_id.id,
+            "picked": True,
+        }
 
     @api.model
     def _log_transfers(self, pickings, transfer_body, lot_body):
