@@ -5,6 +5,27 @@ from .common import PACKAGE_MODEL, SerialGenCase, valuation
 NOW = "2026-11-26 10:00:00"
 
 
+# What the snapshot compares, per record
+MOVE_FIELDS = "state picked quantity product_uom_qty date location_dest_id".split()
+MOVE_LINE_FIELDS = """state picked quantity quantity_product_uom date location_id
+    location_dest_id package_id owner_id""".split()
+QUANT_FIELDS = """location_id quantity reserved_quantity in_date company_id
+    inventory_date inventory_diff_quantity inventory_quantity
+    inventory_quantity_set package_id owner_id storage_category_id""".split()
+HISTORY_FIELDS = "location_id location_dest_id quantity state date".split()
+
+
+def _values(records, names, ids=False):
+    """The values of ``names`` per record, relations as records (or ids)."""
+    return [
+        tuple(
+            record[name].id if ids and record._fields[name].relational else record[name]
+            for name in names
+        )
+        for record in records
+    ]
+
+
 class TestFastPath(SerialGenCase):
     """The addon's batch validation gives what Odoo's own gives."""
 
@@ -42,66 +63,25 @@ class TestFastPath(SerialGenCase):
                 ["state", "date_done", "location_id", "location_dest_id"]
             )[0]
             | {"id": None},
-            "moves": [
-                (
-                    m.state,
-                    m.picked,
-                    m.quantity,
-                    m.product_uom_qty,
-                    m.date,
-                    m.location_dest_id,
-                )
-                for m in picking.move_ids
-            ],
+            "moves": _values(picking.move_ids, MOVE_FIELDS),
             "move_lines": sorted(
-                (
-                    ml.state,
-                    ml.picked,
-                    ml.quantity,
-                    ml.quantity_product_uom,
-                    ml.date,
-                    ml.location_id,
-                    ml.location_dest_id,
-                    bool(ml.lot_id),
-                    ml.package_id,
-                    ml.owner_id,
+                (*values, bool(line.lot_id))
+                for line, values in zip(
+                    picking.move_line_ids,
+                    _values(picking.move_line_ids, MOVE_LINE_FIELDS),
+                    strict=True,
                 )
-                for ml in picking.move_line_ids
             ),
-            "quants": sorted(
-                (
-                    q.location_id.id,
-                    q.quantity,
-                    q.reserved_quantity,
-                    q.in_date,
-                    q.company_id.id,
-                    q.inventory_date,
-                    q.inventory_diff_quantity,
-                    q.inventory_quantity,
-                    q.inventory_quantity_set,
-                    q.package_id.id,
-                    q.owner_id.id,
-                    q.storage_category_id.id,
-                )
-                for q in quants
-            ),
+            "quants": sorted(_values(quants, QUANT_FIELDS, ids=True)),
             "quants_per_lot": sorted(len(q) for q in quants.grouped("lot_id").values()),
-            "lots": [
-                (lot.location_id, lot.product_qty, lot.product_uom_id) for lot in lots
-            ],
+            "lots": _values(lots, ("location_id", "product_qty", "product_uom_id")),
             "history": [
-                [
-                    (
-                        ml.location_id,
-                        ml.location_dest_id,
-                        ml.quantity,
-                        ml.state,
-                        ml.date,
-                    )
-                    for ml in self.env["stock.move.line"].search(
+                _values(
+                    self.env["stock.move.line"].search(
                         [("lot_id", "=", lot.id)], order="id"
-                    )
-                ]
+                    ),
+                    HISTORY_FIELDS,
+                )
                 for lot in lots
             ],
             "valuation": valuation(picking.move_ids),

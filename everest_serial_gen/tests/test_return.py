@@ -41,9 +41,8 @@ class TestReturn(SerialGenCase):
         plain = self.env["stock.quant"]._gather(self.plain_product, self.stock_location)
         self.assertEqual(sum(plain.mapped("quantity")), 2)
 
-    def test_return_of_a_real_delivery(self):
-        """Odoo keeps its own serials on the return; Generate Serial # only
-        covers the units that came back without one."""
+    def _deliver_new_serials(self, names):
+        """Serials ``names`` put in stock, then delivered to the customer."""
         sold = self.env["stock.lot"].create(
             [
                 {
@@ -51,7 +50,7 @@ class TestReturn(SerialGenCase):
                     "product_id": self.serial_product.id,
                     "company_id": self.company.id,
                 }
-                for name in ("SOLD-1", "SOLD-2")
+                for name in names
             ]
         )
         for lot in sold:
@@ -68,7 +67,7 @@ class TestReturn(SerialGenCase):
                     Command.create(
                         {
                             "product_id": self.serial_product.id,
-                            "product_uom_qty": 2,
+                            "product_uom_qty": len(names),
                             "product_uom": self.serial_product.uom_id.id,
                             "location_id": self.stock_location.id,
                             "location_dest_id": self.customer_location.id,
@@ -83,6 +82,12 @@ class TestReturn(SerialGenCase):
         delivery.button_validate()
         self.assertEqual(delivery.state, "done")
 
+        return sold, delivery
+
+    def test_return_of_a_real_delivery(self):
+        """Odoo keeps its own serials on the return; Generate Serial # only
+        covers the units that came back without one."""
+        sold, delivery = self._deliver_new_serials(("SOLD-1", "SOLD-2"))
         return_wizard = (
             self.env["stock.return.picking"]
             .with_context(active_id=delivery.id, active_model="stock.picking")
