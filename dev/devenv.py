@@ -855,6 +855,8 @@ def cmd_lint(_series, _args):
         [bindir / "ruff", "format", "--check", REPO],
         [bindir / "pylint", "--rcfile", REPO / ".pylintrc-mandatory", addon],
         [bindir / "oca-checks-odoo-module", REPO / ADDON / "__manifest__.py"],
+        # issue #11's size bar: model files up to 300 lines, methods up to 60
+        [sys.executable, REPO / "dev" / "sizes.py", "--quiet", addon],
     ]
     failed = [c for c in checks if run(c, check=False, cwd=REPO).returncode]
     for check in failed:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Measure the addon against the size bar of issue #11.
 
-Usage: python3 dev/sizes.py [--all] [paths...]  (default: everest_serial_gen)
+Usage: python3 dev/sizes.py [--all | --quiet] [paths...]
+(default: everest_serial_gen; ``make lint`` runs it with --quiet)
 
 The bar: no model file over 300 lines, no method over 60 lines except for
 SQL text. A method's length is ``end_lineno - lineno + 1`` (decorators not
@@ -9,7 +10,7 @@ counted); the lines of its SQL text (a string passed to ``SQL(...)`` or one
 that starts with SELECT, UPDATE, INSERT, DELETE or WITH) are subtracted.
 Prints every Python file with its line count, then each method over the bar
 (with --all, every method); exits 1 when a file under models/ or a method is
-over. Standard library only.
+over. --quiet prints only what is over. Standard library only.
 """
 
 import ast
@@ -65,8 +66,8 @@ def methods(tree):
 
 
 def main(argv):
-    show_all = "--all" in argv
-    roots = [Path(arg) for arg in argv if arg != "--all"] or [
+    show_all, quiet = "--all" in argv, "--quiet" in argv
+    roots = [Path(arg) for arg in argv if not arg.startswith("--")] or [
         Path("everest_serial_gen")
     ]
     files = sorted(
@@ -75,19 +76,22 @@ def main(argv):
         for path in ([root] if root.is_file() else root.rglob("*.py"))
     )
     over = []
-    print(f"{'lines':>5}  file (* = model file over {FILE_BAR})")
+    say = (lambda *_args: None) if quiet else print
+    say(f"{'lines':>5}  file (* = model file over {FILE_BAR})")
     for path in files:
         text = path.read_text()
         count = len(text.splitlines())
         model_over = "models" in path.parts and count > FILE_BAR
-        print(f"{count:>5}{'*' if model_over else ' '} {path}")
+        say(f"{count:>5}{'*' if model_over else ' '} {path}")
         if model_over:
             over.append(f"file {path}: {count} lines")
         for name, length, net in methods(ast.parse(text, str(path))):
             if net > METHOD_BAR:
                 over.append(f"method {path}:{name}: {net} lines ({length} with SQL)")
             elif show_all:
-                print(f"         {name}: {net} ({length} with SQL)")
+                say(f"         {name}: {net} ({length} with SQL)")
+    if quiet and not over:
+        return 0
     print(f"\nOver the bar ({FILE_BAR} lines a model file, {METHOD_BAR} a method):")
     print("\n".join(f"  {line}" for line in over) or "  nothing")
     return 1 if over else 0
