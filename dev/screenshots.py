@@ -23,7 +23,10 @@ The pictures:
   Serial Number Generation;
 - screenshot_smart_button.png: the credit note
   everest_serial_gen.demo_credit_note_generated with its Serial Numbers
-  smart button.
+  smart button;
+- screenshot_service_history.png: the form of the serial that the vendor
+  replaced in the demo service loop (everest_serial_gen.demo_loop_return_receipt),
+  with its Service History.
 """
 
 import argparse
@@ -52,6 +55,7 @@ CREDIT_NOTE_URL = (
     "/web#action=account.action_move_out_refund_type&id={id}&view_type=form"
 )
 SETTINGS_URL = "/web#action=stock.action_stock_config_settings"
+SERIAL_URL = "/web#action=stock.action_production_lot_form&id={id}&view_type=form"
 
 
 class Odoo:
@@ -322,6 +326,39 @@ def take(browser, odoo, out):
         ".o_form_view button[name=action_view_serials] .o_stat_text", "Serial Numbers"
     )
     save("screenshot_smart_button.png")
+
+    # (d) the service history of the serial the vendor replaced
+    open_page(SERIAL_URL.format(id=replaced_serial(odoo)))
+    browser.wait_for(".o_form_view .o_serial_history tbody tr", "Vendor receipt")
+    browser.evaluate(
+        "document.querySelector('.o_form_view .o_serial_history')"
+        ".scrollIntoView({block: 'end'})"
+    )
+    save("screenshot_service_history.png")
+
+
+def replaced_serial(odoo):
+    """The serial of the demo service loop that the vendor replaced."""
+    receipt = odoo.xmlid_to_id(f"{ADDON}.demo_loop_return_receipt")
+    lots = odoo.call(
+        "/web/dataset/call_kw",
+        model="stock.lot",
+        method="search_read",
+        args=[
+            [
+                ("serial_picking_ids", "in", [receipt]),
+                ("serial_replaced_by_ids", "!=", False),
+            ],
+            ["id"],
+        ],
+        kwargs={},
+    )
+    if not lots:
+        sys.exit(
+            "The demo service loop of this database has no replaced serial: it "
+            "was made before the demo data. Serve a new database (ESG_DB=...)."
+        )
+    return lots[0]["id"]
 
 
 def main():

@@ -13,3 +13,4 @@ from . import test_hardening
 from . import test_tours
 from . import test_ux
 from . import test_vendor
+from . import test_demo

@@ -474,11 +474,13 @@ class TestVendorInstall(VendorCase):
 
 @tagged("post_install", "-at_install")
 class TestVendorTour(test_tours.TestTours):
-    """The loop in a browser: a return's serials, Send to Vendor, done."""
+    """The loop in a browser: a return's serials, Send to Vendor, done; one
+    of them back from the vendor, replaced, and its service history."""
 
     # The tours of TestTours run from their own class.
     test_credit_note_tour = None
     test_return_receipt_tour = None
+    test_reverse_from_the_action_menu_tour = None
 
     @classmethod
     def setUpClass(cls):
@@ -519,3 +521,33 @@ class TestVendorTour(test_tours.TestTours):
             vendor_return.picking_type_id, self.warehouse.serial_vendor_return_type_id
         )
         self.assertTrue(all(lots.mapped("serial_at_vendor")))
+
+        # Receive from Vendor on the form of the first serial: replaced
+        original = lots[0]
+        self.start_tour(
+            test_tours.web_client_url(
+                f"action-stock.action_production_lot_form/{original.id}"
+            ),
+            "everest_serial_gen_receive_vendor_tour",
+            login="admin",
+        )
+
+        self.env.invalidate_all()
+        replacement = original.serial_replaced_by_ids
+        self.assertEqual(replacement.name, "TOUR-REPL-1")
+        self.assertEqual(replacement.serial_replaces_lot_id, original)
+        self.assertEqual(replacement.serial_origin, "replacement")
+        vendor_receipt = self.env["stock.picking"].search(
+            [("move_line_ids.lot_id", "=", replacement.id)]
+        )
+        self.assertEqual(vendor_receipt.state, "done")
+        self.assertEqual(vendor_receipt.partner_id, self.tour_vendor)
+        self.assertEqual(
+            self._quantities(replacement),
+            {("TOUR-REPL-1", self.warehouse.lot_stock_id): 1.0},
+        )
+        self.assertEqual([lot.serial_at_vendor for lot in lots], [False, True])
+        self.assertEqual(
+            [line._serial_service_step() for line in original.serial_history_line_ids],
+            ["Customer return", "Vendor return", "Vendor receipt"],
+        )

@@ -1,8 +1,9 @@
 /** @odoo-module **/
 /*
- * Browser tour of the service-center loop, run by tests/test_vendor.py: from
- * a customer return whose serials are generated, open its serials, send them
- * to the product's vendor, and see the Return to Vendor transfer done.
+ * Browser tours of the service-center loop, run one after the other by
+ * tests/test_vendor.py: from a customer return whose serials are generated,
+ * open its serials, send them to the product's vendor, and see the Return to
+ * Vendor transfer done; then receive one back, replaced.
  * "Tour Laptop" and "Tour Vendor" are shared with tests/test_vendor.py.
  */
 import { registry } from "@web/core/registry";
@@ -71,6 +72,88 @@ registry.category("web_tour.tours").add("everest_serial_gen_send_vendor_tour", {
         },
         {
             trigger: ".o_form_view .o_field_widget[name=partner_id]:contains(Tour Vendor)",
+        },
+    ],
+});
+
+/*
+ * Then, on the form of one of these serials (at the vendor): Receive from
+ * Vendor, replaced by TOUR-REPL-1; the vendor receipt is done, and back on the
+ * serial its Service History shows the three steps in order.
+ */
+registry.category("web_tour.tours").add("everest_serial_gen_receive_vendor_tour", {
+    steps: () => [
+        {
+            content: "The serial is at the vendor",
+            trigger: ".o_form_view .o_field_widget[name=serial_at_vendor] input:checked",
+        },
+        {
+            content: "Its history shows the return and the vendor return",
+            trigger: ".o_form_view .o_serial_history tbody tr:eq(1):contains(Vendor return)",
+        },
+        {
+            content: "Click Receive from Vendor",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_receive_from_vendor]",
+            run: "click",
+        },
+        {
+            content: "The wizard lists the serial",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains(Tour Laptop)",
+        },
+        {
+            content: "Edit its line",
+            trigger: ".modal .o_data_row .o_data_cell[name=product_id]",
+            run: "click",
+        },
+        {
+            content: "The vendor replaced it",
+            trigger: ".modal .o_data_row .o_field_widget[name=replace] input",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_data_row .o_field_widget[name=replace] input:checked",
+        },
+        {
+            content: "Type the new serial number",
+            trigger: ".modal .o_data_row .o_field_widget[name=new_serial] input",
+            run: "edit TOUR-REPL-1",
+        },
+        {
+            content: "Click Receive",
+            trigger: ".modal .modal-footer button[name=action_receive]",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "The receipt from the vendor is done",
+            trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Done)",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=partner_id]:contains(Tour Vendor)",
+        },
+        {
+            content: "Back to the serial",
+            trigger: ".o_breadcrumb .o_back_button a",
+            run: "click",
+        },
+        {
+            content: "It is replaced by the new serial, and no longer at the vendor",
+            trigger: ".o_form_view .o_field_widget[name=serial_replaced_by_ids]:contains(TOUR-REPL-1)",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_receive_from_vendor]))",
+        },
+        {
+            content: "Its Service History shows the three steps in order",
+            trigger: ".o_form_view .o_serial_history tbody tr:eq(0):contains(Customer return)",
+        },
+        {
+            trigger: ".o_form_view .o_serial_history tbody tr:eq(1):contains(Vendor return)",
+        },
+        {
+            trigger: ".o_form_view .o_serial_history tbody tr:eq(2):contains(Vendor receipt):contains(TOUR-REPL-1)",
         },
     ],
 });
