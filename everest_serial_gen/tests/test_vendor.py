@@ -87,16 +87,9 @@ class VendorCase(SerialGenCase):
 
 
 class TestVendor(VendorCase):
-    def test_acceptance_service_loop(self):
-        # 1. a receipt from a customer for 2 units without serials, generated
-        receipt, lots = self._returned_serials(2)
-        self.assertEqual(len(lots), 2)
-        self.assertEqual(
-            sum(self._quants(lots, self.out_location).mapped("quantity")), 2
-        )
-
-        # 2. select the two serials, Send to Vendor: a validated transfer to
-        # the product's vendor holds exactly those serials
+    def _assert_sent_to_vendor(self, receipt, lots):
+        """Send to Vendor on ``lots``: one validated transfer to the
+        product's vendor holds exactly them; the receipt leads to it."""
         form = self._send_form(lots)
         self.assertEqual(form.partner_id, self.vendor)
         action = form.save().action_send()
@@ -125,10 +118,11 @@ class TestVendor(VendorCase):
         self.assertEqual(receipt.serial_vendor_return_count, 1)
         smart = receipt.action_view_serial_vendor_returns()
         self.assertEqual(smart["res_id"], vendor_return.id)
+        return vendor_return
 
-        # 3. a replacement for one of them comes back from the vendor
-        original, other = lots[0], lots[1]
-        vendor_receipt = self._receive(original, replace={original: "MFR-REPL-1"})
+    def _assert_replaced(self, vendor_receipt, original):
+        """The vendor's receipt brought a replacement of ``original`` into
+        stock, linked both ways."""
         self.assertEqual(vendor_receipt.state, "done")
         self.assertEqual(vendor_receipt.partner_id, self.vendor)
         self.assertEqual(vendor_receipt.picking_type_id, self.warehouse.in_type_id)
@@ -141,6 +135,24 @@ class TestVendor(VendorCase):
         self.assertEqual(replacement.serial_origin, "replacement")
         self.assertEqual(replacement.serial_customer_id, self.customer)
         self.assertFalse(original.serial_at_vendor)
+        return replacement
+
+    def test_acceptance_service_loop(self):
+        # 1. a receipt from a customer for 2 units without serials, generated
+        receipt, lots = self._returned_serials(2)
+        self.assertEqual(len(lots), 2)
+        self.assertEqual(
+            sum(self._quants(lots, self.out_location).mapped("quantity")), 2
+        )
+
+        # 2. select the two serials, Send to Vendor: a validated transfer to
+        # the product's vendor holds exactly those serials
+        vendor_return = self._assert_sent_to_vendor(receipt, lots)
+
+        # 3. a replacement for one of them comes back from the vendor
+        original, other = lots[0], lots[1]
+        vendor_receipt = self._receive(original, replace={original: "MFR-REPL-1"})
+        replacement = self._assert_replaced(vendor_receipt, original)
         self.assertTrue(other.serial_at_vendor)
 
         # the usual delivery sends it to the customer
@@ -488,15 +500,16 @@ class TestVendorTour(test_tours.TestTours):
         cls.tour_vendor = cls.env["res.partner"].create({"name": "Tour Vendor"})
         cls.laptop.seller_ids = [Command.create({"partner_id": cls.tour_vendor.id})]
 
+    def _generated_laptops(self, quantity):
+        """A customer return of ``quantity`` laptops, their serials generated."""
+        receipt = self._create_return_receipt([(self.laptop, quantity)])
+        self.env["serial.generate.wizard"].with_context(
+            active_model="stock.picking", active_id=receipt.id
+        ).create({}).action_generate()
+        return receipt, receipt.serial_lot_ids
+
     def test_send_vendor_tour(self):
-        receipt = self._create_return_receipt([(self.laptop, 2)])
-        wizard = (
-            self.env["serial.generate.wizard"]
-            .with_context(active_model="stock.picking", active_id=receipt.id)
-            .create({})
-        )
-        wizard.action_generate()
-        lots = receipt.serial_lot_ids
+        receipt, lots = self._generated_laptops(2)
         self.assertEqual(len(lots), 2)
 
         self.start_tour(
