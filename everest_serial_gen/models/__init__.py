@@ -6,6 +6,7 @@ from . import serial_numbering
 from . import serial_numbering_check
 from . import decimal_precision
 from . import stock_lot
+from . import stock_lot_batch
 from . import stock_move
 from . import stock_quant
 from . import stock_move_line

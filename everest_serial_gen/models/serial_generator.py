@@ -99,9 +99,10 @@ class SerialGenerator(models.AbstractModel):
         """Create the lots of named ``lines`` in one batch; return the lines
         with their lots.
 
-        The names were checked under the product lock, so the create skips
-        that check; it logs no chatter message per lot. Each lot records why
-        it exists (``document``'s type, customer and the date).
+        The lots of a line differ only by name: ``stock.lot``'s batch
+        create gives ``create()``'s result at a fraction of its cost
+        (stock_lot_batch.py). No chatter message per lot. Each lot records
+        why it exists (``document``'s type, customer and the date).
         """
         provenance = (
             self.env["stock.lot"]._serial_provenance_vals(document) if document else {}
@@ -115,7 +116,7 @@ class SerialGenerator(models.AbstractModel):
             .with_context(
                 serial_names_checked=True, mail_create_nolog=True, tracking_disable=True
             )
-            .create(
+            ._serial_create_batch(
                 [
                     {
                         "name": name,

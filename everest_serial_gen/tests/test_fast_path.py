@@ -1,5 +1,8 @@
 from freezegun import freeze_time
 
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
 from .common import PACKAGE_MODEL, SerialGenCase, valuation
 
 NOW = "2026-11-26 10:00:00"
@@ -181,6 +184,70 @@ class TestFastPath(SerialGenCase):
             self.assertFalse(self.env["stock.move.line"]._serial_fast_done_supported())
         finally:
             Quant.__bases__ = original
+
+
+class TestLotBatch(SerialGenCase):
+    """Lots copied from the first of their batch hold what create() stores."""
+
+    def _rows(self, lots):
+        """The stored columns of ``lots``, but their id and name."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT * FROM stock_lot WHERE id = ANY(%s) ORDER BY name", lots.ids)
+        )
+        names = [column.name for column in self.env.cr.description]
+        return [
+            {k: v for k, v in zip(names, row, strict=True) if k not in ("id", "name")}
+            for row in self.env.cr.fetchall()
+        ]
+
+    def _vals(self, prefix, count):
+        customer = self.customer.id
+        return [
+            {
+                "name": f"{prefix}-{index}",
+                "product_id": self.serial_product.id,
+                "company_id": self.company.id,
+                "serial_origin": "credit_note",
+                "serial_customer_id": customer,
+            }
+            for index in range(count)
+        ]
+
+    def test_same_rows_as_create(self):
+        Lot = self.env["stock.lot"].sudo()
+        self.assertTrue(Lot._serial_batch_supported(self._vals("X", 1)))
+        created = Lot.create(self._vals("CREATE", 3))
+        batch = Lot._serial_create_batch(self._vals("BATCH", 3))
+        self.assertEqual(batch.mapped("name"), ["BATCH-0", "BATCH-1", "BATCH-2"])
+        self.assertEqual(len(set(batch.ids)), 3)
+        self.assertEqual(self._rows(batch), self._rows(created))
+        # the ORM knows them as created: read from the cache and the database
+        self.assertEqual(batch.product_id, self.serial_product)
+        self.assertEqual(
+            self.env["stock.lot"].search([("name", "=like", "BATCH-%")]), batch
+        )
+
+    def test_a_taken_name_creates_nothing(self):
+        Lot = self.env["stock.lot"].sudo()
+        Lot.create(self._vals("TAKEN", 3)[2:])
+        before = self._counts()
+        with self.assertRaises(ValidationError):
+            Lot._serial_create_batch(self._vals("TAKEN", 3))
+        self.assertEqual(self._counts(), before)
+
+    def test_falls_back_when_a_module_overrides_create(self):
+        Lot = self.env.registry["stock.lot"]
+        Other = type("Other", (), {"create": lambda self, vals_list: None})
+        Other.__module__ = "odoo.addons.some_module.models"
+        original = Lot.__bases__
+        Lot.__bases__ = (Other, *original)
+        try:
+            self.assertFalse(
+                self.env["stock.lot"]._serial_batch_supported(self._vals("X", 1))
+            )
+        finally:
+            Lot.__bases__ = original
 
 
 class TestQueryCount(SerialGenCase):
