@@ -414,3 +414,29 @@ class TestBackgroundReceipt(AttachCase):
         self.assertIn("RF-5", refund.message_ids[0].body)
         self.assertIn(receipt.name, refund.message_ids[0].body)
         self.assertEqual(self._stock_state(product)["moves done"], 3)
+
+    def test_receipt_closed_by_hand_meanwhile(self):
+        product = self._sold_product("Interrupted Laptop")
+        refund, job = self._background(product, 8)
+        first = refund.serial_picking_ids
+        # Odoo refuses Cancel on it (done moves) and Validate (nothing to
+        # receive); its open move cancelled another way closes it all the same
+        self.assertNothingCreated(first.action_cancel, message="Done")
+        first.move_ids.filtered(lambda move: move.state != "done")._action_cancel()
+        self.assertEqual(first.state, "done")
+        for _call in range(3):
+            self.Job._cron_process()
+        self.assertEqual((job.state, job.done_count), ("done", 8))
+        second = refund.serial_picking_ids - first
+        self.assertEqual((len(second), second.state), (1, "done"))
+        self.assertEqual(job.receipt_id, second)
+        self.assertEqual(len(second.move_line_ids.lot_id), 5)
+        self.assertEqual(
+            sum(
+                self._quants(refund.serial_lot_ids, self.stock_location).mapped(
+                    "quantity"
+                )
+            ),
+            8,
+        )
+        self.assertEqual(self._stock_state(product)["valuation"][:2], [8.0, 800.0])
