@@ -16,6 +16,7 @@ from . import serial_generator_check
 from . import serial_generator
 from . import serial_generator_log
 from . import account_move
+from . import account_move_receipt
 from . import stock_picking
 from . import serial_reversal
 from . import serial_attach

@@ -49,6 +49,8 @@ class SerialGenerationJob(models.Model):
         check_company=True,
         ondelete="cascade",
     )
+    # the one receipt that a credit note's chunks fill
+    receipt_id = fields.Many2one("stock.picking", readonly=True, check_company=True)
     location_dest_id = fields.Many2one(
         "stock.location", required=True, readonly=True, check_company=True
     )
@@ -192,14 +194,39 @@ class SerialGenerationJob(models.Model):
         self.sudo().write({"state": "failed", "error": error})
         if not self._document():
             return
-        self._document()._message_log(
-            body=self.env._(
-                "The background generation of serial numbers stopped after "
-                "%(done)s of %(total)s: %(error)s",
-                done=self.done_count,
-                total=self.total,
+        body = self.env._(
+            "The background generation of serial numbers stopped after "
+            "%(done)s of %(total)s: %(error)s",
+            done=self.done_count,
+            total=self.total,
+            error=error,
+        )
+        receipt = self.sudo().receipt_id
+        if receipt.state not in ("done", "cancel", False):
+            body += " " + self._close_receipt(receipt)
+        self._document()._message_log(body=body)
+
+    def _close_receipt(self, receipt):
+        """Validate what the receipt brought in and cancel the rest, as
+        Odoo's validation without backorder does; say what became of it."""
+        try:
+            with self.env.cr.savepoint():
+                # Sudo: the runner ends its own receipt, whoever stops it.
+                receipt.with_company(receipt.company_id).with_context(
+                    cancel_backorder=True
+                )._action_done()
+                receipt._serial_check_done()
+        except Exception as error:  # noqa: BLE001  pylint: disable=broad-except
+            _logger.warning("Receipt %s not closed", receipt.id, exc_info=True)
+            return self.env._(
+                "%(receipt)s stays open: %(error)s",
+                receipt=receipt.display_name,
                 error=error,
-            ),
+            )
+        return self.env._(
+            "%(receipt)s is done with what was received; the rest of it is "
+            "cancelled.",
+            receipt=receipt.display_name,
         )
 
 
