@@ -56,7 +56,7 @@ class AccountMove(models.Model):
         credit note line (``_serial_job_receipt``). A chunk's lots come in
         with moves of their own, taken from that demand and done at once, as
         Odoo's move-level validation does (valuation, quants, the sale
-        line's returned quantity): the receipt stays ready with the rest. The
+        line's returned quantity): the receipt stays draft with the rest. The
         chunk that brings the last of a line puts its lots on the open move
         itself; the one that brings the last of all validates the receipt as
         the synchronous path does.
@@ -136,7 +136,10 @@ class AccountMove(models.Model):
                 if quantity > 0
             ]
         )
-        moves._action_confirm(merge=False)
+        # The open moves stay draft: each chunk lowers their demand, which
+        # Odoo logs on a confirmed move as the job's user (who needs an
+        # e-mail address for it), 50 notes for 100,000 serials. The last
+        # chunk's validation confirms them, as Validate does.
         # Sudo: users read jobs, only the runner writes them.
         job.sudo().receipt_id = picking
         return picking

@@ -26,7 +26,7 @@ KNOWN_CREATE_OVERRIDES = {"stock", "stock_account", "mail", ADDON}
 
 
 class StockLot(models.Model):
-    _inherit = "stock.lot"
+    _inherit = "stock.lot"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _serial_create_batch(self, vals_list):
