@@ -114,7 +114,7 @@ class AccountMove(models.Model):
             demand[line._source(), line.product_id] += (
                 line.count - line.done_count
             ) * line.lot_quantity
-        moves = self._serial_create_moves(
+        self._serial_create_moves(
             [
                 dict(
                     self._serial_prepare_move_vals(
