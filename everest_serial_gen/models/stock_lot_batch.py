@@ -11,8 +11,9 @@ the company check run on all of them.
 
 That gives ``create()``'s result only when no installed module overrides
 ``stock.lot``'s ``create()`` beyond the ones listed (they add nothing per
-lot that the copy would miss), and no stored computed field depends on the
-name; otherwise ``create()`` runs for all.
+lot that the copy would miss), no stored computed field depends on the
+name, the values are plain columns and the context logs no creation
+message; otherwise ``create()`` runs for all.
 """
 
 from odoo import api, models
@@ -54,11 +55,17 @@ class StockLot(models.Model):
         )
 
     def _serial_batch_supported(self, vals_list):
+        # a chatter message per lot, or relations to copy, would differ
+        if not self.env.context.get("mail_create_nolog"):
+            return False
         if any(
-            not (self._fields[name].store and self._fields[name].column_type)
-            for vals in vals_list[:1]
-            for name in vals
-        ) or any("product_id" not in vals for vals in vals_list):
+            "product_id" not in vals
+            or any(
+                not (self._fields[name].store and self._fields[name].column_type)
+                for name in vals
+            )
+            for vals in vals_list
+        ):
             return False
         for cls in type(self).__mro__:
             if "create" in vars(cls) and cls.__module__.startswith("odoo.addons."):
