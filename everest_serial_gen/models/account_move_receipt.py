@@ -92,7 +92,7 @@ class AccountMove(models.Model):
         self._serial_create_receipt_lines(moves, groups)
         if rest:
             self.env["stock.move"].concat(*moves).with_context(
-                serial_fast_done=True
+                serial_fast_done=True, serial_chunk_done=True
             )._action_done(cancel_backorder=True)
             return picking
         picking.with_context(
@@ -161,7 +161,7 @@ class AccountMove(models.Model):
 
     def _serial_create_receipt_lines(self, moves, groups):
         """One done-to-be line per lot of ``groups``, on their ``moves``."""
-        move_lines = self.env["stock.move.line"].create(
+        move_lines = self.env["stock.move.line"]._serial_create_batch(
             [
                 dict(
                     move._serial_prepare_move_line_vals(

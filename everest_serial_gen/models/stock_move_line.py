@@ -36,12 +36,18 @@ from odoo import api, fields, models
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from ..compat import UOM_PRECISION
+from .batch_create import copies_supported, create_as_copies
 from .batch_memo import remembered_defaults
 from .stock_quant import QuantRow
 
 ADDON = __name__.split(".")[2]
 
 
+# stock: company and picked from the move, reservation (none from a
+# customer location), moves for lines without one; stock_account: valuation
+# of lines created done. Lines of new lots on moves to do need none of it
+# per line.
+KNOWN_CREATE_OVERRIDES = {"stock", "stock_account", ADDON}
 # The modules whose overrides of these methods the fast path knows it
 # reproduces. Any other module overriding one of them may add behaviour the
 # fast path would skip: then Odoo's own path runs.
@@ -63,6 +69,23 @@ class StockMoveLine(models.Model):
     @api.model
     def default_get(self, fields_list):
         return remembered_defaults(self, fields_list, super().default_get)
+
+    @api.model
+    def _serial_create_batch(self, vals_list):
+        """``create(vals_list)`` for the lines of new lots, which differ only
+        by their lot: copies of the first line's row (batch_create.py)."""
+        moves = self.env["stock.move"].browse(
+            {vals.get("move_id") for vals in vals_list}
+        )
+        if (
+            len(vals_list) < 2
+            or not all(vals.get("move_id") for vals in vals_list)
+            # stock's create() reserves each line of a move that reserves
+            or not all(move._should_bypass_reservation() for move in moves)
+            or not copies_supported(self, vals_list, "lot_id", KNOWN_CREATE_OVERRIDES)
+        ):
+            return self.create(vals_list)
+        return create_as_copies(self, vals_list, "lot_id")
 
     def _action_done(self):
         """With ``serial_fast_done`` in the context: see the module's docstring."""

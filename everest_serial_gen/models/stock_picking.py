@@ -58,6 +58,15 @@ class StockPicking(models.Model):
 
     # Hooks of serial.generate.mixin --------------------------------------------
 
+    def _check_entire_pack(self):
+        # A background chunk validates its own moves only, whose lines carry
+        # no package (serial_chunk_done): Odoo's look for packages moved
+        # whole would read every line of the growing receipt, chunk after
+        # chunk. The receipt's final validation still runs it.
+        if self.env.context.get("serial_chunk_done"):
+            return None
+        return super()._check_entire_pack()
+
     def _serial_document_error(self):
         self.ensure_one()
         if self.picking_type_code != "incoming" or self.location_id.usage != "customer":
@@ -135,7 +144,7 @@ class StockPicking(models.Model):
                     for lot in line.attached
                     if lot in deliveries
                 ]
-        self.env["stock.move.line"].create(vals_list)
+        self.env["stock.move.line"]._serial_create_batch(vals_list)
         moves.filtered(lambda move: move.state == "draft")._action_confirm(merge=False)
         if validate:
             self._serial_validate()

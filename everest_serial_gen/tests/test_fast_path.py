@@ -189,15 +189,19 @@ class TestFastPath(SerialGenCase):
 class TestLotBatch(SerialGenCase):
     """Lots copied from the first of their batch hold what create() stores."""
 
-    def _rows(self, lots):
-        """The stored columns of ``lots``, but their id and name."""
+    def _rows(self, records, varying="name"):
+        """The stored columns of ``records``, but their id and ``varying``."""
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("SELECT * FROM stock_lot WHERE id = ANY(%s) ORDER BY name", lots.ids)
+            SQL(
+                "SELECT * FROM %s WHERE id = ANY(%s) ORDER BY id",
+                SQL.identifier(records._table),
+                records.ids,
+            )
         )
         names = [column.name for column in self.env.cr.description]
         return [
-            {k: v for k, v in zip(names, row, strict=True) if k not in ("id", "name")}
+            {k: v for k, v in zip(names, row, strict=True) if k not in ("id", varying)}
             for row in self.env.cr.fetchall()
         ]
 
@@ -235,6 +239,23 @@ class TestLotBatch(SerialGenCase):
         self.assertEqual(
             self.env["stock.lot"].search([("name", "=like", "BATCH-%")]), batch
         )
+
+    @freeze_time(NOW)
+    def test_move_lines_same_rows_as_create(self):
+        receipt = self._create_return_receipt([(self.serial_product, 6)], confirm=False)
+        move = receipt.move_ids
+        lots = self._lots()._serial_create_batch(self._vals("ML", 6))
+        vals = [
+            move._serial_prepare_move_line_vals(lot, 1.0, move.location_dest_id)
+            for lot in lots
+        ]
+        Line = self.env["stock.move.line"]
+        created = Line.create(vals[:3])
+        batch = Line._serial_create_batch(vals[3:])
+        self.assertEqual(batch.lot_id, lots[3:])
+        self.assertEqual(self._rows(batch, "lot_id"), self._rows(created, "lot_id"))
+        self.assertEqual(move.move_line_ids, created | batch)
+        self.assertEqual(move.quantity, 6)
 
     def test_a_taken_name_creates_nothing(self):
         Lot = self._lots()
