@@ -106,14 +106,22 @@ def _copy_row(record, varying, values):
     return dict(record.env.cr.fetchall())
 
 
-def _after_insert(records):
-    """What create() does after its INSERT, and its checks."""
+def mark_created(records):
+    """Tell the ORM about ``records`` inserted in SQL, as create() does after
+    its INSERT: forget the one2many caches of their many2one targets, and
+    mark what depends on them to compute. Their own computed fields hold
+    their values already."""
     for field in records._fields.values():
         for inverse in records.pool.field_inverses[field]:
             records.env[inverse.model_name].invalidate_model([inverse.name])
     computed = [f for f in records._fields.values() if f.compute and f.store]
     with records.env.protecting(computed, records):
         records.modified(list(records._fields), create=True)
+
+
+def _after_insert(records):
+    """What create() does after its INSERT, and its checks."""
+    mark_created(records)
     records._validate_fields(
         name for name, field in records._fields.items() if field.store
     )

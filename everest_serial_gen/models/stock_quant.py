@@ -11,6 +11,7 @@ from odoo.tools import SQL, split_every
 from odoo.addons.stock.models.stock_quant import StockQuant as StockQuantBase
 
 from ..compat import QUANT_DIFF_ONLY_WHEN_COUNTED, QUANT_STORES_STORAGE_CATEGORY
+from .batch_create import mark_created
 
 
 class QuantRow(NamedTuple):
@@ -101,22 +102,11 @@ class StockQuant(models.Model):
             )
         )
         quants = self.browse(id_ for (id_,) in self.env.cr.fetchall())
-        quants._serial_after_insert()
+        # their computed fields hold what their computes give a new quant
+        # (_new_quant_values); what depends on quants (the lot's location)
+        # is computed again
+        mark_created(quants)
         return quants
-
-    def _serial_after_insert(self):
-        """What create() does after its INSERT: forget the one2many caches of
-        the quants' many2one targets, and mark what depends on the quants to
-        compute (the lot's location). Their own computed fields hold the
-        values their computes give a new quant (_new_quant_values)."""
-        for field in self._fields.values():
-            for inverse in self.pool.field_inverses[field]:
-                self.env[inverse.model_name].invalidate_model([inverse.name])
-        computed = [
-            field for field in self._fields.values() if field.compute and field.store
-        ]
-        with self.env.protecting(computed, self):
-            self.modified(list(self._fields), create=True)
 
     def _serial_create_quants(self, rows, in_date):
         """The quants of ``rows`` through create(), for a module that stores
