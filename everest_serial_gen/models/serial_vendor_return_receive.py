@@ -100,12 +100,7 @@ class SerialVendorReturn(models.AbstractModel):
                     )
                 )
             plan.append((lot, quant, vendor_line, bool(replace), name))
-        if errors:
-            raise UserError(
-                self.env._(
-                    "Nothing was received:\n%(errors)s", errors="\n".join(errors)
-                )
-            )
+        self._check_nothing_wrong(errors)
         return plan
 
     @api.model
@@ -174,12 +169,7 @@ class SerialVendorReturn(models.AbstractModel):
                 )
                 continue
             sources[lot] = (quant, line)
-        if errors:
-            raise UserError(
-                self.env._(
-                    "Nothing was received:\n%(errors)s", errors="\n".join(errors)
-                )
-            )
+        self._check_nothing_wrong(errors)
         return sources
 
     @api.model
@@ -233,3 +223,13 @@ class SerialVendorReturn(models.AbstractModel):
             lot: new
             for (lot, _company, _name), new in zip(items, new_lots, strict=True)
         }
+
+    @api.model
+    def _check_nothing_wrong(self, errors):
+        """Refuse the whole receipt, listing every serial that cannot come."""
+        if errors:
+            raise UserError(
+                self.env._(
+                    "Nothing was received:\n%(errors)s", errors="\n".join(errors)
+                )
+            )
