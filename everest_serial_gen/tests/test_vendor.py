@@ -281,6 +281,20 @@ class TestVendor(VendorCase):
         service.receive([(lots[0], True, "NEW-3")])
         self.assertNothingCreated(lambda: service.receive([(lots[0], True, "NEW-4")]))
 
+    def _serial_in_stock(self, name, location):
+        """A serial of the serial product, one unit in ``location``."""
+        lot = self.env["stock.lot"].create(
+            {
+                "name": name,
+                "product_id": self.serial_product.id,
+                "company_id": location.company_id.id,
+            }
+        )
+        self.env["stock.quant"]._update_available_quantity(
+            self.serial_product, location, 1, lot_id=lot
+        )
+        return lot
+
     def test_multi_company_split(self):
         company_b = self.env["res.company"].create({"name": "Service B"})
         self.env.user.company_ids |= company_b
@@ -288,16 +302,7 @@ class TestVendor(VendorCase):
             [("company_id", "=", company_b.id)], limit=1
         )
         self.assertTrue(warehouse_b.serial_vendor_return_type_id)
-        lot_b = self.env["stock.lot"].create(
-            {
-                "name": "B-SN-1",
-                "product_id": self.serial_product.id,
-                "company_id": company_b.id,
-            }
-        )
-        self.env["stock.quant"]._update_available_quantity(
-            self.serial_product, warehouse_b.serial_out_location_id, 1, lot_id=lot_b
-        )
+        lot_b = self._serial_in_stock("B-SN-1", warehouse_b.serial_out_location_id)
         _receipt, lot_a = self._returned_serials(1)
         env = self.env(
             context=dict(
@@ -321,16 +326,7 @@ class TestVendor(VendorCase):
             {"name": "Vendor of A only", "company_id": self.company.id}
         )
         _receipt, lot_a2 = self._returned_serials(1)
-        lot_b2 = self.env["stock.lot"].create(
-            {
-                "name": "B-SN-2",
-                "product_id": self.serial_product.id,
-                "company_id": company_b.id,
-            }
-        )
-        self.env["stock.quant"]._update_available_quantity(
-            self.serial_product, warehouse_b.serial_out_location_id, 1, lot_id=lot_b2
-        )
+        lot_b2 = self._serial_in_stock("B-SN-2", warehouse_b.serial_out_location_id)
         error = self.assertNothingCreated(
             lambda: env["serial.vendor.return"].send(
                 env["stock.lot"].browse((lot_a2 | lot_b2).ids), vendor_a
