@@ -15,6 +15,10 @@ UOM_PRECISION = "Product Unit" if ODOO_19 else "Product Unit of Measure"
 # The field that gives actions, menus and users their groups.
 GROUPS_FIELD = "group_ids" if ODOO_19 else "groups_id"
 
+# The quantity of a line of Odoo's Return wizard is in the product's unit up
+# to 18.0, in the returned move's unit since 19.0.
+RETURN_LINE_IN_MOVE_UNIT = ODOO_19
+
 # stock.move has a required description ``name`` up to 18.0 only.
 MOVE_HAS_NAME = not ODOO_19
 

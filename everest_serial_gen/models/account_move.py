@@ -125,6 +125,39 @@ class AccountMove(models.Model):
         for line in lines:
             link_many2many(line.source, "serial_retrieved_line_ids", line.retrieved.ids)
 
+    def _serial_checks_credited(self):
+        return True
+
+    def _serial_retrieved_lots(self):
+        """The serials these documents took as received from return receipts."""
+        # Sudo: see _serial_release_retrieved.
+        return self.sudo().invoice_line_ids.serial_retrieved_line_ids.lot_id.sudo(False)
+
+    def _serial_release_retrieved(self):
+        """Let go of the serials these documents retrieved: they stay where
+        their return receipt put them, and are on no credit note any more.
+        Returns the released lots."""
+        # Sudo: the links are the addon's only (field_guard); the caller
+        # checked the user may cancel or reverse the documents.
+        lines = self.sudo().invoice_line_ids.filtered("serial_retrieved_line_ids")
+        released = lines.serial_retrieved_line_ids.lot_id
+        if not released:
+            return released
+        lines.serial_retrieved_line_ids = [fields.Command.clear()]
+        self.sudo().serial_lot_ids = [
+            fields.Command.unlink(lot.id) for lot in released
+        ]
+        for document in self:
+            document._message_log(
+                body=self.env._(
+                    "%(user)s released the retrieved serials %(serials)s: they "
+                    "stay in stock, where their return receipt put them.",
+                    user=self.env.user.name,
+                    serials=", ".join(released.mapped("name")),
+                )
+            )
+        return released.sudo(False)
+
     # Nothing lost ------------------------------------------------------------
 
     def write(self, vals):
@@ -135,9 +168,18 @@ class AccountMove(models.Model):
             self.filtered(
                 lambda move: move.move_type != vals["move_type"]
             )._serial_check_nothing_in_stock()
-        return super().write(vals)
+        cancelled = self.browse()
+        if vals.get("state") == "cancel":
+            # whatever path cancels it: button_cancel, or a plain write
+            cancelled = self.filtered(lambda move: move.state != "cancel")
+            cancelled._serial_check_nothing_in_stock()
+        result = super().write(vals)
+        if cancelled:
+            cancelled._serial_release_retrieved()
+        return result
 
     def button_cancel(self):
+        # refuse before Odoo resets the credit note to draft
         self._serial_check_nothing_in_stock()
         return super().button_cancel()
 
@@ -146,13 +188,13 @@ class AccountMove(models.Model):
         self._serial_check_nothing_in_stock()
 
     def _serial_generated_lots(self):
-        """The serials these documents brought in: their links, and the lots
-        that their receipts' done moves carry."""
+        """The serials these documents' own receipts brought in; not those
+        they retrieved, which a return receipt brought."""
         # Sudo: see _serial_check_nothing_in_stock.
         moves = self.sudo().serial_picking_ids.move_ids.filtered(
             lambda move: move.state == "done"
         )
-        return self.sudo().serial_lot_ids | moves.move_line_ids.lot_id
+        return moves.move_line_ids.lot_id
 
     def _serial_check_nothing_in_stock(self):
         """Refuse to drop a document whose generated serials are in stock."""

@@ -1,176 +1,167 @@
-from collections import defaultdict
-from typing import NamedTuple
-
 from odoo import models
-from odoo.tools import float_compare, float_round
-
-from .serial_plan import PlanLine
-
-
-class ReceiptGroup(NamedTuple):
-    """One move of a credit note's receipt."""
-
-    line: object  # the PlanLine
-    origin: object  # the delivery move it returns, or an empty recordset
-    sale_line: object  # the sale line whose delivered quantity it lowers
-    lots: list  # (lot, quantity, customer location or None)
+from odoo.tools import float_compare
 
 
 class AccountMove(models.Model):
-    """The receipt that brings a credit note's serials in: Odoo never moves
-    stock from a credit note, so Generate Serial # creates and validates its
-    own receipt from the customer into the Stock location."""
+    """The receipts that bring a credit note's goods in.
+
+    Odoo never moves stock from a credit note, so Generate Serial # creates
+    and validates receipts from the customer into the Stock location. Units
+    that Odoo delivered come back exactly as Odoo's own Return of their
+    delivery would bring them: one receipt per delivery, made and filled by
+    Odoo's return wizard (``stock.return.picking``), so that the moves are
+    chained to the delivery (``origin_returned_move_id``, ``move_orig_ids``),
+    lower the sale's delivered quantity (``to_refund``) and are valued as
+    returns; and so that what Odoo's Return still offers, the sale and the
+    valuation are what Odoo computes. Units that no delivery explains (sold
+    before Odoo, or never delivered) come in with a receipt of their own,
+    which touches no sale.
+
+    A generation (``serial.generation.job``) opens its receipts once, with
+    one open move per line of the generation for all it brings, left draft
+    so that lowering its demand chunk after chunk logs nothing. Each chunk
+    brings its lots with moves of their own taken from that demand and done
+    at once; the chunk that brings the last of a receipt validates it. A
+    generation small enough to run at once is one chunk: its lots go on the
+    open moves, which are validated together.
+    """
 
     _inherit = "account.move"
 
     def _serial_receive(self, lines, location, validate=True):
-        """Bring the new and the attached serials in with a validated receipt
-        from the customer; the retrieved ones are in our stock already. The
-        chunks of a background job all fill the job's one receipt."""
+        """Bring the new and the attached lots of the plan ``lines``, one
+        chunk of a generation, in with the generation's receipts; the
+        retrieved ones are in our stock already."""
         self.ensure_one()
-        groups = [
-            group for line in lines for group in self._serial_receipt_groups(line)
-        ]
-        if not groups:
+        lines = [line for line in lines if line.moved_quantity]
+        if not lines:
             return self.env["stock.picking"]
-        # the document's queued job is the one running this chunk: no other
-        # generation may start while it is queued (serial.generator.check)
-        job = self._serial_running_jobs()
-        if job:
-            return self._serial_receive_chunk(job, groups, location)
-        picking = self._serial_create_receipt(location)
-        moves = self._serial_create_moves(
-            [self._serial_prepare_move_vals(picking, group) for group in groups]
-        )
-        self._serial_create_receipt_lines(moves, groups)
-        picking.with_context(
-            serial_fast_done=True, cancel_backorder=True
-        )._action_done()
-        picking._serial_check_done()
-        return picking
-
-    def _serial_receive_chunk(self, job, groups, location):
-        """Bring a background chunk in with the job's receipt.
-
-        The receipt's open moves hold what the job has yet to bring, one per
-        credit note line (``_serial_job_receipt``). A chunk's lots come in
-        with moves of their own, taken from that demand and done at once, as
-        Odoo's move-level validation does (valuation, quants, the sale
-        line's returned quantity): the receipt stays draft with the rest. The
-        chunk that brings the last of a line puts its lots on the open move
-        itself; the one that brings the last of all validates the receipt as
-        the synchronous path does.
-        """
-        picking = self._serial_job_receipt(job, location)
-        rest = {
-            move.serial_account_move_line_id: move
-            for move in picking.move_ids
-            if move.state not in ("done", "cancel")
-        }
-        moves, new_vals = [], []
-        for group in groups:
-            remainder = rest.get(group.line.source) if not group.origin else None
-            quantity = sum(quantity for _lot, quantity, _source in group.lots)
-            rounding = group.line.product.uom_id.rounding
-            if remainder and (
+        job = lines[0].job_line.job_id.with_env(self.env)
+        self._serial_open_receipts(job, location)
+        moves, split_vals = [], []
+        for line in lines:
+            open_move = line.job_line.with_env(self.env).move_id
+            rounding = line.product.uom_id.rounding
+            if (
                 float_compare(
-                    quantity, remainder.product_uom_qty, precision_rounding=rounding
+                    line.moved_quantity,
+                    open_move.product_qty,
+                    precision_rounding=rounding,
                 )
                 >= 0
             ):
-                moves.append(remainder)
-                del rest[group.line.source]
+                moves.append(open_move)
                 continue
-            if remainder:
-                remainder.product_uom_qty = float_round(
-                    remainder.product_uom_qty - quantity, precision_rounding=rounding
-                )
-            moves.append(len(new_vals))
-            new_vals.append(self._serial_prepare_move_vals(picking, group))
-        new = self._serial_create_moves(new_vals)
-        moves = [new[move] if isinstance(move, int) else move for move in moves]
-        self._serial_create_receipt_lines(moves, groups)
-        if rest:
-            self.env["stock.move"].concat(*moves).with_context(
-                serial_fast_done=True, serial_chunk_done=True
-            )._action_done(cancel_backorder=True)
-            return picking
-        picking.with_context(
-            serial_fast_done=True, cancel_backorder=True
-        )._action_done()
-        picking._serial_check_done()
-        return picking
+            moves.append(len(split_vals))
+            split_vals.append(open_move._serial_split_off(line.moved_quantity))
+        split = self._serial_create_moves(split_vals)
+        moves = [split[move] if isinstance(move, int) else move for move in moves]
+        self._serial_create_receipt_lines(moves, lines)
+        chunk = self.env["stock.move"].concat(*moves)
+        pickings = chunk.picking_id
+        for picking in pickings:
+            picking_chunk = chunk.filtered(lambda move: move.picking_id == picking)
+            rest = picking.move_ids.filtered(
+                lambda move: move.state not in ("done", "cancel")
+            )
+            if rest - picking_chunk:
+                # Odoo's look for packages moved whole reads every line of the
+                # receipt: the receipt's own validation runs it, once.
+                picking_chunk.with_context(
+                    serial_fast_done=True, serial_chunk_done=True
+                )._action_done(cancel_backorder=True)
+                continue
+            picking.with_context(
+                serial_fast_done=True, cancel_backorder=True
+            )._action_done()
+            picking._serial_check_done()
+        return pickings
 
-    def _serial_job_receipt(self, job, location):
-        """The job's open receipt, created by its first chunk with one open
-        move per credit note line for all that the job brings; created again
-        for what is left if someone validated or cancelled it meanwhile."""
-        picking = job.receipt_id.with_env(self.env)
-        if picking.state not in ("done", "cancel", False):
-            return picking
-        picking = self._serial_create_receipt(location)
-        demand = defaultdict(float)
-        for line in job.line_ids.with_env(self.env):
-            demand[line._source(), line.product_id] += (
-                line.count - line.done_count
-            ) * line.lot_quantity
-        self._serial_create_moves(
-            [
-                dict(
-                    self._serial_prepare_move_vals(
-                        picking,
-                        ReceiptGroup(
-                            PlanLine(source, product, 0, 0.0),
-                            self.env["stock.move"],
-                            source.sale_line_ids[:1],
-                            [],
-                        ),
-                    ),
-                    product_uom_qty=quantity,
-                    # Odoo reserves an open receipt move with an empty line
-                    # per serial unless it is picked: the chunks bring the
-                    # lines, with their lots.
-                    picked=True,
+    def _serial_open_receipts(self, job, location):
+        """Give every line of ``job`` that still brings units an open move on
+        a receipt: one receipt per delivery the units come back from, and
+        one for the units no delivery explains. A receipt that someone
+        validated or cancelled meanwhile gets a new one for what is left."""
+        pending = job.line_ids.filtered(
+            lambda line: line.kind != "retrieve"
+            and line.done_count < line.count
+            and (
+                not line.move_id
+                or line.move_id.state in ("done", "cancel")
+                or line.move_id.picking_id.state in ("done", "cancel")
+            )
+        )
+        for delivery, job_lines in pending.grouped(
+            lambda line: line.origin_move_id.picking_id
+        ).items():
+            if delivery:
+                wizard = self.env["stock.return.picking"]._serial_for(delivery)
+                picking = self._serial_create_receipt(location, wizard)
+                moves = self._serial_create_return_moves(picking, wizard, job_lines)
+            else:
+                picking = self._serial_create_receipt(location)
+                moves = self._serial_create_moves(
+                    [
+                        self._serial_prepare_move_vals(picking, job_line)
+                        for job_line in job_lines
+                    ]
                 )
-                for (source, product), quantity in demand.items()
-                if quantity > 0
-            ]
-        )
-        # The open moves stay draft: each chunk lowers their demand, which
-        # Odoo logs on a confirmed move as the job's user (who needs an
-        # e-mail address for it), 50 notes for 100,000 serials. The last
-        # chunk's validation confirms them, as Validate does.
-        # Sudo: users read jobs, only the runner writes them.
-        job.sudo().receipt_id = picking
-        return picking
+            for job_line, move in zip(job_lines, moves, strict=True):
+                # Sudo: users read generations, only the addon writes them.
+                job_line.sudo().move_id = move
 
-    def _serial_create_receipt(self, location):
-        # Sudo: the receipt and its moves carry the links to the credit note
-        # that only the addon may set (field_guard); the user's checks ran in
-        # serial.generator, and the records are used as the user below.
-        return (
-            self.env["stock.picking"]
-            .sudo()
-            .create(self._serial_prepare_picking_vals(location))
-            .with_env(self.env)
-        )
+    def _serial_create_receipt(self, location, wizard=None):
+        """A receipt into ``location``: the return of ``wizard``'s delivery
+        as Odoo's Return makes it, or a receipt of the customer's."""
+        vals = self._serial_prepare_picking_vals(location, wizard)
+        if not wizard:
+            # Sudo: the receipt and its moves carry the links to the credit
+            # note that only the addon may set (field_guard); the user's
+            # checks ran in serial.generator, and the records are used as
+            # the user below.
+            picking = self.env["stock.picking"].sudo().create(vals)
+        else:
+            # as Odoo's _create_return: a copy of the delivery
+            picking = wizard.picking_id.copy(vals)
+            picking.user_id = False
+        return picking.with_env(self.env)
+
+    def _serial_create_return_moves(self, picking, wizard, job_lines):
+        """The moves of ``job_lines`` on ``picking``, made by Odoo's return
+        wizard from the delivery moves they return; one per job line."""
+        return self.env["stock.move"].concat(
+            *(
+                wizard._serial_return_move(
+                    picking.sudo(),
+                    job_line.origin_move_id,
+                    job_line._units_left(),
+                    serial_account_move_line_id=job_line._source().id,
+                )
+                for job_line in job_lines
+            )
+        ).with_env(self.env)
 
     def _serial_create_moves(self, vals_list):
         # Sudo: see _serial_create_receipt.
         return self.env["stock.move"].sudo().create(vals_list).with_env(self.env)
 
-    def _serial_create_receipt_lines(self, moves, groups):
-        """One done-to-be line per lot of ``groups``, on their ``moves``."""
+    def _serial_create_receipt_lines(self, moves, lines):
+        """One done-to-be line per lot of the plan ``lines``, on their
+        ``moves``; an attached lot comes from where it is at the customer."""
+        attached = self.env["stock.lot"].concat(
+            *(line.attached for line in lines if line.attached)
+        )
+        where = self.env["serial.attach"]._customer_locations(attached)
         move_lines = self.env["stock.move.line"]._serial_create_batch(
             [
                 dict(
                     move._serial_prepare_move_line_vals(
                         lot, quantity, move.location_dest_id
                     ),
-                    location_id=(source or move.location_id).id,
+                    location_id=(where.get(lot) or move.location_id).id,
                 )
-                for move, group in zip(moves, groups, strict=True)
-                for lot, quantity, source in group.lots
+                for move, line in zip(moves, lines, strict=True)
+                for lot, quantity in _line_lots(line)
             ]
         )
         # Odoo's receipts apply the putaway rules line by line; most databases
@@ -186,46 +177,23 @@ class AccountMove(models.Model):
             move_lines._apply_putaway_strategy()
         return move_lines
 
-    def _serial_receipt_groups(self, line):
-        """The receipt moves of a plan line: one for its new lots, and one per
-        delivery its attached lots left on, which it returns as Odoo's own
-        Return would (``origin_returned_move_id``), so that the sale line and
-        the valuation see a return of that delivery."""
-        sale_line = line.source.sale_line_ids[:1]
-        groups = []
-        if line.lots:
-            groups.append(
-                ReceiptGroup(
-                    line,
-                    self.env["stock.move"],
-                    sale_line,
-                    [(lot, line.lot_quantity, None) for lot in line.lots],
-                )
-            )
-        if line.attached:
-            deliveries = self.env["serial.attach"]._last_deliveries(line.attached)
-            by_move = defaultdict(list)
-            for lot in line.attached:
-                delivery = deliveries.get(lot)
-                by_move[delivery.move_id if delivery else None].append(
-                    (
-                        lot,
-                        line.attached_quantities[lot],
-                        delivery.location_dest_id if delivery else None,
-                    )
-                )
-            for origin, lots in by_move.items():
-                origin = origin or self.env["stock.move"]
-                groups.append(
-                    ReceiptGroup(line, origin, origin.sale_line_id or sale_line, lots)
-                )
-        return groups
-
-    def _serial_prepare_picking_vals(self, location):
+    def _serial_prepare_picking_vals(self, location, wizard=None):
+        """The values of a receipt into ``location``: over those of Odoo's
+        Return of ``wizard``'s delivery, or from the customer."""
         self.ensure_one()
         warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
             [("company_id", "=", self.company_id.id)], limit=1
         )
+        if wizard:
+            vals = wizard._prepare_picking_default_values()
+            picking_type = warehouse.serial_picking_type_id
+            if picking_type:
+                vals["picking_type_id"] = picking_type.id
+            return dict(
+                vals,
+                location_dest_id=location.id,
+                serial_account_move_id=self.id,
+            )
         partner = self.partner_shipping_id or self.partner_id
         return {
             "partner_id": partner.id,
@@ -241,11 +209,12 @@ class AccountMove(models.Model):
             "serial_account_move_id": self.id,
         }
 
-    def _serial_prepare_move_vals(self, picking, group):
-        product = group.line.product
+    def _serial_prepare_move_vals(self, picking, job_line):
+        """An open move for the units of ``job_line`` that no delivery explains."""
+        product = job_line.product_id
         return {
             "product_id": product.id,
-            "product_uom_qty": sum(quantity for _lot, quantity, _source in group.lots),
+            "product_uom_qty": job_line._units_left(),
             "product_uom": product.uom_id.id,
             "picking_id": picking.id,
             "location_id": picking.location_id.id,
@@ -254,8 +223,16 @@ class AccountMove(models.Model):
             "origin": picking.origin,
             "company_id": picking.company_id.id,
             "picking_type_id": picking.picking_type_id.id,
-            "serial_account_move_line_id": group.line.source.id,
-            "sale_line_id": group.sale_line.id,
-            "to_refund": bool(group.sale_line),
-            "origin_returned_move_id": group.origin.id,
+            "serial_account_move_line_id": job_line._source().id,
+            # what nobody delivered changes no sale (sale_stock reads these)
+            "sale_line_id": False,
+            "to_refund": False,
         }
+
+
+def _line_lots(line):
+    """(lot, units) of a plan line: its new lots, then its attached ones."""
+    for lot in line.lots or ():
+        yield lot, line.lot_quantity
+    for lot in line.attached or ():
+        yield lot, line.attached_quantities[lot]

@@ -1,22 +1,40 @@
 from collections import defaultdict
+from typing import NamedTuple
 
 from markupsafe import Markup
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, float_is_zero
 
 from .serial_numbering import parse_serial_list
+
+
+class KnownSplit(NamedTuple):
+    """What the known serials a user attached to a document line are."""
+
+    # (delivery move or an empty recordset, lot, units): the units of each
+    # lot still at a customer, by the delivery whose return brings them
+    attached: list
+    retrieved: object  # return receipt lines a credit note takes as received
+    others: object  # attached lots that were delivered to another customer
 
 
 class SerialAttach(models.AbstractModel):
     """Everest's Attach/Retrieve Serial #: a serial the system knows is
     attached to the credit document, never generated again.
 
-    A known serial is either still at a customer (Odoo delivered it): the
-    document brings it back, like Odoo's own Return; or it already came back
-    on a return receipt and is in our stock: a credit note takes it as
-    received without moving it again. Anything else in our stock is refused.
+    A known serial is either still at a customer: Odoo delivered it, and the
+    document brings it back as a return of that delivery, exactly as Odoo's
+    own Return would (``stock.return.picking``), so that the sale, the
+    valuation and what Odoo's Return still offers agree; or it already came
+    back on a return receipt and is in our stock: a credit note takes it as
+    received without moving it again (Retrieve). Anything else in our stock
+    is refused.
+
+    What Odoo's Return may still bring back of a delivery is counted as Odoo
+    counts it: what the delivery took to the customer, less what the returns
+    chained to it (``origin_returned_move_id``) bring or brought back.
     """
 
     _name = "serial.attach"
@@ -44,6 +62,8 @@ class SerialAttach(models.AbstractModel):
         known = set(lots.mapped("name")) | set(lots.mapped("ref"))
         return lots, [name for name in names if name not in known]
 
+    # Deliveries and what Odoo's Return may still bring back --------------------
+
     @api.model
     def _customer_quantities(self, lots):
         """{lot: units at customer locations}, in one query."""
@@ -65,39 +85,173 @@ class SerialAttach(models.AbstractModel):
         }
 
     @api.model
-    def _last_deliveries(self, lots):
-        """{lot: the done move line that last took it to a customer}."""
-        lines = (
-            self.env["stock.move.line"]
+    def _customer_locations(self, lots):
+        """{lot: the customer location that holds most of it}, in one query."""
+        # Sudo: see _customer_quantities.
+        where = {}
+        for lot, location, _quantity in sorted(
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("location_id.usage", "=", "customer"),
+                    ("quantity", ">", 0),
+                ],
+                ["lot_id", "location_id"],
+                ["quantity:sum"],
+            ),
+            key=lambda row: row[2],
+        ):
+            where[lot] = location
+        return where
+
+    @api.model
+    def _delivery_domain(self, company):
+        """The done moves that took goods from us to a customer, in ``company``."""
+        return [
+            ("state", "=", "done"),
+            ("company_id", "=", company.id),
+            ("location_dest_id.usage", "=", "customer"),
+            ("location_id.usage", "!=", "customer"),
+        ]
+
+    @api.model
+    def _lot_deliveries(self, lots, company, partner=None):
+        """The done delivery moves of ``company`` that took ``lots`` to a
+        customer (``partner``'s, when given), newest first."""
+        # Sudo: which delivery a serial left on decides how it comes back,
+        # whatever transfers the user may read; the moves stay internal.
+        domain = [
+            *self._delivery_domain(company),
+            ("move_line_ids.lot_id", "in", lots.ids),
+        ]
+        if partner:
+            domain.append(
+                (
+                    "picking_id.partner_id",
+                    "child_of",
+                    partner.commercial_partner_id.id,
+                )
+            )
+        return (
+            self.env["stock.move"].sudo().search(domain, order="date desc, id desc")
+        )
+
+    @api.model
+    def _customer_deliveries(self, partner, company, product):
+        """The done delivery moves of ``product`` to ``partner`` in
+        ``company``, oldest first."""
+        # Sudo: see _lot_deliveries.
+        return (
+            self.env["stock.move"]
             .sudo()
             .search(
                 [
-                    ("lot_id", "in", lots.ids),
-                    ("state", "=", "done"),
-                    ("location_dest_id.usage", "=", "customer"),
-                    ("location_id.usage", "!=", "customer"),
+                    *self._delivery_domain(company),
+                    ("product_id", "=", product.id),
+                    (
+                        "picking_id.partner_id",
+                        "child_of",
+                        partner.commercial_partner_id.id,
+                    ),
                 ],
-                order="date desc, id desc",
+                order="date, id",
             )
         )
-        last = {}
-        for line in lines:
-            last.setdefault(line.lot_id, line)
-        return last
 
     @api.model
-    def _return_lines(self, partner, lots=None, product=None):
+    def _live_returns(self, moves):
+        """The returns of ``moves`` that bring or brought goods back: those
+        not cancelled."""
+        return moves.returned_move_ids.filtered(lambda move: move.state != "cancel")
+
+    @api.model
+    def _returnable_quantities(self, moves):
+        """{delivery move: units (product unit) Odoo's Return may still bring
+        back}: its done quantity less its live returns, as Odoo's own Return
+        counts it."""
+        returned = defaultdict(float)
+        for back in self._live_returns(moves):
+            quantity = back.quantity if back.state == "done" else back.product_uom_qty
+            returned[back.origin_returned_move_id] += back.product_uom._compute_quantity(
+                quantity, back.product_id.uom_id
+            )
+        result = {}
+        for move in moves:
+            done = move.product_uom._compute_quantity(
+                move.quantity, move.product_id.uom_id
+            )
+            left = done - returned[move]
+            rounding = move.product_id.uom_id.rounding
+            result[move] = left if float_compare(left, 0, precision_rounding=rounding) > 0 else 0.0
+        return result
+
+    @api.model
+    def _returnable_lots(self, moves):
+        """{(delivery move, lot): units of the lot the move took to the
+        customer and no live return of it brings back}, as Odoo's return
+        reservation proposes them (``_get_available_move_lines``)."""
+        available = defaultdict(float)
+        for line in moves.move_line_ids.filtered("lot_id"):
+            available[line.move_id, line.lot_id] += line.quantity_product_uom
+        for line in self._live_returns(moves).move_line_ids.filtered("lot_id"):
+            key = (line.move_id.origin_returned_move_id, line.lot_id)
+            if key in available:
+                available[key] -= line.quantity_product_uom
+        return {
+            key: quantity
+            for key, quantity in available.items()
+            if float_compare(
+                quantity, 0, precision_rounding=key[0].product_id.uom_id.rounding
+            )
+            > 0
+        }
+
+    @api.model
+    def _returnable_lot_sources(self, lots, company, preferred=None, partner=None):
+        """{lot: [(delivery move, units)]}: where each of ``lots`` may come
+        back from, ``preferred`` deliveries first, then the newest delivery
+        of ``company``; capped by what is at customers."""
+        preferred = preferred or self.env["stock.move"]
+        deliveries = preferred | self._lot_deliveries(lots, company, partner)
+        returnable = self._returnable_lots(deliveries)
+        at_customer = self._customer_quantities(lots)
+        sources = {}
+        for lot in lots:
+            left = at_customer.get(lot, 0.0)
+            rounding = lot.product_id.uom_id.rounding
+            found = []
+            for move in deliveries:
+                if float_compare(left, 0, precision_rounding=rounding) <= 0:
+                    break
+                quantity = min(returnable.get((move, lot), 0.0), left)
+                if float_compare(quantity, 0, precision_rounding=rounding) > 0:
+                    found.append((move, quantity))
+                    left -= quantity
+            sources[lot] = found
+        return sources
+
+    # Return receipts a credit note may retrieve ---------------------------------
+
+    @api.model
+    def _return_lines(self, partner, company, lots=None, product=None, deliveries=None):
         """{lot: the done move line that brought it back from ``partner`` on a
-        return receipt}, for ``lots`` (or any lot of ``product``) now in our
-        stock and on no credit note."""
+        return receipt of ``company``}, for ``lots`` (or any lot of
+        ``product``) now in our stock and on no credit note. Returns of
+        ``deliveries`` are left out: the credit note counts them already,
+        as returns of its own sale."""
         scope = [("lot_id", "in", lots.ids)] if lots is not None else []
         if product:
             scope.append(("product_id", "=", product.id))
+        if deliveries:
+            scope.append(("move_id.origin_returned_move_id", "not in", deliveries.ids))
         lines = self.env["stock.move.line"].search(
             [
                 *scope,
                 ("lot_id", "!=", False),
                 ("state", "=", "done"),
+                ("company_id", "=", company.id),
                 ("location_id.usage", "=", "customer"),
                 ("location_dest_id.usage", "=", "internal"),
                 ("picking_id.partner_id", "child_of", partner.commercial_partner_id.id),
@@ -130,71 +284,91 @@ class SerialAttach(models.AbstractModel):
         )
         return lots & moves.serial_lot_ids
 
+    # Defaults ------------------------------------------------------------------
+
     @api.model
-    def _known_quantity(self, document, lots):
-        """The units that attaching ``lots`` to ``document`` brings."""
-        if not lots or not document:
-            return 0.0
-        at_customer = self._customer_quantities(lots)
-        returned = {}
-        if document._name == "account.move":
-            returned = self._return_lines(
-                document.partner_id,
-                lots=lots - lots.browse([lot.id for lot in at_customer]),
-            )
-        return sum(at_customer.values()) + sum(
-            line.quantity_product_uom for line in returned.values()
+    def _take(self, candidates, remaining, rounding, whole_units):
+        """Take ``candidates`` ((key, units) pairs) in order up to
+        ``remaining`` units; a serial is taken whole or not at all.
+        Returns [(key, units taken)]."""
+        taken = []
+        for key, units in candidates:
+            if float_compare(remaining, 0, precision_rounding=rounding) <= 0:
+                break
+            units = min(units, remaining)
+            if whole_units and float_compare(units, 1, precision_rounding=rounding) < 0:
+                continue
+            taken.append((key, units))
+            remaining -= units
+        return taken
+
+    @api.model
+    def _default_delivered(self, deliveries, remaining, partner=None):
+        """[(lot, units)]: the lots ``deliveries`` took to the customer that
+        are still there and that Odoo's Return may bring back, up to
+        ``remaining`` units, oldest delivery first."""
+        if not deliveries or remaining <= 0:
+            return []
+        returnable = self._returnable_lots(deliveries)
+        at_customer = self._customer_quantities(
+            self.env["stock.lot"].concat(*(lot for _move, lot in returnable))
+        )
+        per_lot = defaultdict(float)
+        for (_move, lot), units in sorted(
+            returnable.items(), key=lambda item: (item[0][0].date, item[0][0].id)
+        ):
+            per_lot[lot] += units
+        candidates = [
+            (lot, min(units, at_customer.get(lot, 0.0)))
+            for lot, units in per_lot.items()
+            if at_customer.get(lot)
+        ]
+        product = deliveries.product_id[:1]
+        return self._take(
+            candidates,
+            remaining,
+            product.uom_id.rounding,
+            product.tracking == "serial",
         )
 
-    # Defaults ----------------------------------------------------------------
-
     @api.model
-    def _default_lots(self, source, remaining):
-        """What the wizard offers to attach for ``source`` by default, up to
-        ``remaining`` units: serials delivered on its sale lines and still at
-        the customer, then serials that came back on the customer's returns
-        and are on no credit note yet."""
-        if source._name != "account.move.line" or remaining <= 0:
-            return self.env["stock.lot"]
-        product = source.product_id
-        delivered = source.sale_line_ids.move_ids.filtered(
-            lambda move: move.state == "done"
-            and move.location_dest_id.usage == "customer"
-            and move.product_id == product
-        ).move_line_ids.lot_id
-        at_customer = self._customer_quantities(delivered)
-        delivered -= self._credited_lots(delivered)
-        retrievable = self._return_lines(source.move_id.partner_id, product=product)
-        lots = self.env["stock.lot"]
-        rounding = product.uom_id.rounding
-        for lot in delivered.filtered(lambda lot: lot in at_customer):
-            if (
-                float_compare(at_customer[lot], remaining, precision_rounding=rounding)
-                > 0
-            ):
-                break
-            lots |= lot
-            remaining -= at_customer[lot]
-        for lot, line in retrievable.items():
-            if (
-                float_compare(
-                    line.quantity_product_uom, remaining, precision_rounding=rounding
-                )
-                > 0
-            ):
-                break
-            lots |= lot
-            remaining -= line.quantity_product_uom
-        return lots
+    def _known_units(self, source, document, lots, remaining):
+        """The units the known ``lots`` bring back to ``source`` of
+        ``document``, up to ``remaining``: one per serial; for lots, what
+        they hold at customers, or what their return receipt brought."""
+        if not lots or not source or not document:
+            return 0.0
+        if source.product_id.tracking == "serial":
+            return float(len(lots))
+        at_customer = self._customer_quantities(lots)
+        units = sum(at_customer.values())
+        outside = lots.filtered(lambda lot: lot not in at_customer)
+        if outside and source._serial_can_retrieve():
+            units += sum(
+                line.quantity_product_uom
+                for line in self._return_lines(
+                    document.partner_id,
+                    document.company_id,
+                    lots=outside,
+                    deliveries=source._serial_delivery_moves(),
+                ).values()
+            )
+        return min(units, max(remaining, 0.0))
 
     # Checking ----------------------------------------------------------------
 
     @api.model
-    def _split(self, document, source, lots, confirm_other_customer=False):
-        """Split the lots the user attached to ``source``: those to bring
-        back from the customer with their units, and the return lines to take
-        as received. Refuse what cannot be attached."""
+    def _split(
+        self, document, source, lots, quantity=None, confirm_other_customer=False
+    ):
+        """Split the lots the user attached to ``source``: the units of those
+        at a customer, by the delivery they come back from, and the return
+        lines a credit note takes as received (``KnownSplit``). ``quantity``
+        is how many units the known lots of a lot-tracked product bring, the
+        retrieved ones included (all they may, when None). Refuse what
+        cannot be attached."""
         product = source.product_id
+        company = document.company_id
         wrong = lots.filtered(lambda lot: lot.product_id != product)
         if wrong:
             raise UserError(
@@ -205,16 +379,16 @@ class SerialAttach(models.AbstractModel):
                 )
             )
         self._check_not_credited(document, lots)
-        at_customer = self._customer_quantities(lots)
         partner = document.partner_id.commercial_partner_id
+        deliveries = source._serial_delivery_moves()
+        at_customer = self._customer_quantities(lots)
+        outside = lots.filtered(lambda lot: not at_customer.get(lot))
         retrievable = {}
-        if document._name == "account.move":
+        if outside and source._serial_can_retrieve():
             retrievable = self._return_lines(
-                partner, lots=lots - lots.browse([lot.id for lot in at_customer])
+                partner, company, lots=outside, deliveries=deliveries
             )
-        in_stock = lots.filtered(
-            lambda lot: lot not in at_customer and lot not in retrievable
-        )
+        in_stock = outside.filtered(lambda lot: lot not in retrievable)
         if in_stock:
             raise UserError(
                 self.env._(
@@ -223,8 +397,17 @@ class SerialAttach(models.AbstractModel):
                     serials=", ".join(in_stock.mapped("name")),
                 )
             )
-        attached = lots.browse([lot.id for lot in at_customer])
-        others = self._other_customers(attached, partner)
+        retrieved = self.env["stock.move.line"].concat(*retrievable.values())
+        if quantity is not None:
+            quantity -= sum(retrieved.mapped("quantity_product_uom"))
+        at_customer_lots = lots - outside
+        sources = self._returnable_lot_sources(
+            at_customer_lots, company, preferred=deliveries
+        )
+        attached = self._attached_units(
+            at_customer_lots, sources, at_customer, quantity, product
+        )
+        others = self._other_customers(at_customer_lots, partner, company)
         if others and not confirm_other_customer:
             raise UserError(
                 self.env._(
@@ -233,17 +416,100 @@ class SerialAttach(models.AbstractModel):
                     serials=", ".join(others.mapped("name")),
                 )
             )
-        return (
-            attached,
-            at_customer,
-            self.env["stock.move.line"].concat(*retrievable.values()),
-            others,
+        return KnownSplit(attached, retrieved, others)
+
+    @api.model
+    def _attached_units(self, lots, sources, at_customer, quantity, product):
+        """[(delivery move or empty, lot, units)] for the attached ``lots``:
+        a serial's unit, or a lot's share of ``quantity``, from the
+        deliveries Odoo's Return may bring them back from; units at a
+        customer that no delivery explains come back without one."""
+        rounding = product.uom_id.rounding
+        serial = product.tracking == "serial"
+        if serial or quantity is None:
+            wanted = None
+        else:
+            wanted = quantity
+            available = sum(at_customer.get(lot, 0.0) for lot in lots)
+            if float_compare(wanted, available, precision_rounding=rounding) > 0:
+                raise UserError(
+                    self.env._(
+                        "%(product)s: %(wanted)s to attach, but %(lots)s hold only "
+                        "%(available)s at customers.",
+                        product=product.display_name,
+                        wanted=self._format(wanted, product),
+                        lots=", ".join(lots.mapped("name")),
+                        available=self._format(available, product),
+                    )
+                )
+        result = []
+        no_delivery = self.env["stock.move"]
+        for lot in lots:
+            lot_units = 1.0 if serial else at_customer[lot]
+            if wanted is not None:
+                lot_units = min(lot_units, wanted)
+                wanted -= lot_units
+            for move, units in sources.get(lot, []):
+                if float_is_zero(lot_units, precision_rounding=rounding):
+                    break
+                units = min(units, lot_units)
+                result.append((move, lot, units))
+                lot_units -= units
+            if not float_is_zero(lot_units, precision_rounding=rounding):
+                result.append((no_delivery, lot, lot_units))
+        return result
+
+    def _format(self, quantity, product):
+        return self.env["serial.generator.check"]._format_quantity(
+            quantity, product.uom_id
         )
+
+    @api.model
+    def _check_still_attachable(self, attached):
+        """The attached units are still at the customer and still returnable
+        on their delivery: a background chunk checks it again, as someone
+        may have brought them back meanwhile."""
+        lots = self.env["stock.lot"].concat(*(lot for _move, lot, _units in attached))
+        at_customer = self._customer_quantities(lots)
+        deliveries = self.env["stock.move"].concat(
+            *(move for move, _lot, _units in attached if move)
+        )
+        returnable = self._returnable_lots(deliveries)
+        needed = defaultdict(float)
+        for move, lot, units in attached:
+            needed[lot] += units
+            if move:
+                returnable[move, lot] = returnable.get((move, lot), 0.0) - units
+        gone = lots.filtered(
+            lambda lot: float_compare(
+                needed[lot],
+                at_customer.get(lot, 0.0),
+                precision_rounding=lot.product_id.uom_id.rounding,
+            )
+            > 0
+        ) | lots.browse(
+            [
+                lot.id
+                for (move, lot), left in returnable.items()
+                if float_compare(
+                    left, 0, precision_rounding=lot.product_id.uom_id.rounding
+                )
+                < 0
+            ]
+        )
+        if gone:
+            raise UserError(
+                self.env._(
+                    "%(serials)s are no longer at the customer: someone brought "
+                    "them back meanwhile.",
+                    serials=", ".join(gone.mapped("name")),
+                )
+            )
 
     @api.model
     def _check_not_credited(self, document, lots):
         """A credit note never brings the same unit in twice."""
-        if document._name != "account.move":
+        if not document._serial_checks_credited():
             return
         credited = self._credited_lots(lots) - document.serial_lot_ids
         if credited:
@@ -256,20 +522,27 @@ class SerialAttach(models.AbstractModel):
             )
 
     @api.model
-    def _other_customers(self, lots, partner):
-        deliveries = self._last_deliveries(lots)
+    def _other_customers(self, lots, partner, company):
+        """Those of ``lots`` whose last delivery went to another customer."""
+        last = {}
+        for move in self._lot_deliveries(lots, company):
+            for lot in move.move_line_ids.lot_id & lots:
+                last.setdefault(lot, move)
         return lots.filtered(
-            lambda lot: lot in deliveries
-            and deliveries[lot].picking_partner_id.commercial_partner_id != partner
+            lambda lot: lot in last
+            and last[lot].picking_id.partner_id.commercial_partner_id != partner
         )
 
     @api.model
     def _log_other_customers(self, document, lots):
         """The chatter says who attached serials delivered to someone else."""
-        deliveries = self._last_deliveries(lots)
+        last = {}
+        for move in self._lot_deliveries(lots, document.company_id):
+            for lot in move.move_line_ids.lot_id & lots:
+                last.setdefault(lot, move)
         by_partner = defaultdict(list)
         for lot in lots:
-            by_partner[deliveries[lot].picking_partner_id.display_name].append(lot)
+            by_partner[last[lot].picking_id.partner_id.display_name].append(lot)
         document._message_log(
             body=Markup("<br/>").join(
                 self.env._(

@@ -80,8 +80,15 @@ class SerialGenerateMixin(models.AbstractModel):
             document.serial_can_reverse = bool(
                 document.id
                 and document._serial_is_reversible()
-                and document._serial_lines_to_reverse()
-                and self.env["serial.reversal"]._returnable_lines(document).returnable
+                and (
+                    (
+                        document._serial_lines_to_reverse()
+                        and self.env["serial.reversal"]
+                        ._returnable_lines(document)
+                        .returnable
+                    )
+                    or document._serial_retrieved_lots()
+                )
             )
 
     @api.depends("serial_job_ids.state", "serial_job_ids.done_count")
@@ -165,6 +172,23 @@ class SerialGenerateMixin(models.AbstractModel):
         """Whether the document's type and state allow a reversal."""
         raise NotImplementedError()
 
+    def _serial_retrieved_lots(self):
+        """The serials the document took as received without moving them."""
+        return self.env["stock.lot"]
+
+    def _serial_release_retrieved(self):
+        """Let go of the retrieved serials; return them."""
+        return self.env["stock.lot"]
+
+    def _serial_checks_credited(self):
+        """Whether the serials this document takes may be on no other
+        document of its kind (a credit note never credits a unit twice)."""
+        return False
+
+    def _serial_chunk_source(self, job_line):
+        """The document line a chunk of ``job_line`` is checked against."""
+        return job_line._source()
+
     def _serial_transfers(self):
         """The done transfers that brought the generated serials in."""
         raise NotImplementedError()
@@ -235,13 +259,23 @@ class SerialGenerateMixin(models.AbstractModel):
             document._serial_check_has_serials()
             reversal = self.env["serial.reversal"].reverse(document)
             returns, left = reversal.returns, reversal.left
-            messages.append(
-                self.env._(
-                    "%(document)s: sent back with %(transfers)s.",
-                    document=document.display_name,
-                    transfers=", ".join(returns.mapped("name")),
+            if returns:
+                messages.append(
+                    self.env._(
+                        "%(document)s: sent back with %(transfers)s.",
+                        document=document.display_name,
+                        transfers=", ".join(returns.mapped("name")),
+                    )
                 )
-            )
+            if reversal.released:
+                messages.append(
+                    self.env._(
+                        "%(document)s: released %(serials)s, which stay in stock "
+                        "where their return receipt put them.",
+                        document=document.display_name,
+                        serials=", ".join(reversal.released.mapped("name")),
+                    )
+                )
             if left:
                 messages.append(
                     self.env._(

@@ -3,29 +3,34 @@ import logging
 from psycopg2 import OperationalError
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..compat import UOM_PRECISION, cron_progress
 from .serial_numbering import SerialBusyError
 from .serial_plan import PlanLine
+from .sql_tools import link_many2many
 
 _logger = logging.getLogger(__name__)
 
 
 class SerialGenerationJob(models.Model):
-    """A large Generate Serial #, run in the background chunk by chunk.
+    """One Generate Serial #: what the user asked for on OK, and what came
+    of it.
 
-    Each chunk runs in its own transaction on Odoo's scheduled-action runner,
-    which works across all workers and servers. A chunk creates its serials,
-    brings them into stock and records its progress in the same
-    transaction: either all of it commits or none, so a chunk is never
-    done twice, and a failed chunk leaves the committed ones valid.
+    Every OK leaves one: who, when, on which document, the serials it
+    generates, attaches and retrieves, and the transfers that brought them
+    in. One small enough runs at once, in the user's transaction. A larger
+    one runs in the background, chunk by chunk, on Odoo's scheduled-action
+    runner, which works across all workers and servers. A chunk creates its
+    serials, brings them into stock and records its progress in the same
+    transaction: either all of it commits or none, so a chunk is never done
+    twice, and a failed chunk leaves the committed ones valid.
     """
 
     _name = "serial.generation.job"
-    _description = "Background Serial Generation"
-    _order = "id"
+    _description = "Serial Generation"
+    _order = "id desc"
     _check_company_auto = True
 
     company_id = fields.Many2one(
@@ -34,7 +39,7 @@ class SerialGenerationJob(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Requested By", required=True, readonly=True
     )
-    # A job without its document has nothing left to do.
+    # A generation without its document has nothing left to do.
     account_move_id = fields.Many2one(
         "account.move",
         readonly=True,
@@ -49,8 +54,6 @@ class SerialGenerationJob(models.Model):
         check_company=True,
         ondelete="cascade",
     )
-    # the one receipt that a credit note's chunks fill
-    receipt_id = fields.Many2one("stock.picking", readonly=True, check_company=True)
     location_dest_id = fields.Many2one(
         "stock.location", required=True, readonly=True, check_company=True
     )
@@ -63,6 +66,22 @@ class SerialGenerationJob(models.Model):
         index=True,
     )
     line_ids = fields.One2many("serial.generation.job.line", "job_id", readonly=True)
+    lot_ids = fields.Many2many(
+        "stock.lot",
+        "serial_generation_job_lot_rel",
+        "job_id",
+        "lot_id",
+        string="Serial Numbers",
+        readonly=True,
+        check_company=True,
+        help="The serial numbers this generation created, attached or retrieved.",
+    )
+    transfer_ids = fields.Many2many(
+        "stock.picking",
+        string="Transfers",
+        compute="_compute_transfer_ids",
+        help="The transfers that bring the serials in.",
+    )
     total = fields.Integer(compute="_compute_progress", store=True)
     done_count = fields.Integer(compute="_compute_progress", store=True)
     error = fields.Text(readonly=True)
@@ -72,6 +91,11 @@ class SerialGenerationJob(models.Model):
         for job in self:
             job.total = sum(job.line_ids.mapped("count"))
             job.done_count = sum(job.line_ids.mapped("done_count"))
+
+    @api.depends("line_ids.move_id")
+    def _compute_transfer_ids(self):
+        for job in self:
+            job.transfer_ids = job.line_ids.move_id.picking_id
 
     def _notification_action(self):
         """Tell the user the generation runs in the background."""
@@ -98,15 +122,27 @@ class SerialGenerationJob(models.Model):
                 return self[model._serial_wizard_field]
         return None
 
-    # Runner ------------------------------------------------------------------
+    # Running ------------------------------------------------------------------
+
+    def _run_now(self, document):
+        """Run the whole generation at once, in the user's transaction; the
+        generator checked it already."""
+        self.ensure_one()
+        lines, taken = self.line_ids._next_chunk(self.total)
+        lots = self.env["serial.generator"]._generate(
+            document, lines, self.location_dest_id, self.validate_transfer
+        )
+        self._record_progress(taken, lots)
+        return lots
 
     @api.model
     def _cron_process(self):
-        """Process one chunk of the oldest queued job that is not busy, then
-        tell the runner how many are left, so that it calls again at once.
+        """Process one chunk of the oldest queued generation that is not
+        busy, then tell the runner how many are left, so that it calls again
+        at once.
 
-        A job whose products or document another transaction holds is tried
-        again in a minute, and the next job runs meanwhile.
+        A generation whose products or document another transaction holds
+        is tried again in a minute, and the next one runs meanwhile.
         """
         busy = []
         while job := self._lock_next(exclude=busy):
@@ -135,7 +171,7 @@ class SerialGenerationJob(models.Model):
 
     @api.model
     def _lock_next(self, exclude=()):
-        """The oldest queued job that no other runner is processing."""
+        """The oldest queued generation that no other runner is processing."""
         self.flush_model(["state"])
         self.env.cr.execute(
             SQL(
@@ -163,7 +199,7 @@ class SerialGenerationJob(models.Model):
         size = max(self.company_id.serial_batch_size, 1)
         lines, taken = job.line_ids._next_chunk(size)
         last = job.done_count + sum(taken.values()) >= job.total
-        job.env["serial.generator"].generate(
+        lots = job.env["serial.generator"].generate(
             document,
             lines,
             job.location_dest_id,
@@ -171,9 +207,7 @@ class SerialGenerationJob(models.Model):
             running_job=job,
             reserved=job.line_ids._names_after(taken),
         )
-        # Sudo: users read jobs, only the runner writes their progress.
-        for line, count in taken.items():
-            line.sudo().done_count += count
+        self._record_progress(taken, lots)
         if last:
             self.state = "done"
             document._message_log(
@@ -183,8 +217,14 @@ class SerialGenerationJob(models.Model):
                 ),
             )
 
+    def _record_progress(self, taken, lots):
+        # Sudo: users read generations, only the addon writes them.
+        for line, count in taken.items():
+            line.sudo().done_count += count
+        link_many2many(self.sudo(), "lot_ids", lots.ids)
+
     def action_cancel(self):
-        """Stop queued jobs; what earlier chunks generated stays."""
+        """Stop queued generations; what earlier chunks generated stays."""
         self.env["res.company"]._serial_check_configurator()
         for job in self.filtered(lambda job: job.state == "queued"):
             job._fail(self.env._("cancelled by %(user)s", user=self.env.user.name))
@@ -192,7 +232,8 @@ class SerialGenerationJob(models.Model):
     def _fail(self, error):
         self.ensure_one()
         self.sudo().write({"state": "failed", "error": error})
-        if not self._document():
+        document = self._document()
+        if not document:
             return
         body = self.env._(
             "The background generation of serial numbers stopped after "
@@ -201,10 +242,13 @@ class SerialGenerationJob(models.Model):
             total=self.total,
             error=error,
         )
-        receipt = self.sudo().receipt_id
-        if receipt.state not in ("done", "cancel", False):
+        receipts = self.sudo().transfer_ids.filtered(
+            lambda picking: picking.serial_account_move_id
+            and picking.state not in ("done", "cancel")
+        )
+        for receipt in receipts:
             body += " " + self._close_receipt(receipt)
-        self._document()._message_log(body=body)
+        document._message_log(body=body)
 
     def _close_receipt(self, receipt):
         """Validate what the receipt brought in and cancel the rest, as
@@ -216,7 +260,7 @@ class SerialGenerationJob(models.Model):
                     cancel_backorder=True
                 )._action_done()
                 receipt._serial_check_done()
-        except Exception as error:  # noqa: BLE001  pylint: disable=broad-except
+        except (UserError, ValidationError) as error:
             _logger.warning("Receipt %s not closed", receipt.id, exc_info=True)
             return self.env._(
                 "%(receipt)s stays open: %(error)s",
@@ -231,8 +275,12 @@ class SerialGenerationJob(models.Model):
 
 
 class SerialGenerationJobLine(models.Model):
+    """What a generation does for one document line and one origin: new
+    serials to generate, known serials to attach, or return lines to
+    retrieve; ``count`` of them, ``done_count`` done."""
+
     _name = "serial.generation.job.line"
-    _description = "Background Serial Generation Line"
+    _description = "Serial Generation Line"
     _check_company_auto = True
     _order = "id"
 
@@ -243,12 +291,50 @@ class SerialGenerationJobLine(models.Model):
     account_move_line_id = fields.Many2one("account.move.line", check_company=True)
     stock_move_id = fields.Many2one("stock.move", check_company=True)
     product_id = fields.Many2one("product.product", required=True, check_company=True)
-    count = fields.Integer(required=True, help="How many lots the line creates.")
+    kind = fields.Selection(
+        [
+            ("generate", "Generate"),
+            ("attach", "Attach"),
+            ("retrieve", "Retrieve"),
+        ],
+        required=True,
+        default="generate",
+    )
+    origin_move_id = fields.Many2one(
+        "stock.move",
+        string="Returned Delivery",
+        check_company=True,
+        help="The delivery move whose return brings these units back.",
+    )
+    count = fields.Integer(
+        required=True, help="How many serials or lots the line creates or takes."
+    )
     done_count = fields.Integer(default=0)
     lot_quantity = fields.Float(digits=UOM_PRECISION, required=True)
     names = fields.Text(
         help="The names decided when the user clicked OK, one per line. Empty: "
         "drawn from the sequence, chunk by chunk."
+    )
+    attach_lot_ids = fields.Many2many(
+        "stock.lot",
+        "serial_generation_job_line_attach_rel",
+        "line_id",
+        "lot_id",
+        string="Attached",
+        check_company=True,
+    )
+    retrieved_line_ids = fields.Many2many(
+        "stock.move.line",
+        "serial_generation_job_line_retrieve_rel",
+        "line_id",
+        "move_line_id",
+        string="Retrieved",
+    )
+    move_id = fields.Many2one(
+        "stock.move",
+        string="Receiving Move",
+        check_company=True,
+        help="The move that brings the units of this line in.",
     )
 
     def _source(self):
@@ -258,6 +344,11 @@ class SerialGenerationJobLine(models.Model):
             if self[model._serial_line_field]:
                 return self[model._serial_line_field]
         return None
+
+    def _units_left(self):
+        """The units (product unit) this line still brings in."""
+        self.ensure_one()
+        return (self.count - self.done_count) * self.lot_quantity
 
     def _names_after(self, taken):
         """The typed names of these lines that later chunks create, by
@@ -270,28 +361,42 @@ class SerialGenerationJobLine(models.Model):
         return reserved
 
     def _next_chunk(self, size):
-        """The plan lines of the next ``size`` lots, and how many each job
-        line gives."""
+        """The plan lines of the next ``size`` serials, and how many each
+        generation line gives."""
         lines, taken = [], {}
         for line in self.filtered(lambda line: line.done_count < line.count):
             count = min(line.count - line.done_count, size - sum(taken.values()))
             if count <= 0:
                 break
-            names = None
-            if line.names:
-                start = line.done_count
-                names = line.names.split("\n")[start : start + count]
-            lines.append(
-                PlanLine(
-                    source=line._source(),
-                    product=line.product_id,
-                    count=count,
-                    lot_quantity=line.lot_quantity,
-                    names=tuple(names) if names else None,
-                    route_quantity=(
-                        None if line.done_count else line.count * line.lot_quantity
-                    ),
-                )
-            )
+            lines.append(line._plan_part(line.done_count, count))
             taken[line] = count
         return tuple(lines), taken
+
+    def _plan_part(self, start, count):
+        """The plan line of ``count`` of this line's serials from ``start``."""
+        self.ensure_one()
+        part = {
+            "source": self.job_id._document()._serial_chunk_source(self),
+            "product": self.product_id,
+            "lot_quantity": self.lot_quantity,
+            "origin": self.origin_move_id or None,
+            "job_line": self,
+        }
+        if self.kind == "generate":
+            names = None
+            if self.names:
+                names = tuple(self.names.split("\n")[start : start + count])
+            return PlanLine(**part, count=count, names=names or None)
+        if self.kind == "attach":
+            lots = self.attach_lot_ids.sorted("id")[start : start + count]
+            return PlanLine(
+                **part,
+                count=0,
+                attached=lots,
+                attached_quantities=dict.fromkeys(lots, self.lot_quantity),
+            )
+        return PlanLine(
+            **part,
+            count=0,
+            retrieved=self.retrieved_line_ids.sorted("id")[start : start + count],
+        )

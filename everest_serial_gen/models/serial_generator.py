@@ -15,11 +15,12 @@ JOB_LOCK_TIMEOUT = "5s"
 class SerialGenerator(models.AbstractModel):
     """The one home of Generate Serial #.
 
-    ``submit`` is what OK does: check once, then generate now or leave it to
-    the background runner. ``generate`` checks, locks the document, names and
+    ``submit`` is what OK does: check once, record the generation
+    (``serial.generation.job``), then run it at once or leave it to the
+    background runner. ``generate`` checks, locks the document, names and
     creates the serials, links them, logs, and lets the document receive
-    the goods (``_serial_receive``); the background job calls it chunk by
-    chunk. What differs between documents lives in their hooks
+    the goods (``_serial_receive``); the background runner calls it chunk
+    by chunk. What differs between documents lives in their hooks
     (``serial.generate.mixin``); the checks of the user's input live in
     ``serial.generator.check``.
     """
@@ -30,16 +31,15 @@ class SerialGenerator(models.AbstractModel):
     @api.model
     def submit(self, document, lines, location, validate=True):
         """Generate ``lines`` into ``location``, in one transaction, or queue
-        them when they are more than the company's batch size.
-
-        Returns ``(lots, job)``: the new lots, or the queued job.
-        """
+        them when they are more than the company's batch size. Returns the
+        generation."""
         document, lines = self._prepare(document, lines, location)
-        if sum(line.count for line in lines) > document.company_id.serial_batch_size:
-            job = self._queue(document, lines, location, validate)
-            return self.env["stock.lot"], job
-        lots = self._generate(document, lines, location, validate)
-        return lots, self.env["serial.generation.job"]
+        job = self._record(document, lines, location, validate)
+        if job.state == "queued":
+            self._queue(document, job, location)
+        else:
+            job._run_now(document)
+        return job
 
     @api.model
     def generate(
@@ -66,6 +66,15 @@ class SerialGenerator(models.AbstractModel):
             {line.product.id for line in lines if line.attached or line.retrieved}
         )
         check._check_location(document, location)
+        if running_job:
+            # someone may have brought attached units back meanwhile
+            self.env["serial.attach"]._check_still_attachable(
+                [
+                    (line.origin, lot, line.attached_quantities[lot])
+                    for line in lines
+                    for lot in line.attached or ()
+                ]
+            )
         lines = check._check_plan(document, lines)
         return document.with_company(document.company_id), lines
 
@@ -83,7 +92,7 @@ class SerialGenerator(models.AbstractModel):
         company = document.company_id
         lines = env["serial.numbering"]._name_plan(company, lines, reserved)
         lines = env["serial.generator"]._create_lots(company, lines, document)
-        lots = env["stock.lot"].concat(*(line.lots for line in lines))
+        lots = env["stock.lot"].concat(*(line.lots for line in lines if line.lots))
         known = env["stock.lot"].concat(
             *(line.attached for line in lines if line.attached),
             *(line.retrieved.lot_id for line in lines if line.retrieved),
@@ -113,9 +122,7 @@ class SerialGenerator(models.AbstractModel):
         lots = (
             self.env["stock.lot"]
             .sudo()
-            .with_context(
-                serial_names_checked=True, mail_create_nolog=True, tracking_disable=True
-            )
+            .with_context(mail_create_nolog=True, tracking_disable=True)
             ._serial_create_batch(
                 [
                     {
@@ -125,49 +132,106 @@ class SerialGenerator(models.AbstractModel):
                         **provenance,
                     }
                     for line in lines
-                    for name in line.names
+                    for name in line.names or ()
                 ]
             )
             .sudo(False)
         )
         created, start = [], 0
         for line in lines:
-            created.append(line.with_lots(lots[start : start + len(line.names)]))
-            start += len(line.names)
+            count = len(line.names or ())
+            created.append(line.with_lots(lots[start : start + count]))
+            start += count
         return tuple(created)
 
-    # Background --------------------------------------------------------------
+    # The record of a generation ------------------------------------------------
 
     @api.model
-    def _queue(self, document, lines, location, validate):
-        """Leave the generation of ``lines`` to the background runner."""
-        # Sudo: users read jobs but may not write them, so that nobody can
-        # forge or replay one over RPC; this one holds the checked plan.
-        job = (
+    def _record(self, document, lines, location, validate):
+        """The generation of ``lines``: what OK asked for, kept with its
+        plan so that a background runner does exactly that."""
+        # Sudo: users read generations but may not write them, so that nobody
+        # can forge or replay one over RPC; this one holds the checked plan.
+        return (
             self.env["serial.generation.job"]
             .sudo()
-            .create(
-                {
-                    "company_id": document.company_id.id,
-                    "user_id": self.env.uid,
-                    document._serial_wizard_field: document.id,
-                    "location_dest_id": location.id,
-                    "validate_transfer": validate,
-                    "line_ids": [
-                        fields.Command.create(
-                            {
-                                document._serial_line_field: line.source.id,
-                                "product_id": line.product.id,
-                                "count": line.count,
-                                "lot_quantity": line.lot_quantity,
-                                "names": "\n".join(line.names) if line.names else False,
-                            }
-                        )
-                        for line in lines
-                    ],
-                }
-            )
+            .create(self._prepare_job_vals(document, lines, location, validate))
+            .sudo(False)
         )
+
+    @api.model
+    def _prepare_job_vals(self, document, lines, location, validate):
+        """One that is more serials than the company's batch size is queued
+        for the background runner; the others run at once, in the user's
+        transaction, so that nobody ever sees them other than done."""
+        count = sum(
+            line.count + len(line.attached or ()) + len(line.retrieved or ())
+            for line in lines
+        )
+        background = count > document.company_id.serial_batch_size
+        return {
+            "state": "queued" if background else "done",
+            "company_id": document.company_id.id,
+            "user_id": self.env.uid,
+            document._serial_wizard_field: document.id,
+            "location_dest_id": location.id,
+            "validate_transfer": validate,
+            "line_ids": [
+                fields.Command.create(vals)
+                for line in lines
+                for vals in self._prepare_job_line_vals(document, line)
+            ],
+        }
+
+    @api.model
+    def _prepare_job_line_vals(self, document, line):
+        """The generation lines of a plan line: its new serials, its known
+        serials to attach (one line per lot of a lot-tracked product, whose
+        units differ), and its return lines to retrieve."""
+        common = {
+            document._serial_line_field: line.source.id,
+            "product_id": line.product.id,
+            "origin_move_id": line.origin.id if line.origin else False,
+        }
+        vals_list = []
+        if line.count:
+            vals_list.append(
+                dict(
+                    common,
+                    kind="generate",
+                    count=line.count,
+                    lot_quantity=line.lot_quantity,
+                    names="\n".join(line.names) if line.names else False,
+                )
+            )
+        if line.attached:
+            serial = line.product.tracking == "serial"
+            groups = [line.attached] if serial else list(line.attached)
+            vals_list += [
+                dict(
+                    common,
+                    kind="attach",
+                    count=len(lots),
+                    lot_quantity=1.0 if serial else line.attached_quantities[lots],
+                    attach_lot_ids=[fields.Command.set(lots.ids)],
+                )
+                for lots in groups
+            ]
+        if line.retrieved:
+            vals_list.append(
+                dict(
+                    common,
+                    kind="retrieve",
+                    count=len(line.retrieved),
+                    lot_quantity=0.0,
+                    retrieved_line_ids=[fields.Command.set(line.retrieved.ids)],
+                )
+            )
+        return vals_list
+
+    @api.model
+    def _queue(self, document, job, location):
+        """Leave ``job`` to the background runner."""
         # Sudo: users trigger the runner, they do not manage scheduled actions.
         self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
         document._message_log(
@@ -185,48 +249,73 @@ class SerialGenerator(models.AbstractModel):
     # Input -------------------------------------------------------------------
 
     @api.model
-    def _plan_line(
+    def _plan_lines(
         self,
         source,
         quantity,
         names=None,
         product=None,
         attach=None,
+        attach_quantity=None,
         document=None,
         confirm_other_customer=False,
     ):
-        """The plan line for ``quantity`` new units (product unit) of
+        """The plan lines for ``quantity`` new units (product unit) of
         ``source`` with the ``names`` the user typed, if any, and the known
-        serials to ``attach``; refuse what cannot be. ``product`` is the one
-        the user saw, checked against the source's."""
+        serials to ``attach`` (``attach_quantity`` units of them, for a lot);
+        one plan line per delivery whose return brings units back, and one
+        for the rest. Refuse what cannot be. ``product`` is the one the user
+        saw, checked against the source's."""
         product = product or source.product_id
-        known = {}
-        if attach:
-            known = self._plan_known(document, source, attach, confirm_other_customer)
         count, lot_quantity = self._plan_quantity(product, quantity)
         self.env["serial.generator.check"]._check_typed_names(product, count, names)
-        return PlanLine(
-            source=source,
-            product=product,
-            count=count,
-            lot_quantity=lot_quantity,
-            names=tuple(names) if names and count else None,
-            **known,
-        )
-
-    @api.model
-    def _plan_known(self, document, source, attach, confirm_other_customer):
-        """The plan line's fields for the known serials ``attach``."""
-        attached, quantities, retrieved, others = self.env["serial.attach"]._split(
-            document, source, attach, confirm_other_customer
-        )
-        if others:
-            self.env["serial.attach"]._log_other_customers(document, others)
-        return {
-            "attached": attached or None,
-            "attached_quantities": quantities,
-            "retrieved": retrieved or None,
-        }
+        attached, retrieved = [], None
+        if attach:
+            split = self.env["serial.attach"]._split(
+                document,
+                source,
+                attach,
+                None if product.tracking == "serial" else attach_quantity,
+                confirm_other_customer,
+            )
+            if split.others:
+                self.env["serial.attach"]._log_other_customers(document, split.others)
+            attached, retrieved = split.attached, split.retrieved or None
+        by_origin = {}
+        for origin, lot, units in attached:
+            known = by_origin.setdefault(origin, [0, {}])[1]
+            known[lot] = known.get(lot, 0.0) + units
+        for origin, new_count in source._serial_new_units_by_origin(
+            count, lot_quantity, attached
+        ):
+            by_origin.setdefault(origin, [0, {}])[0] += new_count
+        lines, start = [], 0
+        names = tuple(names) if names and count else None
+        for origin, (new_count, known) in by_origin.items():
+            lines.append(
+                PlanLine(
+                    source=source,
+                    product=product,
+                    count=new_count,
+                    lot_quantity=lot_quantity,
+                    names=names[start : start + new_count] if names else None,
+                    origin=origin or None,
+                    attached=self.env["stock.lot"].concat(*known) or None,
+                    attached_quantities=known or None,
+                )
+            )
+            start += new_count
+        if retrieved or not lines:
+            lines.append(
+                PlanLine(
+                    source=source,
+                    product=product,
+                    count=0,
+                    lot_quantity=lot_quantity,
+                    retrieved=retrieved,
+                )
+            )
+        return tuple(lines)
 
     @api.model
     def _plan_quantity(self, product, quantity):

@@ -11,19 +11,26 @@ from typing import NamedTuple
 
 @dataclass(frozen=True)
 class PlanLine:
-    """The lots to create for one document line.
+    """The serials one document line gets from one origin.
 
     ``source`` is the document line (``account.move.line``, ``stock.move``),
-    ``count`` how many lots, each of ``lot_quantity`` units in the product's
-    unit (1 for a serial). ``names`` are the lots' names, or None until they
-    are drawn from the sequence under the product lock. ``lots`` are the
-    created lots, once there are any.
+    ``count`` how many new lots, each of ``lot_quantity`` units in the
+    product's unit (1 for a serial). ``names`` are the lots' names, or None
+    until they are drawn from the sequence under the product lock. ``lots``
+    are the created lots, once there are any.
+
+    ``origin`` is the delivery move whose units these are, when they come
+    back as a return of it (Odoo's own Return); empty when nothing Odoo
+    delivered explains them.
 
     Known serials are not generated again (Everest's Attach/Retrieve):
     ``attached`` are lots still at a customer, which the document brings
-    back; ``retrieved`` are the done move lines that already brought lots
-    back on a return, which the document takes as received without moving
-    them again.
+    back, ``attached_quantities`` their units; ``retrieved`` are the done
+    move lines that already brought lots back on a return, which a credit
+    note takes as received without moving them again.
+
+    ``job_line`` is the line of the generation record that holds these
+    units (``serial.generation.job.line``), once there is one.
     """
 
     source: object
@@ -32,13 +39,12 @@ class PlanLine:
     lot_quantity: float
     names: tuple | None = None
     lots: object = None
-    # What the whole generation brings of ``source``, when more than this
-    # line: a background job's first chunk routes all of it at once.
-    route_quantity: float | None = None
+    origin: object = None
     attached: object = None
     # {lot: units at the customer} of the attached lots
     attached_quantities: dict | None = None
     retrieved: object = None
+    job_line: object = None
 
     @property
     def known_quantity(self):
@@ -48,12 +54,17 @@ class PlanLine:
         return attached + retrieved
 
     @property
+    def moved_quantity(self):
+        """The units the document moves in: new and attached lots."""
+        return self.quantity + sum((self.attached_quantities or {}).values())
+
+    @property
     def is_empty(self):
         return not (self.count or self.attached or self.retrieved)
 
     @property
     def quantity(self):
-        """The units the line brings in, in the product's unit."""
+        """The units of new lots, in the product's unit."""
         return self.count * self.lot_quantity
 
     def named(self, names):

@@ -11,6 +11,7 @@ from .sql_tools import lock_rows
 class Reversal(NamedTuple):
     returns: object  # the validated return transfers
     left: object  # the generated serials left where they are now
+    released: object  # the retrieved serials let go, which stay in stock
 
 
 class ReturnSplit(NamedTuple):
@@ -35,13 +36,17 @@ class SerialReversal(models.AbstractModel):
         self._check_reversible(document)
         lock_rows(document)
         lines, left = self._returnable_lines(document)  # a ReturnSplit
-        if not lines:
+        if not lines and left:
             raise left.move_id._serial_not_returnable_error()
         returns = self.env["stock.picking"]
         for picking, picking_lines in lines.grouped("picking_id").items():
             returns |= picking._serial_return_lines(picking_lines)
-        self._log(document, returns, left.lot_id)
-        return Reversal(returns, left.lot_id)
+        if returns:
+            self._log(document, returns, left.lot_id)
+        # a retrieved serial came in with its return receipt: reversing the
+        # credit note lets it go, the receipt's own reversal sends it back
+        released = document._serial_release_retrieved()
+        return Reversal(returns, left.lot_id, released)
 
     @api.model
     def _check_reversible(self, document):
@@ -62,7 +67,10 @@ class SerialReversal(models.AbstractModel):
                     document=document.display_name,
                 )
             )
-        if not document._serial_lines_to_reverse():
+        if (
+            not document._serial_lines_to_reverse()
+            and not document._serial_retrieved_lots()
+        ):
             raise UserError(
                 self.env._(
                     "%(document)s has no generated serials left to send back.",

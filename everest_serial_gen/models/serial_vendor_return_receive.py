@@ -202,7 +202,6 @@ class SerialVendorReturn(models.AbstractModel):
         new_lots = (
             self.env["stock.lot"]
             .sudo()
-            .with_context(serial_names_checked=True)
             .create(
                 [
                     {

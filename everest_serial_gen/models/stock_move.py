@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, float_round
 
 from ..compat import MOVE_HAS_NAME
 from .field_guard import check_addon_fields
@@ -54,6 +54,57 @@ class StockMove(models.Model):
             if line.lot_id or line.lot_name
         )
         return SerialQuantities(self.product_qty, serialized)
+
+    # What a return receipt attaches (serial.attach) ---------------------------
+
+    def _serial_delivery_moves(self):
+        """The delivery this move returns, when Odoo's Return made it: its
+        serials come back from there first."""
+        self.ensure_one()
+        return self.origin_returned_move_id
+
+    def _serial_can_retrieve(self):
+        """A return brings its serials in itself: it retrieves nothing."""
+        return False
+
+    def _serial_default_known(self, remaining):
+        """``(lots, {lot: units})`` the wizard offers to attach, up to
+        ``remaining`` units: the serials delivered to the customer of the
+        return that are still there, and that Odoo's Return may bring back."""
+        self.ensure_one()
+        attach = self.env["serial.attach"]
+        deliveries = self._serial_delivery_moves() or attach._customer_deliveries(
+            self.picking_id.partner_id, self.company_id, self.product_id
+        )
+        taken = attach._default_delivered(deliveries, remaining)
+        lots = self.env["stock.lot"].concat(*(lot for lot, _units in taken))
+        return lots, dict(taken)
+
+    def _serial_default_new_quantity(self, remaining, lots, known):
+        """What the wizard offers to generate: what the known serials leave."""
+        return max(remaining - known, 0.0)
+
+    def _serial_new_units_by_origin(self, count, lot_quantity, attached):
+        """A return brings its new serials in itself: [(no delivery, count)]."""
+        return [(self.browse(), count)] if count else []
+
+    def _serial_split_off(self, units):
+        """The values of a move for ``units`` (product unit) of this open
+        move, chained as it is, with this move's demand lowered by them: a
+        background chunk brings them with a move of its own, done at once,
+        while this one keeps the rest open."""
+        self.ensure_one()
+        quantity = self.product_id.uom_id._compute_quantity(
+            units, self.product_uom, rounding_method="HALF-UP"
+        )
+        vals = self.copy_data(self._prepare_move_split_vals(quantity))[0]
+        vals["serial_account_move_line_id"] = self.serial_account_move_line_id.id
+        # Sudo: the open move is the addon's, made in sudo with its links.
+        self.sudo().product_uom_qty = float_round(
+            self.product_uom_qty - quantity,
+            precision_rounding=self.product_uom.rounding,
+        )
+        return vals
 
     def _serial_missing_quantity(self):
         """What validation would leave without serials (or without quantity,

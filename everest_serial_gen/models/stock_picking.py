@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 from .field_guard import check_addon_fields
 
@@ -98,6 +99,15 @@ class StockPicking(models.Model):
             ("move_ids.product_id.tracking", "in", ("serial", "lot")),
         ]
 
+    def _serial_chunk_source(self, job_line):
+        """Once routed, a generation line's units are the demand of the move
+        that brings them in (``_serial_route``): its later chunks are
+        checked against that move."""
+        move = job_line.move_id
+        if move and move.state not in ("done", "cancel"):
+            return move
+        return job_line._source()
+
     def _serial_destination_note(self, location):
         self.ensure_one()
         note = self.env._(
@@ -114,41 +124,98 @@ class StockPicking(models.Model):
         return note
 
     def _serial_receive(self, lines, location, validate=True):
-        """Add one picked line per serial into ``location``, in place of the
-        lines without a lot that Odoo's reservation made, then validate when
-        every move is covered."""
+        """Add one picked line per serial of the plan ``lines`` (a chunk of
+        one generation) into ``location``, in place of the lines without a
+        lot that Odoo's reservation made, then validate when asked and every
+        move is covered."""
         self.ensure_one()
         if self.state == "draft":
             self.action_confirm()
+        lines = [line for line in lines if line.moved_quantity]
+        if lines:
+            self._serial_route(lines[0].job_line.job_id.with_env(self.env), location)
+        where = self.env["serial.attach"]._customer_locations(
+            self.env["stock.lot"].concat(
+                *(line.attached for line in lines if line.attached)
+            )
+        )
         vals_list = []
         moves = self.env["stock.move"]
         for line in lines:
-            attached = line.attached_quantities or {}
-            routed = (line.route_quantity or line.quantity) + sum(attached.values())
-            line.source._serial_release_unlotted_lines(routed)
-            move = line.source._serial_move_into(location, routed)
+            move = line.job_line.with_env(self.env).move_id
             moves |= move
             vals_list += [
                 move._serial_prepare_move_line_vals(lot, line.lot_quantity, location)
-                for lot in line.lots
+                for lot in line.lots or ()
             ]
-            if line.attached:
-                deliveries = self.env["serial.attach"]._last_deliveries(line.attached)
-                vals_list += [
-                    dict(
-                        move._serial_prepare_move_line_vals(
-                            lot, attached[lot], location
-                        ),
-                        location_id=deliveries[lot].location_dest_id.id,
-                    )
-                    for lot in line.attached
-                    if lot in deliveries
-                ]
+            vals_list += [
+                dict(
+                    move._serial_prepare_move_line_vals(
+                        lot, line.attached_quantities[lot], location
+                    ),
+                    location_id=(where.get(lot) or move.location_id).id,
+                )
+                for lot in line.attached or ()
+            ]
         self.env["stock.move.line"]._serial_create_batch(vals_list)
         moves.filtered(lambda move: move.state == "draft")._action_confirm(merge=False)
         if validate:
             self._serial_validate()
         return self
+
+    def _serial_route(self, job, location):
+        """Give every line of ``job`` the move that brings its units into
+        ``location``, once, for all its chunks: attached serials that Odoo
+        delivered come back with a move that Odoo's Return makes from their
+        delivery, taken from the demand of the return's own move; the other
+        units go with the return's move, or a split of it, into
+        ``location``."""
+        pending = job.line_ids.filtered(
+            lambda line: line.kind != "retrieve" and not line.move_id
+        )
+        if not pending:
+            return
+        returned = pending.filtered("origin_move_id")
+        for source, job_lines in returned.grouped(lambda line: line._source()).items():
+            self._serial_route_returned(source, job_lines, location)
+        for source, job_lines in (pending - returned).grouped(
+            lambda line: line._source()
+        ).items():
+            units = sum(line._units_left() for line in job_lines)
+            source._serial_release_unlotted_lines(units)
+            move = source._serial_move_into(location, units)
+            # Sudo: users read generations, only the addon writes them.
+            job_lines.sudo().move_id = move
+
+    def _serial_route_returned(self, source, job_lines, location):
+        """Odoo's Return of each delivery makes the moves of ``job_lines``
+        on this transfer, chained to the delivery moves they return, as if
+        the customer's receipt had been made with it; ``source``, the move
+        the user entered, keeps the rest of its demand."""
+        made = self.env["stock.move"]
+        for delivery, group in job_lines.grouped(
+            lambda line: line.origin_move_id.picking_id
+        ).items():
+            wizard = self.env["stock.return.picking"]._serial_for(delivery)
+            for job_line in group:
+                move = wizard._serial_return_move(
+                    self.sudo(), job_line.origin_move_id, job_line._units_left()
+                ).with_env(self.env)
+                move.write({"location_dest_id": location.id, "location_final_id": False})
+                # Sudo: users read generations, only the addon writes them.
+                job_line.sudo().move_id = move
+                made |= move
+        units = sum(line._units_left() for line in job_lines)
+        source._serial_release_unlotted_lines(units)
+        rounding = source.product_id.uom_id.rounding
+        left = source.product_qty - units
+        if float_compare(left, 0, precision_rounding=rounding) > 0:
+            source.product_uom_qty = source.product_id.uom_id._compute_quantity(
+                left, source.product_uom
+            )
+        else:
+            source._action_cancel()
+        made._action_confirm(merge=False)
 
     def _serial_validate(self):
         """Validate when every move is covered, with serials where tracked;

@@ -8,6 +8,7 @@ from . import test_background
 from . import test_security
 from . import test_generator
 from . import test_attach
+from . import test_return_matrix
 from . import test_scale
 from . import test_hardening
 from . import test_tours

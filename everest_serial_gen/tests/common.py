@@ -17,6 +17,8 @@ SMS_VALIDATION = (
     if ODOO_19
     else {"stock_move_sms_validation": True}
 )
+# the unit of a sale order line
+SALE_UOM_FIELD = "product_uom_id" if ODOO_19 else "product_uom"
 # the product's field for its own serial sequence
 PRODUCT_SEQUENCE_FIELD = (
     "lot_sequence_id" if PRODUCT_LOT_SEQUENCE else "serial_sequence_id"
@@ -95,11 +97,12 @@ class SerialGenData:
 
     @classmethod
     def _create_return_receipt(
-        cls, lines, confirm=True, warehouse=None, destination=None
+        cls, lines, confirm=True, warehouse=None, destination=None, env=None
     ):
-        warehouse = warehouse or cls.warehouse
+        env = env or cls.env
+        warehouse = (warehouse or cls.warehouse).with_env(env)
         destination = destination or warehouse.lot_stock_id
-        picking = cls.env["stock.picking"].create(
+        picking = env["stock.picking"].create(
             {
                 "partner_id": cls.customer.id,
                 "picking_type_id": warehouse.in_type_id.id,

@@ -44,13 +44,16 @@ class AttachCase(SerialGenCase):
             )
         cls.other_customer = cls.env["res.partner"].create({"name": "Other Customer"})
 
-    def _sold_product(self, name, tracking="serial"):
+    def _sold_product(self, name, tracking="serial", **values):
         return self._create_product(
             name,
             tracking,
-            categ_id=self.category.id,
-            invoice_policy="delivery",
-            standard_price=100.0,
+            **{
+                "categ_id": self.category.id,
+                "invoice_policy": "delivery",
+                "standard_price": 100.0,
+                **values,
+            },
         )
 
     def _in_stock(self, product, names, quantity=1.0):
@@ -71,8 +74,11 @@ class AttachCase(SerialGenCase):
             ).action_apply_inventory()
         return lots
 
-    def _sell_deliver_invoice(self, product, quantity, partner=None):
-        """A sale, delivered with the serials in stock, invoiced and posted."""
+    def _sell_deliver_invoice(
+        self, product, quantity, partner=None, deliver=True, **line_values
+    ):
+        """A sale, delivered with the serials in stock (unless not
+        ``deliver``), invoiced and posted."""
         order = self.env["sale.order"].create(
             {
                 "partner_id": (partner or self.customer).id,
@@ -82,6 +88,7 @@ class AttachCase(SerialGenCase):
                             "product_id": product.id,
                             "product_uom_qty": quantity,
                             "price_unit": 150.0,
+                            **line_values,
                         }
                     )
                 ],
@@ -89,9 +96,10 @@ class AttachCase(SerialGenCase):
         )
         order.action_confirm()
         delivery = order.picking_ids
-        delivery.action_assign()
-        delivery.move_ids.picked = True
-        delivery._serial_validate_done()
+        if deliver:
+            delivery.action_assign()
+            delivery.move_ids.picked = True
+            delivery._serial_validate_done()
         invoice = order._create_invoices()
         invoice.action_post()
         return order, delivery, invoice
@@ -216,18 +224,29 @@ class TestAttach(AttachCase):
         sold = self._in_stock(product, ["H1"])
         order, _delivery, invoice = self._sell_deliver_invoice(product, 1)
         refund = self._credit_note(invoice, quantity=2)
-        wizard = self._wizard_form(refund).save()
-        self.assertEqual(wizard.line_ids.attach_lot_ids, sold)
-        self.assertEqual(wizard.line_ids.gen_quantity, 1)
-        wizard.action_generate()
+        form = self._wizard_form(refund)
+        with form.line_ids.edit(0) as line:
+            self.assertEqual(line.attach_lot_ids[:], sold)
+            # the second unit was never delivered: not received by default
+            self.assertEqual(line.gen_quantity, 0)
+            # the user says it came back anyway
+            line.gen_quantity = 1
+        form.save().action_generate()
         self.assertEqual(len(refund.serial_lot_ids), 2)
         self.assertIn(sold, refund.serial_lot_ids)
         new = refund.serial_lot_ids - sold
         self.assertEqual(
             sum(self._quants(new | sold, self.stock_location).mapped("quantity")), 2
         )
-        self.assertEqual(len(refund.serial_picking_ids.move_ids), 2)
-        self.assertEqual(order.order_line.qty_delivered, -1)
+        # H1 comes back as a return of its delivery, the new one on a receipt
+        # that touches no sale
+        moves = refund.serial_picking_ids.move_ids
+        self.assertEqual(len(moves), 2)
+        returned = moves.filtered("origin_returned_move_id")
+        self.assertEqual(returned.move_line_ids.lot_id, sold)
+        self.assertEqual((moves - returned).move_line_ids.lot_id, new)
+        self.assertFalse((moves - returned).sale_line_id)
+        self.assertEqual(order.order_line.qty_delivered, 0)
 
     def test_lot_tracked_product(self):
         product = self._sold_product("Sold Cable", tracking="lot")

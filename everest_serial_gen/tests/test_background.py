@@ -301,7 +301,7 @@ class TestBackgroundReceipt(AttachCase):
         product = self._sold_product("Background Laptop")
         refund, job = self._background(product, 8)
         receipt = refund.serial_picking_ids
-        self.assertEqual(job.receipt_id, receipt)
+        self.assertEqual(job.transfer_ids, receipt)
         self.assertEqual(receipt.state, "draft")
         self.assertFalse(receipt.date_done)
         self.assertFalse(receipt.backorder_ids)
@@ -429,7 +429,7 @@ class TestBackgroundReceipt(AttachCase):
         self.assertEqual((job.state, job.done_count), ("done", 8))
         second = refund.serial_picking_ids - first
         self.assertEqual((len(second), second.state), (1, "done"))
-        self.assertEqual(job.receipt_id, second)
+        self.assertEqual(job.transfer_ids, second)
         self.assertEqual(len(second.move_line_ids.lot_id), 5)
         self.assertEqual(
             sum(

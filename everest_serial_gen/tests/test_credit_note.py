@@ -215,7 +215,8 @@ class TestCreditNote(SerialGenCase):
                 ],
             }
         )
-        wizard, _action = self._generate(refund)
+        # nothing was delivered: the user says what came back
+        wizard, _action = self._generate(refund, {0: 2})
         self.assertEqual(wizard.location_dest_id, other.lot_stock_id)
         self.assertEqual(refund.serial_picking_ids.picking_type_id, other.in_type_id)
         self.assertEqual(
@@ -230,7 +231,7 @@ class TestCreditNote(SerialGenCase):
         other.serial_stock_location_id = False
         refund_2 = refund.copy()
         refund_2.invoice_line_ids.sale_line_ids = order.order_line
-        wizard, _action = self._generate(refund_2)
+        wizard, _action = self._generate(refund_2, {0: 2})
         self.assertEqual(wizard.location_dest_id, self.company.serial_stock_location_id)
 
     def test_configured_operation_type(self):

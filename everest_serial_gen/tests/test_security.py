@@ -271,6 +271,27 @@ class TestSecurity(SerialGenCase):
             self._quants(lots, self.warehouse_b.lot_stock_id).filtered("quantity")
         )
 
+    def test_defaults_stay_in_the_document_company(self):
+        """A user in companies A and B opens Generate Serial # on A's credit
+        note: B's return of the same customer and product is not offered
+        (#21)."""
+        env_b = self.env(
+            context=dict(self.env.context, allowed_company_ids=[self.company_b.id])
+        )
+        receipt_b = self._create_return_receipt(
+            [(self.serial_product, 2)], warehouse=self.warehouse_b, env=env_b
+        )
+        self._generate(receipt_b)
+        self.assertEqual(receipt_b.state, "done")
+        wizard = self._wizard_as(
+            self.multi_user, self.refund, self.company | self.company_b
+        ).create({})
+        self.assertFalse(wizard.line_ids.attach_lot_ids)
+        self.assertEqual(wizard.line_ids.gen_quantity, 2)
+        wizard.action_generate()
+        self.assertEqual(self.refund.serial_lot_ids.company_id, self.company)
+        self.assertFalse(self.refund.serial_lot_ids & receipt_b.serial_lot_ids)
+
     def test_document_of_a_company_not_allowed(self):
         self.assertNothingCreated(
             lambda: self._wizard_as(self.stock_user, self.refund_b).create({}),

@@ -136,10 +136,9 @@ class SerialGenerateWizard(models.TransientModel):
         for wizard in self:
             commands = [fields.Command.clear()]
             document = wizard._serial_document()
-            attach = self.env["serial.attach"]
             for source in document._serial_source_lines() if document else []:
                 quantity, serialized = source._serial_quantities()
-                lots = attach._default_lots(source, quantity - serialized)
+                lots, _units = source._serial_default_known(quantity - serialized)
                 commands.append(
                     fields.Command.create(
                         {
@@ -181,16 +180,20 @@ class SerialGenerateWizard(models.TransientModel):
         document = self._serial_document()
         if not document:
             raise UserError(self.env._("Open Generate Serial # from a document."))
-        lots, job = self.env["serial.generator"].submit(
+        job = self.env["serial.generator"].submit(
             document,
-            tuple(line._serial_plan_line() for line in self.line_ids),
+            tuple(
+                plan_line
+                for line in self.line_ids
+                for plan_line in line._serial_plan_lines()
+            ),
             self.location_dest_id,
             validate=self.validate_transfer,
         )
         self.state = "done"
-        if job:
+        if job.state == "queued":
             return job._notification_action()
-        link_many2many(self, "lot_ids", lots.ids)
+        link_many2many(self, "lot_ids", job.lot_ids.ids)
         return self._serial_result_action()
 
     def _serial_result_action(self):

@@ -71,6 +71,17 @@ class SerialGenerateWizardLine(models.TransientModel):
         "ones: those delivered to the customer, or those that came back on a "
         "return receipt (a credit note takes them as received).",
     )
+    attach_quantity = fields.Float(
+        string="Attach Qty",
+        digits=UOM_PRECISION,
+        compute="_compute_attach_quantity",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="How many units the known serials or lots bring back: one per "
+        "serial; for a lot, what was delivered to the customer and has not "
+        "come back yet, up to the line's quantity.",
+    )
     attach_scan = fields.Text(
         string="Scan to Attach",
         help="Scan or type known serials, by number or manufacturer's serial, "
@@ -83,23 +94,42 @@ class SerialGenerateWizardLine(models.TransientModel):
         help="The first and the last number OK will create, before you confirm.",
     )
 
+    @api.depends("attach_lot_ids", "document_quantity", "serialized_quantity")
+    def _compute_attach_quantity(self):
+        """One unit per serial; for lots, what they may bring back, up to
+        what is still without serials."""
+        for line in self:
+            line.attach_quantity = self.env["serial.attach"]._known_units(
+                line._serial_found_source(),
+                line.wizard_id._serial_document(),
+                line.attach_lot_ids._origin,
+                line.document_quantity - line.serialized_quantity,
+            )
+
     @api.depends(
-        "serial_list", "document_quantity", "serialized_quantity", "attach_lot_ids"
+        "serial_list",
+        "document_quantity",
+        "serialized_quantity",
+        "attach_lot_ids",
+        "attach_quantity",
     )
     def _compute_gen_quantity(self):
-        """Default to what is still without serials, less what the known
-        serials attached bring; a typed list of serials sets it to the number
-        of serials typed."""
+        """Default to what the document line answers: what is still without
+        serials and that the known serials leave; a typed list of serials
+        sets it to the number of serials typed."""
         for line in self:
             names = parse_serial_list(line.serial_list)
             if names and line.tracking == "serial":
                 line.gen_quantity = len(names)
                 continue
-            attached = self.env["serial.attach"]._known_quantity(
-                line.wizard_id._serial_document(), line.attach_lot_ids._origin
-            )
-            line.gen_quantity = max(
-                line.document_quantity - line.serialized_quantity - attached, 0.0
+            remaining = line.document_quantity - line.serialized_quantity
+            source = line._serial_found_source()
+            line.gen_quantity = (
+                source._serial_default_new_quantity(
+                    remaining, line.attach_lot_ids._origin, line.attach_quantity
+                )
+                if source
+                else max(remaining - line.attach_quantity, 0.0)
             )
 
     @api.onchange("attach_scan")
@@ -189,8 +219,8 @@ class SerialGenerateWizardLine(models.TransientModel):
             )
         return None
 
-    def _serial_source(self):
-        """The document line this wizard line serves; an error when the
+    def _serial_found_source(self):
+        """The document line this wizard line serves, or None when the
         client set none or several."""
         self.ensure_one()
         sources = [
@@ -198,7 +228,13 @@ class SerialGenerateWizardLine(models.TransientModel):
             for model in self.wizard_id._serial_document_models()
             if self[model._serial_line_field]
         ]
-        if len(sources) != 1:
+        return sources[0] if len(sources) == 1 else None
+
+    def _serial_source(self):
+        """The document line this wizard line serves; an error when the
+        client set none or several."""
+        source = self._serial_found_source()
+        if source is None:
             raise UserError(
                 self.env._(
                     "A line of the wizard does not belong to %(document)s. Open "
@@ -206,16 +242,17 @@ class SerialGenerateWizardLine(models.TransientModel):
                     document=self.wizard_id._serial_document().display_name,
                 )
             )
-        return sources[0]
+        return source
 
-    def _serial_plan_line(self):
+    def _serial_plan_lines(self):
         self.ensure_one()
-        return self.env["serial.generator"]._plan_line(
+        return self.env["serial.generator"]._plan_lines(
             self._serial_source(),
             self.gen_quantity,
             self._serial_names(),
             product=self.product_id,
             attach=self.attach_lot_ids,
+            attach_quantity=self.attach_quantity,
             document=self.wizard_id._serial_document(),
             confirm_other_customer=self.wizard_id.confirm_other_customer,
         )
