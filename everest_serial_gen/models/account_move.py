@@ -160,6 +160,11 @@ class AccountMove(models.Model):
 
     # Nothing lost ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_addon_fields(self, vals_list, ("serial_lot_ids",))
+        return super().create(vals_list)
+
     def write(self, vals):
         check_addon_fields(self, [vals], ("serial_lot_ids",))
         if "move_type" in vals:

@@ -7,7 +7,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..compat import UOM_PRECISION, cron_progress
-from .serial_numbering import SerialBusyError
 from .serial_plan import PlanLine
 from .sql_tools import link_many2many
 
@@ -149,8 +148,10 @@ class SerialGenerationJob(models.Model):
             try:
                 with self.env.cr.savepoint():
                     job._process_chunk()
-            except (SerialBusyError, OperationalError):
-                # the chunk is rolled back whole
+            except OperationalError:
+                # its document is held by a user's transaction (lock_rows
+                # with a timeout) or a concurrent update: the chunk is
+                # rolled back whole
                 _logger.info("Serial generation %s: busy, retrying later", job.id)
                 busy.append(job.id)
                 continue

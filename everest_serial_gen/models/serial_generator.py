@@ -61,9 +61,13 @@ class SerialGenerator(models.AbstractModel):
         # The runner must not wait long on a document a user is working on:
         # past the timeout, the chunk is retried later (serial.generation.job).
         lock_rows(document, timeout=JOB_LOCK_TIMEOUT if running_job else None)
-        # Known serials are checked against other documents: one at a time.
-        self.env["serial.numbering"]._lock_products(
-            {line.product.id for line in lines if line.attached or line.retrieved}
+        # Known serials are checked against other documents: whoever comes
+        # second for the same serials waits, and Odoo retries it (lock_rows).
+        lock_rows(
+            self.env["stock.lot"].concat(
+                *(line.attached for line in lines if line.attached),
+                *(line.retrieved.lot_id for line in lines if line.retrieved),
+            )
         )
         check._check_location(document, location)
         if running_job:
@@ -117,6 +121,7 @@ class SerialGenerator(models.AbstractModel):
             self.env["stock.lot"]._serial_provenance_vals(document) if document else {}
         )
         self.env["stock.lot"].check_access("create")
+        numbering = self.env["serial.numbering"]
         # Sudo: the provenance fields are the addon's only (field_guard.py);
         # the generator checked the user's access to the document.
         lots = (
@@ -125,12 +130,12 @@ class SerialGenerator(models.AbstractModel):
             .with_context(mail_create_nolog=True, tracking_disable=True)
             ._serial_create_batch(
                 [
-                    {
-                        "name": name,
-                        "product_id": line.product.id,
-                        "company_id": company.id,
-                        **provenance,
-                    }
+                    self._prepare_lot_vals(
+                        name,
+                        line.product,
+                        numbering._lot_company(company, line.product),
+                        provenance,
+                    )
                     for line in lines
                     for name in line.names or ()
                 ]
@@ -143,6 +148,14 @@ class SerialGenerator(models.AbstractModel):
             created.append(line.with_lots(lots[start : start + count]))
             start += count
         return tuple(created)
+
+    @api.model
+    def _prepare_lot_vals(self, name, product, company, provenance):
+        """A new lot, with the company Odoo's own receipts give it."""
+        vals = {"name": name, "product_id": product.id, **provenance}
+        if company:
+            vals["company_id"] = company.id
+        return vals
 
     # The record of a generation ------------------------------------------------
 

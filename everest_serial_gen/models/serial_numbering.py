@@ -1,25 +1,16 @@
 import re
 from collections import defaultdict
 
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..compat import product_sequence
-from .sql_tools import lock_timeout
 
 # Odoo's own import accepts one value per line, or values separated by tabs or
 # semicolons: a column pasted from a spreadsheet, or a typed list.
 SERIAL_LIST_SEPARATORS = re.compile(r"[\r\n\t;]+")
-# How long a generation waits for another one of the same product to finish.
-SERIAL_LOCK_TIMEOUT = "15s"
 SERIAL_SEQUENCE_CODE = "everest_serial_gen.serial"
-
-
-class SerialBusyError(UserError):
-    """Another transaction creates serials of the same product right now."""
 
 
 def parse_serial_list(text):
@@ -33,9 +24,9 @@ def parse_serial_list(text):
 
 class SerialNumbering(models.AbstractModel):
     """Everything about the names of generated serials: which sequence
-    applies, drawing and previewing names, and the product lock that makes
-    the checks against the lots that exist hold (those checks are in
-    serial_numbering_check.py)."""
+    applies, drawing and previewing names (the checks against the lots that
+    exist are in serial_numbering_check.py). Two transactions that create
+    the same name anyway are told apart by PostgreSQL (lot_uniqueness.py)."""
 
     _name = "serial.numbering"
     _description = "Serial Number Numbering"
@@ -113,20 +104,31 @@ class SerialNumbering(models.AbstractModel):
             for vals in self.env["stock.lot"].generate_lot_names(first.strip(), count)
         ]
 
+    @api.model
+    def _lot_company(self, company, product):
+        """The company of a new lot of ``product`` made in ``company``, as
+        Odoo's receipts give it (``stock.move.line._prepare_new_lot_vals``):
+        the product's company, or ``company`` when it belongs to it; none
+        for a product shared between companies. Names are unique within it,
+        and a lot without a company against every company."""
+        owner = product.company_id
+        if owner and company in (owner.all_child_ids | owner):
+            return company
+        return owner
+
     # Naming a plan -----------------------------------------------------------
 
     @api.model
     def _name_plan(self, company, lines, reserved=None):
-        """Give every plan line its names, under the product lock: the typed
-        ones are checked, the others drawn from the sequence, skipping the
-        typed ones of the same product too, and the names ``reserved`` per
-        product (typed for a later chunk of the same background job)."""
-        self._lock_products(set().union(*(line.product.ids for line in lines)))
+        """Give every plan line its names: the typed ones are checked, the
+        others drawn from the sequence, skipping the typed ones of the same
+        product too, and the names ``reserved`` per product (typed for a
+        later chunk of the same background job)."""
         typed = defaultdict(list)
         for line in lines:
             typed[line.product] += line.names or []
         for product, names in typed.items():
-            self._check_names(company, product, names)
+            self._check_names(self._lot_company(company, product), product, names)
         for product, names in (reserved or {}).items():
             typed[product] += names
         named = []
@@ -148,9 +150,9 @@ class SerialNumbering(models.AbstractModel):
 
         When a draw meets names in use (serials from the old ERP, or from
         before a reinstall), the sequence moves past the highest number in
-        use for the product, found in one query, whatever the gap. Call it
-        with the product locked (``_lock_products``), so that no other
-        transaction can take a drawn name before we create it.
+        use for the product, found in one query, whatever the gap. A name
+        that another transaction takes before we create it is refused by
+        PostgreSQL (lot_uniqueness.py).
         """
         taken = set(taken)
         # Sudo: drawing writes the sequence (and creates a date range's
@@ -160,7 +162,9 @@ class SerialNumbering(models.AbstractModel):
         names, jumped = [], False
         while len(names) < count:
             drawn = self._next_names(sequence, count - len(names))
-            used = taken | self._existing_names(company, product, drawn)
+            used = taken | self._existing_names(
+                self._lot_company(company, product), product, drawn
+            )
             names += [name for name in drawn if name not in used]
             if len(names) < count:
                 if jumped:
@@ -172,14 +176,17 @@ class SerialNumbering(models.AbstractModel):
                             product=product.display_name,
                         )
                     )
-                self._skip_used_numbers(sequence, company, product, taken)
+                self._skip_used_numbers(
+                    sequence, self._lot_company(company, product), product, taken
+                )
                 jumped = True
         return names
 
     @api.model
     def _skip_used_numbers(self, sequence, company, product, taken=()):
         """Move ``sequence`` past the highest number in use for ``product``,
-        among its lots and the ``taken`` names, in its current format."""
+        among its lots of ``company`` (all of them when none) and the
+        ``taken`` names, in its current format."""
         prefix, suffix = sequence._get_prefix_suffix()
         self.env.cr.execute(
             SQL(
@@ -188,7 +195,8 @@ class SerialNumbering(models.AbstractModel):
                                    - length(%(suffix)s))::numeric)
                      FROM (SELECT name FROM stock_lot
                             WHERE product_id = %(product)s
-                              AND (company_id = %(company)s OR company_id IS NULL)
+                              AND (%(company)s IS NULL OR company_id = %(company)s
+                                   OR company_id IS NULL)
                            UNION ALL SELECT unnest(%(taken)s::varchar[])) AS names
                     WHERE starts_with(name, %(prefix)s)
                       AND right(name, length(%(suffix)s)) = %(suffix)s
@@ -198,7 +206,7 @@ class SerialNumbering(models.AbstractModel):
                 prefix=prefix,
                 suffix=suffix,
                 product=product.id,
-                company=company.id,
+                company=company.id or None,
                 taken=list(taken),
             )
         )
@@ -212,36 +220,3 @@ class SerialNumbering(models.AbstractModel):
         if target.number_next_actual <= highest:
             target.write({"number_next": int(highest) + 1})
             target.invalidate_recordset(["number_next_actual"])
-
-    # Product lock ------------------------------------------------------------
-
-    @api.model
-    def _lock_products(self, product_ids):
-        """Wait, for at most SERIAL_LOCK_TIMEOUT, until no other transaction
-        creates serials of these products; keep them until commit.
-
-        A PostgreSQL transaction-level advisory lock, so that it holds across
-        Odoo workers and servers and is released by commit or rollback. No
-        row can be locked instead: the lots to guard do not exist yet.
-        """
-        ids = sorted(product_ids)
-        if not ids:
-            return
-        try:
-            with lock_timeout(self.env.cr, SERIAL_LOCK_TIMEOUT):
-                self.env.cr.execute(
-                    SQL(
-                        """SELECT pg_advisory_xact_lock(hashtext('stock.lot'), id)
-                             FROM (SELECT unnest(%s::int[]) AS id ORDER BY 1) AS ids""",
-                        ids,
-                    )
-                )
-        except LockNotAvailable:
-            products = self.env["product.product"].browse(ids)
-            raise SerialBusyError(
-                self.env._(
-                    "Serial numbers of %(products)s are being created by another "
-                    "user right now. Try again in a moment.",
-                    products=", ".join(products.mapped("display_name")),
-                )
-            ) from None

@@ -4,9 +4,9 @@ from odoo.tools import SQL
 
 
 class SerialNumbering(models.AbstractModel):
-    """Whether names are free: checked against the lots that exist, ours
-    and those other transactions committed. Hold the product lock
-    (``_lock_products``) while the answer must stay true."""
+    """Whether names are free: checked against the lots that exist, to
+    list every clash in one clear error. What another transaction commits
+    meanwhile PostgreSQL refuses at creation (lot_uniqueness.py)."""
 
     # Checking names against the database is its own concern, in its own file.
     _inherit = "serial.numbering"  # pylint: disable=consider-merging-classes-inherited
@@ -36,36 +36,9 @@ class SerialNumbering(models.AbstractModel):
             company=company.id or None,
             exclude=list(exclude.ids if exclude else []),
         )
-        # Our own transaction's lots, then what others committed since this
-        # transaction's snapshot: Odoo runs requests in REPEATABLE READ, so a
-        # serial committed while we waited for the lock is invisible here.
         self.env.flush_all()
         self.env.cr.execute(query)
-        existing = {name for (name,) in self.env.cr.fetchall()}
-        if self._holds_lot_table_lock():
-            return existing
-        with self.env.registry.cursor() as fresh_cr:
-            fresh_cr.execute(query)
-            existing.update(name for (name,) in fresh_cr.fetchall())
-        return existing
-
-    @api.model
-    def _holds_lot_table_lock(self):
-        """Whether this transaction altered the stock_lot table: a module that
-        adds columns to it is being installed, and its data generates serials
-        (the addon's own demo data does). A fresh cursor would wait for our
-        own lock forever; no other transaction can write serials until we
-        commit, so there is nothing more to see."""
-        self.env.cr.execute(
-            SQL(
-                """SELECT 1 FROM pg_locks
-                    WHERE pid = pg_backend_pid()
-                      AND relation = 'stock_lot'::regclass
-                      AND mode = 'AccessExclusiveLock'
-                      AND granted"""
-            )
-        )
-        return bool(self.env.cr.fetchone())
+        return {name for (name,) in self.env.cr.fetchall()}
 
     @api.model
     def _check_names(self, company, product, names, exclude=None):

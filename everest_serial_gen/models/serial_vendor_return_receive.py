@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
+
 class SerialVendorReturn(models.AbstractModel):
     # Receiving from the vendor is its own business step, in its own file.
     _inherit = "serial.vendor.return"  # pylint: disable=consider-merging-classes-inherited
@@ -179,13 +180,14 @@ class SerialVendorReturn(models.AbstractModel):
         if not items:
             return {}
         numbering = self.env["serial.numbering"]
-        numbering._lock_products({lot.product_id.id for lot, _company, _name in items})
         typed = defaultdict(list)
         for lot, company, name in items:
             if name:
                 typed[(company, lot.product_id)].append(name)
         for (company, product), names in typed.items():
-            numbering._check_names(company, product, names)
+            numbering._check_names(
+                numbering._lot_company(company, product), product, names
+            )
         names = []
         for lot, company, name in items:
             if not name:
@@ -207,7 +209,9 @@ class SerialVendorReturn(models.AbstractModel):
                     {
                         "name": name,
                         "product_id": lot.product_id.id,
-                        "company_id": company.id,
+                        "company_id": numbering._lot_company(
+                            company, lot.product_id
+                        ).id,
                         "serial_replaces_lot_id": lot.id,
                         "serial_origin": "replacement",
                         "serial_customer_id": lot.serial_customer_id.id,

@@ -1,12 +1,19 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import create_index
+from odoo.tools.sql import create_index, drop_index
 
+from ..compat import ODOO_19
 from .batch_memo import check_company_once, remembered_defaults
 from .field_guard import check_addon_fields
+from .lot_uniqueness import (
+    FALLBACK_INDEX,
+    LOT_UNIQUE_MESSAGE,
+    LOT_UNIQUE_SQL,
+    constraint_exists,
+    duplicate_lot_error,
+    warn_duplicate_lots,
+)
 
 # The generated serials' links to their documents: set by the addon only.
 SERIAL_LINK_FIELDS = ("serial_account_move_ids", "serial_picking_ids")
@@ -14,6 +21,16 @@ SERIAL_LINK_FIELDS = ("serial_account_move_ids", "serial_picking_ids")
 
 class StockLot(models.Model):
     _inherit = "stock.lot"
+
+    # Odoo's rule for lot names (_check_unique_lot), held by PostgreSQL so
+    # that two transactions cannot both commit the same lot: a second one
+    # waits for the first and is refused, whatever module creates the lots.
+    # Lots without a company compare with each other here; a lot without a
+    # company against one with a company stays Odoo's own check in Python.
+    if ODOO_19:
+        _serial_lot_unique = models.Constraint(LOT_UNIQUE_SQL, LOT_UNIQUE_MESSAGE)
+    else:
+        _sql_constraints = [("serial_lot_unique", LOT_UNIQUE_SQL, LOT_UNIQUE_MESSAGE)]
 
     serial_account_move_ids = fields.Many2many(
         "account.move",
@@ -85,54 +102,12 @@ class StockLot(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_addon_fields(self, vals_list, SERIAL_LINK_FIELDS)
-        # Odoo checks uniqueness in Python only, so two transactions creating
-        # the same serial both commit. Serialize lot creation per product and
-        # check against what other transactions committed meanwhile. The
-        # name and product may come from defaults: check what will be stored.
-        vals_list = [self._serial_with_defaults(vals) for vals in vals_list]
-        self._serial_check_vals(vals_list)
-        return super().create(vals_list)
+        with duplicate_lot_error(self):
+            return super().create(vals_list)
 
     def write(self, vals):
         check_addon_fields(self, [vals], SERIAL_LINK_FIELDS)
-        if {"name", "product_id", "company_id"}.intersection(vals):
-            self._serial_check_vals(
-                [
-                    {
-                        "name": vals.get("name", lot.name),
-                        "product_id": vals.get("product_id", lot.product_id.id),
-                        "company_id": vals.get("company_id", lot.company_id.id),
-                    }
-                    for lot in self
-                ],
-                exclude=self,
-            )
         return super().write(vals)
-
-    @api.model
-    def _serial_check_vals(self, vals_list, exclude=None):
-        """The uniqueness guard of ``stock.lot`` create and write values."""
-        numbering = self.env["serial.numbering"]
-        names_by_key = defaultdict(list)
-        for vals in vals_list:
-            if vals.get("name") and vals.get("product_id"):
-                company_id = vals.get("company_id") or False
-                names_by_key[(company_id, vals["product_id"])].append(vals["name"])
-        if not names_by_key:
-            return
-        numbering._lock_products({product_id for _company, product_id in names_by_key})
-        for (company_id, product_id), names in names_by_key.items():
-            product = self.env["product.product"].browse(product_id)
-            company = self.env["res.company"].browse(company_id)
-            numbering._check_names(company, product, names, exclude=exclude)
-
-    def _serial_with_defaults(self, vals):
-        """``vals`` with the defaults of the fields the uniqueness check
-        reads, as create() would fill them."""
-        missing = [name for name in ("name", "product_id") if not vals.get(name)]
-        if not missing:
-            return vals
-        return {**self.default_get(missing), **vals}
 
     def action_print_serial_labels(self):
         """Odoo's lot label layout wizard, for these lots: from a document,
@@ -190,7 +165,6 @@ class StockLot(models.Model):
         lots = self.browse([lot.id for lot in names])
         lots.check_access("write")
         numbering = self.env["serial.numbering"]
-        numbering._lock_products(set(lots.product_id.ids))
         for (company, product), group in lots.grouped(
             lambda lot: (lot.company_id, lot.product_id)
         ).items():
@@ -209,15 +183,17 @@ class StockLot(models.Model):
         res = super().init()
         # Name checks per product (the addon's, and _check_unique_lot below)
         # compare whole names: a btree answers each in a few index reads
-        # whatever the number of lots, where the trigram index of `name` reads
-        # most lots of the product. Without company_id, which made PostgreSQL
-        # prefer the index of product_id alone.
-        create_index(
-            self.env.cr,
-            "stock_lot_serial_product_name_index",
-            self._table,
-            ["product_id", "name"],
-        )
+        # whatever the number of lots, where the trigram index of `name`
+        # reads most lots of the product. The btree of the uniqueness
+        # constraint does it; a database whose duplicate lots keep the
+        # constraint out gets a btree of its own meanwhile.
+        if constraint_exists(self.env.cr):
+            drop_index(self.env.cr, FALLBACK_INDEX, self._table)
+        else:
+            warn_duplicate_lots(self.env.cr)
+            create_index(
+                self.env.cr, FALLBACK_INDEX, self._table, ["product_id", "name"]
+            )
         return res
 
     @api.constrains("name", "product_id", "company_id")
@@ -230,7 +206,8 @@ class StockLot(models.Model):
         Same rule and message: unique per product within a company, and
         against lots without a company.
         """
-        self.flush_model(["name", "product_id", "company_id"])
+        with duplicate_lot_error(self):
+            self.flush_model(["name", "product_id", "company_id"])
         pairs = {(lot.product_id.id, lot.name) for lot in self if lot.product_id}
         if not pairs:
             return
@@ -259,20 +236,25 @@ class StockLot(models.Model):
             if c > 1 or (company is not None and shared.get((p, n)))
         }
         if clashes:
-            Product = self.env["product.product"].sudo()
-            raise ValidationError(
-                self.env._(
-                    "The combination of lot/serial number and product must be "
-                    "unique within a company including when no company is "
-                    "defined.\nThe following combinations contain "
-                    "duplicates:\n%(error_lines)s",
-                    error_lines="\n".join(
-                        self.env._(
-                            " - Product: %(product)s, Lot/Serial Number: %(lot)s",
-                            product=Product.browse(p).display_name,
-                            lot=n,
-                        )
-                        for p, n in sorted(clashes)
-                    ),
-                )
+            raise self._serial_duplicate_error(clashes)
+
+    @api.model
+    def _serial_duplicate_error(self, pairs):
+        """Odoo's own error for duplicate lots: ``pairs`` (product id, name)."""
+        Product = self.env["product.product"].sudo()
+        return ValidationError(
+            self.env._(
+                "The combination of lot/serial number and product must be "
+                "unique within a company including when no company is "
+                "defined.\nThe following combinations contain "
+                "duplicates:\n%(error_lines)s",
+                error_lines="\n".join(
+                    self.env._(
+                        " - Product: %(product)s, Lot/Serial Number: %(lot)s",
+                        product=Product.browse(p).display_name,
+                        lot=n,
+                    )
+                    for p, n in sorted(pairs)
+                ),
             )
+        )

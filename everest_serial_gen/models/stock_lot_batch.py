@@ -3,6 +3,7 @@
 from odoo import api, models
 
 from .batch_create import copies_supported, create_as_copies
+from .lot_uniqueness import duplicate_lot_error
 
 ADDON = __name__.split(".")[2]
 # stock: _check_create and the no-subscribe context; stock_account: the
@@ -19,8 +20,8 @@ class StockLot(models.Model):
         """``create(vals_list)``, for new lots that differ only by name."""
         if len(vals_list) < 2 or not self._serial_batch_supported(vals_list):
             return self.create(vals_list)
-        self._serial_check_vals(vals_list)
-        return create_as_copies(self, vals_list, "name")
+        with duplicate_lot_error(self):
+            return create_as_copies(self, vals_list, "name")
 
     def _serial_batch_supported(self, vals_list):
         return all("product_id" in vals for vals in vals_list) and copies_supported(

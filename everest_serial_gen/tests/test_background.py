@@ -1,10 +1,12 @@
 from unittest.mock import patch
 
+from psycopg2.errors import LockNotAvailable
+
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
-from odoo.addons.everest_serial_gen.models.serial_numbering import SerialBusyError
+from odoo.addons.everest_serial_gen.models import serial_generator
 
 from .common import SerialGenCase, valuation
 from .test_attach import AttachCase
@@ -135,9 +137,9 @@ class TestBackground(SerialGenCase):
         refund = self._create_credit_note([(self.serial_product, 4)])
         self._generate(refund)
         job = refund.serial_job_ids
-        Numbering = self.env.registry["serial.numbering"]
-        busy = SerialBusyError("Serial numbers of Laptop are being created")
-        with patch.object(Numbering, "_lock_products", side_effect=busy):
+        # a user's transaction holds the document past the runner's timeout
+        busy = LockNotAvailable("canceling statement due to lock timeout")
+        with patch.object(serial_generator, "lock_rows", side_effect=busy):
             self.Job._cron_process()
         self.assertEqual((job.state, job.done_count), ("queued", 0))
         self._run_runner()

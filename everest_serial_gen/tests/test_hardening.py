@@ -4,10 +4,8 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.sql_db import db_connect
 from odoo.tests import new_test_user
 
-from odoo.addons.everest_serial_gen.models import serial_numbering
 from odoo.addons.web.controllers.utils import clean_action
 
 from .common import PACKAGE_MODEL, SMS_VALIDATION, SerialGenCase
@@ -152,6 +150,61 @@ class TestLinksOnlyTheAddonWrites(SerialGenCase):
         with self.assertRaisesRegex(UserError, "Reverse Serial Generation"):
             refund.with_user(billing).button_cancel()
 
+    def test_cancel_by_write_is_refused_while_in_stock(self):
+        """An invoicing user resets the credit note to draft, then writes
+        its state over RPC: the guard holds on the state itself (#22)."""
+        billing = new_test_user(
+            self.env, "billing_rpc", groups="account.group_account_invoice"
+        )
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        self._generate(refund)
+        refund.with_user(billing).button_draft()
+        counts = self._counts()
+        with self.assertRaisesRegex(UserError, "Reverse Serial Generation"):
+            refund.with_user(billing).write({"state": "cancel"})
+        self.assertEqual(refund.state, "draft")
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(
+            sum(self._quants(refund.serial_lot_ids, self.stock_location).mapped(
+                "quantity"
+            )),
+            2,
+        )
+
+    def test_links_refused_at_create(self):
+        """A credit note created over RPC naming another credit note's serial
+        is refused, as a write of the link is (#22)."""
+        billing = new_test_user(
+            self.env, "billing_create", groups="account.group_account_invoice"
+        )
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        self._generate(refund)
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(billing).create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.customer.id,
+                    "serial_lot_ids": [Command.set(refund.serial_lot_ids.ids)],
+                }
+            )
+        storekeeper = new_test_user(
+            self.env,
+            "storekeeper_create",
+            groups="stock.group_stock_user,account.group_account_invoice",
+        )
+        picking_vals = {
+            "picking_type_id": self.warehouse.in_type_id.id,
+            "serial_account_move_id": refund.id,
+        }
+        lot_vals = {
+            "name": "FORGED-1",
+            "product_id": self.serial_product.id,
+            "serial_account_move_ids": [Command.set(refund.ids)],
+        }
+        for model, vals in (("stock.picking", picking_vals), ("stock.lot", lot_vals)):
+            with self.assertRaisesRegex(AccessError, "Only Generate Serial"):
+                self.env[model].with_user(storekeeper).create(vals)
+
 
 class TestDocumentStaysACreditNote(SerialGenCase):
     def test_switch_type_and_sign_refused_while_in_stock(self):
@@ -269,38 +322,11 @@ class TestBackgroundJobs(SerialGenCase):
         self.assertEqual(len(set(names)), 5)
         self.assertIn(first, names)
 
-    def test_busy_product_lets_the_next_job_run(self):
-        busy_product = self._create_product("Busy Laptop", "serial")
-        first = self._create_credit_note([(busy_product, 3)])
-        second = self._create_credit_note([(self.serial_product, 3)])
-        self._generate(first)
-        self._generate(second)
-        other = db_connect(self.env.cr.dbname).cursor()
-        try:
-            other.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('stock.lot'), %s)",
-                [busy_product.id],
-            )
-            with patch.object(serial_numbering, "SERIAL_LOCK_TIMEOUT", "200ms"):
-                self.Job._cron_process()
-        finally:
-            other.rollback()
-            other.close()
-        self.assertEqual(
-            (first.serial_job_ids.state, first.serial_job_ids.done_count),
-            ("queued", 0),
-        )
-        self.assertEqual(second.serial_job_ids.done_count, 2)
-
 
 class TestNumbering(SerialGenCase):
-    def test_context_key_does_not_skip_the_uniqueness_guard(self):
+    def test_name_from_a_default_is_checked(self):
         Lot = self.env["stock.lot"]
         Lot.create({"name": "DUP-1", "product_id": self.serial_product.id})
-        with self.assertRaisesRegex(ValidationError, "DUP-1"):
-            Lot.with_context(serial_names_checked=True).create(
-                {"name": "DUP-1", "product_id": self.serial_product.id}
-            )
         with self.assertRaisesRegex(ValidationError, "DUP-1"):
             Lot.with_context(default_product_id=self.serial_product.id).create(
                 {"name": "DUP-1"}

@@ -1,10 +1,7 @@
 import re
-from unittest.mock import patch
 
-from odoo.sql_db import db_connect
 from odoo.tests import Form
 
-from odoo.addons.everest_serial_gen.models import serial_numbering
 
 from .common import SerialGenCase
 
@@ -177,28 +174,6 @@ class TestNumbering(SerialGenCase):
         self.assertEqual(second["domain"], first["domain"])
         self.assertEqual(len(refund.serial_lot_ids), 2)
 
-    def test_busy_product_gives_a_clear_error(self):
-        """Another transaction generating serials of the product holds its
-        lock: after the bound, a clear error and nothing created."""
-        # a product of its own: this test's transaction never locked it
-        product = self._create_product("Busy Laptop", "serial")
-        refund = self._create_credit_note([(product, 2)])
-        wizard = self._wizard_form(refund).save()
-        other = db_connect(self.env.cr.dbname).cursor()
-        try:
-            other.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('stock.lot'), %s)", [product.id]
-            )
-            with patch.object(serial_numbering, "SERIAL_LOCK_TIMEOUT", "200ms"):
-                self.assertNothingCreated(wizard.action_generate, message="Try again")
-        finally:
-            other.rollback()
-            other.close()
-        wizard.action_generate()
-        self.assertEqual(len(refund.serial_lot_ids), 2)
-
-
-class TestManufacturerSerials(SerialGenCase):
     def _generate_with_step(self, document):
         wizard, action = self._generate(document, assign_manufacturer_serials=True)
         self.assertEqual(action["res_model"], "serial.manufacturer.wizard")

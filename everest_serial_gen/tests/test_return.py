@@ -259,17 +259,9 @@ class TestReturn(SerialGenCase):
         self.assertIn("DUP-1", str(error))
         self.assertIn("DUP-3", str(error))
         self.assertNotIn("DUP-2", str(error))
-        # the same name for another product, or in another company, is fine
-        other_company = self.env["res.company"].create({"name": "Other Co"})
+        # the same name for another product is fine
         self.env["stock.lot"].create(
-            {
-                "name": "OK-1",
-                "product_id": self.serial_product.id,
-                "company_id": other_company.id,
-            }
-        )
-        self.env["stock.lot"].create(
-            {"name": "OK-2", "product_id": self.lot_product.id}
+            {"name": "OK-1", "product_id": self.lot_product.id}
         )
         form = self._wizard_form(receipt)
         with form.line_ids.edit(0) as line:

@@ -1,13 +1,16 @@
 import json
 from unittest.mock import patch
 
+from psycopg2.errors import ExclusionViolation
+
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import drop_index
+from odoo.tools.sql import drop_constraint
 
 from .common import SerialGenCase
 
-INDEX = "stock_lot_serial_product_name_index"
+# the btree of the uniqueness constraint (lot_uniqueness.py)
+INDEX = "stock_lot_serial_lot_unique"
 TRIGRAM_INDEX = "stock_lot__name_index"
 
 
@@ -88,7 +91,7 @@ class TestScale(SerialGenCase):
         )
         row = self.env.cr.fetchone()
         self.assertTrue(row, f"index {INDEX} is missing")
-        self.assertIn("btree (product_id, name)", row[0])
+        self.assertIn("btree (product_id, name, COALESCE(company_id, 0))", row[0])
 
     def test_addon_name_check_uses_the_index(self):
         self.assertUsesIndex(self._addon_check_query())
@@ -104,7 +107,18 @@ class TestScale(SerialGenCase):
         ]
         self.assertEqual(len(queries), 1)
         self.assertUsesIndex(queries[0])
-        # a duplicate that slipped past the ORM (raw SQL) is still caught
+        # a duplicate that tries to slip past the ORM (raw SQL) is refused by
+        # PostgreSQL itself
+        with self.assertRaises(ExclusionViolation), self.env.cr.savepoint():
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO stock_lot (name, product_id) VALUES (%s, %s)",
+                    self.lots[0].name,
+                    self.serial_product.id,
+                )
+            )
+        # one with a company, where the lot has none, is still caught by the
+        # check in Python, as Odoo's own
         self.env.cr.execute(
             SQL(
                 """INSERT INTO stock_lot (name, product_id, company_id)
@@ -122,7 +136,7 @@ class TestScale(SerialGenCase):
         """The plan check above can fail: without the index, PostgreSQL
         answers the addon's query another way."""
         query = self._addon_check_query()
-        # the test's rollback brings the index back
-        drop_index(self.env.cr, INDEX, "stock_lot")
+        # the test's rollback brings the constraint and its index back
+        drop_constraint(self.env.cr, "stock_lot", INDEX)
         with self.assertRaises(AssertionError):
             self.assertUsesIndex(query)

@@ -40,8 +40,15 @@ class SerialSendVendorWizard(models.TransientModel):
 
     @api.model
     def _default_vendor(self, lots):
-        """The first vendor of the products, in the serials' company."""
-        companies = lots.company_id | self.env["res.company"]
+        """The first vendor of the products, in the serials' company: the
+        lots', or, for a product shared between companies, the company of
+        the stock that holds them, else the user's."""
+        # Sudo: only the companies of the stock holding the serials are read,
+        # to choose the default vendor.
+        quants = lots.sudo().quant_ids.filtered(
+            lambda quant: quant.location_id.usage == "internal" and quant.quantity > 0
+        )
+        companies = lots.company_id | quants.company_id or self.env.company
         sellers = lots.product_id.seller_ids.filtered(
             lambda seller: not seller.company_id or seller.company_id in companies
         )
