@@ -25,7 +25,6 @@
         "views/serial_manufacturer_wizard_views.xml",
         "views/serial_generation_job_views.xml",
         "security/serial_service_security.xml",
-        "data/serial_service_data.xml",
         "views/stock_lot_service_views.xml",
         "views/stock_picking_service_views.xml",
         "views/serial_send_vendor_wizard_views.xml",

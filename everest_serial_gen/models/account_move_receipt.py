@@ -77,6 +77,15 @@ class AccountMove(models.Model):
             picking._serial_check_done()
         return pickings
 
+    def _serial_job_stopped(self, job):
+        """A stopped generation's receipts are validated with what came in;
+        the rest of them is cancelled, as Odoo's validation without
+        backorder does."""
+        receipts = job.sudo().transfer_ids.filtered(
+            lambda picking: picking.state not in ("done", "cancel")
+        )
+        return " ".join(job._close_receipt(receipt) for receipt in receipts) or None
+
     def _serial_open_receipts(self, job, location):
         """Give every line of ``job`` that still brings units an open move on
         a receipt: one receipt per delivery the units come back from, and

@@ -180,6 +180,11 @@ class SerialGenerateMixin(models.AbstractModel):
         """Let go of the retrieved serials; return them."""
         return self.env["stock.lot"]
 
+    def _serial_job_stopped(self, job):
+        """``job`` stopped before its end: leave its transfers as they must
+        stay; return what to tell the document's chatter about them."""
+        return None
+
     def _serial_checks_credited(self):
         """Whether the serials this document takes may be on no other
         document of its kind (a credit note never credits a unit twice)."""

@@ -206,7 +206,6 @@ class SerialGenerationJob(models.Model):
             job.location_dest_id,
             validate=job.validate_transfer and last,
             running_job=job,
-            reserved=job.line_ids._names_after(taken),
         )
         self._record_progress(taken, lots)
         if last:
@@ -243,12 +242,9 @@ class SerialGenerationJob(models.Model):
             total=self.total,
             error=error,
         )
-        receipts = self.sudo().transfer_ids.filtered(
-            lambda picking: picking.serial_account_move_id
-            and picking.state not in ("done", "cancel")
-        )
-        for receipt in receipts:
-            body += " " + self._close_receipt(receipt)
+        note = document._serial_job_stopped(self)
+        if note:
+            body += " " + note
         document._message_log(body=body)
 
     def _close_receipt(self, receipt):
@@ -350,16 +346,6 @@ class SerialGenerationJobLine(models.Model):
         """The units (product unit) this line still brings in."""
         self.ensure_one()
         return (self.count - self.done_count) * self.lot_quantity
-
-    def _names_after(self, taken):
-        """The typed names of these lines that later chunks create, by
-        product: a chunk that draws from the sequence must skip them."""
-        reserved = {}
-        for line in self.filtered("names"):
-            start = line.done_count + taken.get(line, 0)
-            names = line.names.split("\n")[start : line.count]
-            reserved.setdefault(line.product_id, []).extend(names)
-        return reserved
 
     def _next_chunk(self, size):
         """The plan lines of the next ``size`` serials, and how many each

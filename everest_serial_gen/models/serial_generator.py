@@ -42,14 +42,11 @@ class SerialGenerator(models.AbstractModel):
         return job
 
     @api.model
-    def generate(
-        self, document, lines, location, validate=True, running_job=None, reserved=None
-    ):
+    def generate(self, document, lines, location, validate=True, running_job=None):
         """Generate ``lines`` now; ``running_job`` is the background job that
-        asks for one of its chunks, ``reserved`` the names per product that
-        its later chunks will create."""
+        asks for one of its chunks."""
         document, lines = self._prepare(document, lines, location, running_job)
-        return self._generate(document, lines, location, validate, reserved)
+        return self._generate(document, lines, location, validate)
 
     @api.model
     def _prepare(self, document, lines, location, running_job=None):
@@ -70,6 +67,7 @@ class SerialGenerator(models.AbstractModel):
             )
         )
         check._check_location(document, location)
+        self.env["serial.numbering"]._check_names_free(document, lines, running_job)
         if running_job:
             # someone may have brought attached units back meanwhile
             self.env["serial.attach"]._check_still_attachable(
@@ -83,18 +81,18 @@ class SerialGenerator(models.AbstractModel):
         return document.with_company(document.company_id), lines
 
     @api.model
-    def _generate(self, document, lines, location, validate, reserved=None):
+    def _generate(self, document, lines, location, validate):
         with batch_memo():
-            return self._generate_batch(document, lines, location, validate, reserved)
+            return self._generate_batch(document, lines, location, validate)
 
     @api.model
-    def _generate_batch(self, document, lines, location, validate, reserved):
+    def _generate_batch(self, document, lines, location, validate):
         # Drop the default_* keys of the wizard's action: they would leak into
         # every record created below.
         env = document.env(context=clean_context(self.env.context))
         document = document.with_env(env)
         company = document.company_id
-        lines = env["serial.numbering"]._name_plan(company, lines, reserved)
+        lines = env["serial.numbering"]._name_plan(company, lines)
         lines = env["serial.generator"]._create_lots(company, lines, document)
         lots = env["stock.lot"].concat(*(line.lots for line in lines if line.lots))
         known = env["stock.lot"].concat(

@@ -2,7 +2,7 @@ import re
 from collections import defaultdict
 
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..compat import product_sequence
@@ -105,6 +105,54 @@ class SerialNumbering(models.AbstractModel):
         ]
 
     @api.model
+    def _queued_names(self, products, exclude_job=None):
+        """{product: names typed for queued background generations of
+        ``products`` and not created yet}, but ``exclude_job``'s."""
+        # Sudo: the names other users typed are reserved for them whatever
+        # the user may read; only the names are used.
+        domain = [
+            ("job_id.state", "=", "queued"),
+            ("kind", "=", "generate"),
+            ("names", "!=", False),
+            ("product_id", "in", products.ids),
+        ]
+        if exclude_job:
+            domain.append(("job_id", "!=", exclude_job.id))
+        queued = defaultdict(list)
+        for line in self.env["serial.generation.job.line"].sudo().search(domain):
+            queued[line.product_id.sudo(False)] += line.names.split("\n")[
+                line.done_count : line.count
+            ]
+        return queued
+
+    @api.model
+    def _check_names_free(self, document, lines, running_job=None):
+        """The names typed on OK are free: no lot has them, and no queued
+        background generation (but ``running_job``) reserved them. Refuse
+        them all in one error, before anything is created or queued."""
+        company = document.company_id
+        typed = defaultdict(list)
+        for line in lines:
+            typed[line.product] += line.names or []
+        typed = {product: names for product, names in typed.items() if names}
+        if not typed:
+            return
+        products = self.env["product.product"].concat(*typed)
+        queued = self._queued_names(products, exclude_job=running_job)
+        for product, names in typed.items():
+            reserved = sorted(set(names) & set(queued.get(product, ())))
+            if reserved:
+                raise ValidationError(
+                    self.env._(
+                        "These serial numbers of %(product)s are reserved for a "
+                        "background generation still running: %(names)s",
+                        product=product.display_name,
+                        names=", ".join(reserved),
+                    )
+                )
+            self._check_names(self._lot_company(company, product), product, names)
+
+    @api.model
     def _lot_company(self, company, product):
         """The company of a new lot of ``product`` made in ``company``, as
         Odoo's receipts give it (``stock.move.line._prepare_new_lot_vals``):
@@ -119,17 +167,17 @@ class SerialNumbering(models.AbstractModel):
     # Naming a plan -----------------------------------------------------------
 
     @api.model
-    def _name_plan(self, company, lines, reserved=None):
-        """Give every plan line its names: the typed ones are checked, the
-        others drawn from the sequence, skipping the typed ones of the same
-        product too, and the names ``reserved`` per product (typed for a
-        later chunk of the same background job)."""
+    def _name_plan(self, company, lines):
+        """Give every plan line its names: the typed ones as they are
+        (``_check_names_free`` checked them), the others drawn from the
+        sequence, skipping the typed ones of the same product too, and the
+        names typed for background generations that are still queued
+        (theirs from the moment their OK was pressed)."""
         typed = defaultdict(list)
         for line in lines:
             typed[line.product] += line.names or []
-        for product, names in typed.items():
-            self._check_names(self._lot_company(company, product), product, names)
-        for product, names in (reserved or {}).items():
+        products = self.env["product.product"].concat(*(line.product for line in lines))
+        for product, names in self._queued_names(products).items():
             typed[product] += names
         named = []
         for line in lines:

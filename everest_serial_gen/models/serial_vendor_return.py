@@ -3,6 +3,8 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 
 class SerialVendorReturn(models.AbstractModel):
@@ -43,17 +45,73 @@ class SerialVendorReturn(models.AbstractModel):
             line_specs.append(pairs)
         pickings = self.env["stock.picking"].create(picking_vals)
         pickings.action_confirm()
-        # Odoo reserved what it found; send exactly the serials asked for.
-        pickings.move_line_ids.unlink()
-        line_vals = []
         for picking, pairs in zip(pickings, line_specs, strict=True):
-            moves = picking.move_ids.grouped("product_id")
-            line_vals += [
+            if picking.location_id.should_bypass_reservation():
+                self._take_lines(picking, pairs)
+            else:
+                self._reserve_exactly(picking, pairs)
+        return pickings
+
+    @api.model
+    def _reserve_exactly(self, picking, pairs):
+        """Odoo's own reservation of ``picking``, restricted to the quants of
+        ``pairs`` as they are: their lot, package and owner. Odoo moves them
+        then, and nothing else; a quant it cannot take whole is refused,
+        with the serial and the reason."""
+        picking.do_unreserve()
+        moves = picking.move_ids.grouped("product_id")
+        errors = []
+        for quant, lot in pairs:
+            move = moves[quant.product_id]
+            taken = move._update_reserved_quantity(
+                quant.quantity,
+                quant.location_id,
+                lot_id=lot,
+                package_id=quant.package_id,
+                owner_id=quant.owner_id,
+                strict=True,
+            )
+            if (
+                float_compare(
+                    taken,
+                    quant.quantity,
+                    precision_rounding=quant.product_id.uom_id.rounding,
+                )
+                < 0
+            ):
+                errors.append(
+                    self.env._(
+                        "%(serial)s: Odoo could not reserve it in %(location)s "
+                        "as it is (its package or owner), or another transfer "
+                        "holds it.",
+                        serial=lot.display_name,
+                        location=quant.location_id.display_name,
+                    )
+                )
+        if errors:
+            raise UserError(
+                self.env._(
+                    "Nothing was sent to the vendor:\n%(errors)s",
+                    errors="\n".join(errors),
+                )
+            )
+        picking.move_ids._recompute_state()
+        picking.move_ids.picked = True
+
+    @api.model
+    def _take_lines(self, picking, pairs):
+        """The lines of a transfer from a location Odoo does not reserve in
+        (the vendor's): exactly the items of ``pairs``, each quant moved as
+        the lot given, with its package and owner."""
+        # Odoo proposed lines of its own; take exactly the items asked for
+        picking.move_line_ids.unlink()
+        moves = picking.move_ids.grouped("product_id")
+        self.env["stock.move.line"].create(
+            [
                 self._prepare_move_line_vals(moves[quant.product_id], quant, lot)
                 for quant, lot in pairs
             ]
-        self.env["stock.move.line"].create(line_vals)
-        return pickings
+        )
 
     @api.model
     def _prepare_picking_vals(self, partner, picking_type, source, destination, pairs):
@@ -100,8 +158,10 @@ class SerialVendorReturn(models.AbstractModel):
             "product_uom_id": quant.product_id.uom_id.id,
             "lot_id": lot.id,
             "quantity": quant.quantity,
-            "location_id": picking.location_id.id,
+            "location_id": quant.location_id.id,
             "location_dest_id": picking.location_dest_id.id,
+            "package_id": quant.package_id.id,
+            "owner_id": quant.owner_id.id,
             "picked": True,
         }
 

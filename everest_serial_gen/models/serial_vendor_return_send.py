@@ -110,14 +110,14 @@ class SerialVendorReturn(models.AbstractModel):
         take it to ``partner``."""
         location = quants.location_id
         company = quants.company_id[:1] or location.company_id
-        picking_type = location.warehouse_id.serial_vendor_return_type_id
-        if not picking_type:
+        warehouse = location.warehouse_id
+        if not warehouse:
             return None, self.env._(
-                "%(serial)s is in %(location)s, which belongs to no "
-                "warehouse with a Return to Vendor operation type.",
+                "%(serial)s is in %(location)s, which belongs to no warehouse.",
                 serial=lot.display_name,
                 location=location.display_name,
             )
+        picking_type = warehouse._serial_vendor_return_type()
         if partner.company_id and partner.company_id != company:
             return None, self.env._(
                 "%(serial)s belongs to %(company)s, and the vendor "

@@ -108,6 +108,34 @@ class StockPicking(models.Model):
             return move
         return job_line._source()
 
+    def _serial_job_stopped(self, job):
+        """A return cancelled while its serials were generated in the
+        background keeps no serial that never held stock: Odoo's own
+        Generate Serials creates lots only when the transfer is done."""
+        if self.state != "cancel":
+            return None
+        # Sudo: the runner removes what its own job created, whoever
+        # cancelled the return; lots with any stock or history stay.
+        lots = job.sudo().lot_ids
+        used = {
+            lot
+            for model in ("stock.quant", "stock.move.line")
+            for (lot,) in self.env[model]
+            .sudo()
+            ._read_group([("lot_id", "in", lots.ids)], ["lot_id"])
+        }
+        lots = lots.filtered(lambda lot: lot not in used)
+        if not lots:
+            return None
+        names = ", ".join(lots.mapped("name"))
+        lots.unlink()
+        return self.env._(
+            "%(document)s was cancelled: the serials generated for it never "
+            "held stock and were removed (%(serials)s).",
+            document=self.display_name,
+            serials=names,
+        )
+
     def _serial_destination_note(self, location):
         self.ensure_one()
         note = self.env._(

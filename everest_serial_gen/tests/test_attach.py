@@ -367,3 +367,28 @@ class TestAttach(AttachCase):
         )
         self.assertEqual(sold.location_id, self.out_location)
         self.assertEqual(len(receipt.serial_lot_ids), 2)
+
+    def test_serial_at_the_customer_without_a_delivery(self):
+        """A serial at the customer that no delivery of ours explains (an
+        old ERP's stock, counted there): a return receipt attaches it and
+        brings it in, nothing skipped (#22)."""
+        product = self._sold_product("Counted Laptop")
+        lot = self.env["stock.lot"].create({"name": "LEGACY-1", "product_id": product.id})
+        self.env["stock.quant"]._update_available_quantity(
+            product, self.customer_location, 1, lot_id=lot
+        )
+        receipt = self._create_return_receipt([(product, 2)])
+        form = self._wizard_form(receipt)
+        with form.line_ids.edit(0) as line:
+            line.attach_lot_ids.add(lot)
+            self.assertEqual(line.gen_quantity, 1)
+        form.save().action_generate()
+        self.assertEqual(receipt.state, "done")
+        self.assertIn(lot, receipt.move_line_ids.lot_id)
+        self.assertEqual(lot.location_id, self.out_location)
+        self.assertEqual(len(receipt.move_line_ids), 2)
+        self.assertFalse(
+            self.env["stock.quant"].search(
+                [("lot_id", "=", lot.id), ("quantity", "<", 0)]
+            )
+        )

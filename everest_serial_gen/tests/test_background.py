@@ -3,7 +3,7 @@ from unittest.mock import patch
 from psycopg2.errors import LockNotAvailable
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
 
 from odoo.addons.everest_serial_gen.models import serial_generator
@@ -162,6 +162,53 @@ class TestBackground(SerialGenCase):
         self.assertEqual((job.state, job.done_count), ("failed", 3))
         self.assertIn("cancelled by", job.error)
         self.assertEqual(refund.state, "cancel")
+
+    def test_typed_names_are_the_jobs_from_ok(self):
+        """A queued job's typed First Serial # is the sequence's next number:
+        a small generation made meanwhile skips those names, and one that
+        types them is refused; the job creates all of them (#22)."""
+        sequence = self.company.serial_sequence_id
+        first, _last = self.env["serial.numbering"]._preview(sequence, 1)
+        refund = self._create_credit_note([(self.serial_product, 4)])
+        form = self._wizard_form(refund)
+        with form.line_ids.edit(0) as line:
+            line.first_serial = first
+        form.save().action_generate()
+        job = refund.serial_job_ids
+        reserved = job.line_ids.names.split("\n")
+        self.assertEqual(reserved[0], first)
+        # meanwhile, a small generation from the sequence
+        small = self._create_credit_note([(self.serial_product, 2)])
+        self._generate(small)
+        self.assertFalse(set(small.serial_lot_ids.mapped("name")) & set(reserved))
+        # and one that types a reserved name
+        typed = self._create_credit_note([(self.serial_product, 1)])
+        form = self._wizard_form(typed)
+        with form.line_ids.edit(0) as line:
+            line.serial_list = reserved[2]
+        wizard = form.save()
+        self.assertNothingCreated(
+            wizard.action_generate, error=ValidationError, message="reserved"
+        )
+        self._run_runner()
+        self.assertEqual((job.state, job.done_count), ("done", 4))
+        self.assertEqual(sorted(refund.serial_lot_ids.mapped("name")), reserved)
+
+    def test_cancelled_return_keeps_no_serial_without_stock(self):
+        """A return cancelled between chunks: the serials its first chunk
+        generated never held stock, and are removed, as Odoo's own Generate
+        Serials creates lots only at validation (#22)."""
+        receipt = self._create_return_receipt([(self.serial_product, 5)])
+        self._generate(receipt)
+        self.Job._cron_process()
+        generated = receipt.serial_lot_ids
+        self.assertEqual(len(generated), 3)
+        receipt.action_cancel()
+        self._run_runner()
+        job = receipt.serial_job_ids
+        self.assertEqual(job.state, "failed")
+        self.assertFalse(generated.exists())
+        self.assertIn("removed", receipt.message_ids[0].body)
 
     def test_a_broken_job_does_not_stop_the_queue(self):
         first = self._create_credit_note([(self.serial_product, 4)], post=False)

@@ -71,7 +71,7 @@ class TestDemoServiceLoop(TransactionCase):
         self.assertEqual(self.vendor_return.partner_id, self.vendor)
         self.assertEqual(
             self.vendor_return.picking_type_id,
-            self.warehouse.serial_vendor_return_type_id,
+            self.warehouse._serial_vendor_return_type(),
         )
         self.assertEqual(
             self.vendor_return.location_id, self.warehouse.serial_out_location_id

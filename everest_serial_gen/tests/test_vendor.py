@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from . import test_tours
-from .common import SerialGenCase
+from .common import PACKAGE_MODEL, SerialGenCase
 
 
 class VendorCase(SerialGenCase):
@@ -18,7 +18,10 @@ class VendorCase(SerialGenCase):
         )
         cls.serial_product.seller_ids = [Command.create({"partner_id": cls.vendor.id})]
         cls.vendor_location = cls.vendor.property_stock_supplier
-        cls.rtv_type = cls.warehouse.serial_vendor_return_type_id
+        # Odoo's own way back to vendors: the return type of the receipts (a
+        # database upgraded from 1.0 keeps the type it had set)
+        cls.warehouse.serial_vendor_return_type_id = False
+        cls.rtv_type = cls.warehouse._serial_vendor_return_type()
 
     def _returned_serials(self, count=2):
         """A customer return of ``count`` laptops, generated: serials in Out."""
@@ -281,6 +284,45 @@ class TestVendor(VendorCase):
         service.receive([(lots[0], True, "NEW-3")])
         self.assertNothingCreated(lambda: service.receive([(lots[0], True, "NEW-4")]))
 
+    def _send_as_it_is(self, **quant_values):
+        """A returned serial moved, in Out, into a quant with
+        ``quant_values`` (its package, its owner), then sent to the vendor:
+        Odoo moves that quant, and nothing goes negative (#22)."""
+        _receipt, lot = self._returned_serials(1)
+        Quant = self.env["stock.quant"]
+        Quant._update_available_quantity(
+            self.serial_product, self.out_location, -1, lot_id=lot
+        )
+        Quant._update_available_quantity(
+            self.serial_product, self.out_location, 1, lot_id=lot, **quant_values
+        )
+        vendor_return = self._send(lot)
+        self.assertEqual(vendor_return.state, "done")
+        line = vendor_return.move_line_ids
+        for field, value in quant_values.items():
+            self.assertEqual(line[field], value)
+        quants = self.env["stock.quant"].search(
+            [("lot_id", "=", lot.id), ("quantity", "!=", 0)]
+        )
+        self.assertEqual(
+            sorted((quant.location_id.usage, quant.quantity) for quant in quants),
+            [("customer", -1.0), ("supplier", 1.0)],
+        )
+        return vendor_return
+
+    def test_packed_serial_leaves_its_package(self):
+        package = self.env[PACKAGE_MODEL].create({"name": "RETURN-BOX"})
+        self._send_as_it_is(package_id=package)
+
+    def test_serial_owned_by_the_customer(self):
+        vendor_return = self._send_as_it_is(owner_id=self.customer)
+        self.assertEqual(
+            vendor_return.move_line_ids.lot_id.quant_ids.filtered(
+                lambda quant: quant.location_id.usage == "supplier"
+            ).owner_id,
+            self.customer,
+        )
+
     def _serial_in_stock(self, name, location):
         """A serial of the serial product, one unit in ``location``."""
         lot = self.env["stock.lot"].create(
@@ -301,7 +343,6 @@ class TestVendor(VendorCase):
         warehouse_b = self.env["stock.warehouse"].search(
             [("company_id", "=", company_b.id)], limit=1
         )
-        self.assertTrue(warehouse_b.serial_vendor_return_type_id)
         lot_b = self._serial_in_stock("B-SN-1", warehouse_b.serial_out_location_id)
         _receipt, lot_a = self._returned_serials(1)
         env = self.env(
@@ -318,7 +359,7 @@ class TestVendor(VendorCase):
         self.assertEqual(by_company[company_b].move_line_ids.lot_id, lot_b)
         self.assertEqual(
             by_company[company_b].picking_type_id,
-            warehouse_b.serial_vendor_return_type_id,
+            warehouse_b._serial_vendor_return_type(),
         )
         self.assertEqual(by_company[company_b].state, "done")
         # a vendor of another company is refused
@@ -435,52 +476,30 @@ class TestVendorAccess(VendorCase):
             self.env["serial.vendor.receive.wizard"].with_user(user).create({})
 
 
-class TestVendorInstall(VendorCase):
-    def test_return_to_vendor_type(self):
-        self.assertEqual(self.rtv_type.code, "outgoing")
-        self.assertEqual(self.rtv_type.warehouse_id, self.warehouse)
-        self.assertEqual(self.rtv_type.default_location_src_id, self.stock_location)
-        self.assertEqual(self.rtv_type.default_location_dest_id.usage, "supplier")
+class TestVendorReturnType(VendorCase):
+    def test_odoo_return_type_of_the_receipts(self):
+        """Send to Vendor sends as Odoo's Return of a vendor receipt does, and
+        a new warehouse gets no operation type of the addon's (#22): Odoo's
+        own code that looks for "the" outgoing type of a warehouse finds
+        one."""
+        self.assertEqual(
+            self.rtv_type,
+            self.warehouse.in_type_id.return_picking_type_id
+            or self.warehouse.out_type_id,
+        )
         south = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
-        self.assertTrue(south.serial_vendor_return_type_id)
-        self.assertNotEqual(south.serial_vendor_return_type_id, self.rtv_type)
-        self.assertEqual(
-            south.serial_vendor_return_type_id.default_location_src_id,
-            south.lot_stock_id,
+        outgoing = self.env["stock.picking.type"].search(
+            [("warehouse_id", "=", south.id), ("code", "=", "outgoing")]
         )
+        self.assertEqual(outgoing, south.out_type_id)
+        self.assertFalse(south.serial_vendor_return_type_id)
 
-    def test_reinstall_reuses_the_type(self):
-        """After an uninstall the type stays, archived or not: reuse it."""
-        self.rtv_type.active = False
-        self.warehouse.serial_vendor_return_type_id = False
-        PickingType = self.env["stock.picking.type"].with_context(active_test=False)
-        count = PickingType.search_count([])
-        self.env["stock.warehouse"]._serial_install_vendor_return_types()
-        self.assertEqual(PickingType.search_count([]), count)
-        self.assertEqual(self.warehouse.serial_vendor_return_type_id, self.rtv_type)
-        self.assertTrue(self.rtv_type.active)
+    def test_the_warehouse_may_name_its_own(self):
+        own_type = self.warehouse.out_type_id.copy({"name": "Back to Vendor"})
+        self.warehouse.serial_vendor_return_type_id = own_type
+        _receipt, lots = self._returned_serials(1)
+        self.assertEqual(self._send(lots).picking_type_id, own_type)
 
-    def test_install_creates_missing_type(self):
-        self.warehouse.serial_vendor_return_type_id = False
-        self.rtv_type.sequence_code = "OLD"
-        self.env["stock.warehouse"]._serial_install_vendor_return_types()
-        new_type = self.warehouse.serial_vendor_return_type_id
-        self.assertTrue(new_type)
-        self.assertNotEqual(new_type, self.rtv_type)
-
-    def test_demo_vendor(self):
-        laptop = self.env.ref(
-            "everest_serial_gen.demo_product_laptop", raise_if_not_found=False
-        )
-        if not laptop:
-            self.skipTest("no demo data")
-        self.assertEqual(
-            laptop.seller_ids.partner_id,
-            self.env.ref("everest_serial_gen.demo_vendor"),
-        )
-
-
-@tagged("post_install", "-at_install")
 class TestVendorTour(test_tours.TestTours):
     """The loop in a browser: a return's serials, Send to Vendor, done; one
     of them back from the vendor, replaced, and its service history."""
@@ -527,7 +546,7 @@ class TestVendorTour(test_tours.TestTours):
         self.assertEqual(vendor_return.state, "done")
         self.assertEqual(vendor_return.move_line_ids.lot_id, lots)
         self.assertEqual(
-            vendor_return.picking_type_id, self.warehouse.serial_vendor_return_type_id
+            vendor_return.picking_type_id, self.warehouse._serial_vendor_return_type()
         )
         self.assertTrue(all(lots.mapped("serial_at_vendor")))
 
