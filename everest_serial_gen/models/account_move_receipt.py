@@ -36,8 +36,7 @@ class AccountMove(models.Model):
         lines = [line for line in lines if line.moved_quantity]
         if not lines:
             return self.env["stock.picking"]
-        job = lines[0].job_line.job_id.with_env(self.env)
-        self._serial_open_receipts(job, location)
+        self._serial_prepare_moves(lines, location)
         moves, split_vals = [], []
         for line in lines:
             open_move = line.job_line.with_env(self.env).move_id
@@ -85,6 +84,11 @@ class AccountMove(models.Model):
             lambda picking: picking.state not in ("done", "cancel")
         )
         return " ".join(job._close_receipt(receipt) for receipt in receipts) or None
+
+    def _serial_prepare_moves(self, lines, location):
+        jobs = {line.job_line.job_id for line in lines if line.job_line}
+        for job in jobs:
+            self._serial_open_receipts(job.with_env(self.env), location)
 
     def _serial_open_receipts(self, job, location):
         """Give every line of ``job`` that still brings units an open move on

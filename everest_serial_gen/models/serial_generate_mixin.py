@@ -159,6 +159,12 @@ class SerialGenerateMixin(models.AbstractModel):
             "The items go into %(location)s.", location=location.display_name
         )
 
+    def _serial_prepare_moves(self, lines, location):
+        """Give every line of the generation of the plan ``lines`` the move
+        that brings its units into ``location`` (``job_line.move_id``),
+        before its lots exist: the move says what a new lot holds."""
+        raise NotImplementedError()
+
     def _serial_receive(self, lines, location, validate):
         """Bring the lots of the plan ``lines`` into ``location``."""
         raise NotImplementedError()

@@ -93,6 +93,8 @@ class SerialGenerator(models.AbstractModel):
         document = document.with_env(env)
         company = document.company_id
         lines = env["serial.numbering"]._name_plan(company, lines)
+        # the moves that receive the lots first: they say what a new lot holds
+        document._serial_prepare_moves(lines, location)
         lines = env["serial.generator"]._create_lots(company, lines, document)
         lots = env["stock.lot"].concat(*(line.lots for line in lines if line.lots))
         known = env["stock.lot"].concat(
@@ -120,24 +122,28 @@ class SerialGenerator(models.AbstractModel):
         )
         self.env["stock.lot"].check_access("create")
         numbering = self.env["serial.numbering"]
+        vals_list = []
+        for line in lines:
+            if not line.names:
+                continue
+            move = line.job_line.move_id if line.job_line else None
+            template = (
+                move._serial_new_lot_vals()
+                if move
+                else self._prepare_lot_vals(
+                    line.product, numbering._lot_company(company, line.product)
+                )
+            )
+            vals_list += [
+                dict(template, name=name, **provenance) for name in line.names
+            ]
         # Sudo: the provenance fields are the addon's only (field_guard.py);
         # the generator checked the user's access to the document.
         lots = (
             self.env["stock.lot"]
             .sudo()
             .with_context(mail_create_nolog=True, tracking_disable=True)
-            ._serial_create_batch(
-                [
-                    self._prepare_lot_vals(
-                        name,
-                        line.product,
-                        numbering._lot_company(company, line.product),
-                        provenance,
-                    )
-                    for line in lines
-                    for name in line.names or ()
-                ]
-            )
+            ._serial_create_batch(vals_list)
             .sudo(False)
         )
         created, start = [], 0
@@ -148,9 +154,10 @@ class SerialGenerator(models.AbstractModel):
         return tuple(created)
 
     @api.model
-    def _prepare_lot_vals(self, name, product, company, provenance):
-        """A new lot, with the company Odoo's own receipts give it."""
-        vals = {"name": name, "product_id": product.id, **provenance}
+    def _prepare_lot_vals(self, product, company):
+        """A new lot of ``product`` that no move receives yet, but its name,
+        with the company Odoo's own receipts give it."""
+        vals = {"product_id": product.id}
         if company:
             vals["company_id"] = company.id
         return vals

@@ -88,6 +88,26 @@ class StockMove(models.Model):
         """A return brings its new serials in itself: [(no delivery, count)]."""
         return [(self.browse(), count)] if count else []
 
+    def _serial_new_lot_vals(self):
+        """What Odoo's receipts put on a new lot that this move brings in,
+        but its name: ``stock.move.line._prepare_new_lot_vals`` of one of
+        its lines, which other modules extend (product_expiry's dates)."""
+        self.ensure_one()
+        line = self.env["stock.move.line"].new(
+            {
+                "picking_id": self.picking_id.id,
+                "product_id": self.product_id.id,
+                "product_uom_id": self.product_id.uom_id.id,
+                "company_id": self.company_id.id,
+                "location_id": self.location_id.id,
+                "location_dest_id": self.location_dest_id.id,
+                "lot_name": self.product_id.display_name,
+            }
+        )
+        vals = line._prepare_new_lot_vals()
+        vals.pop("name", None)
+        return vals
+
     def _serial_split_off(self, units):
         """The values of a move for ``units`` (product unit) of this open
         move, chained as it is, with this move's demand lowered by them: a

@@ -14,8 +14,7 @@ source, plus the quantity in the destination, both with the same
 
 - no installed module changes how quants are moved
   (``FAST_DONE_KNOWN_OVERRIDES``), nor stores more on quants than
-  ``QUANT_KNOWN_FIELDS`` in stock_quant.py (then the quants are created
-  with ``create()``);
+  ``QUANT_KNOWN_FIELDS`` in stock_quant.py;
 - the product is storable and not valued per lot (stock_account then adds
   one valuation layer per lot);
 - the line has a lot that has no quant anywhere yet, and no other line of
@@ -192,6 +191,8 @@ class StockMoveLine(models.Model):
         )
 
     def _serial_fast_done_supported(self):
+        if not self.env["stock.quant"]._serial_insert_supported():
+            return False
         for (model, method), known in FAST_DONE_KNOWN_OVERRIDES.items():
             for cls in type(self.env[model]).__mro__:
                 if method in vars(cls) and cls.__module__.startswith("odoo.addons."):

@@ -157,11 +157,8 @@ class StockPicking(models.Model):
         lot that Odoo's reservation made, then validate when asked and every
         move is covered."""
         self.ensure_one()
-        if self.state == "draft":
-            self.action_confirm()
         lines = [line for line in lines if line.moved_quantity]
-        if lines:
-            self._serial_route(lines[0].job_line.job_id.with_env(self.env), location)
+        self._serial_prepare_moves(lines, location)
         where = self.env["serial.attach"]._customer_locations(
             self.env["stock.lot"].concat(
                 *(line.attached for line in lines if line.attached)
@@ -190,6 +187,22 @@ class StockPicking(models.Model):
         if validate:
             self._serial_validate()
         return self
+
+    def _serial_prepare_moves(self, lines, location):
+        self.ensure_one()
+        jobs = {
+            line.job_line.job_id
+            for line in lines
+            if line.job_line and not line.job_line.move_id
+        }
+        if not jobs:
+            # routed already: the moves it split off wait, draft, for their
+            # lines (a confirmed move would reserve lines without a lot)
+            return
+        if self.state == "draft":
+            self.action_confirm()
+        for job in jobs:
+            self._serial_route(job.with_env(self.env), location)
 
     def _serial_route(self, job, location):
         """Give every line of ``job`` the move that brings its units into

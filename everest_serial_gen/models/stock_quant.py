@@ -6,9 +6,7 @@ the result is Odoo's own, is written once in stock_move_line.py.
 from typing import NamedTuple
 
 from odoo import models
-from odoo.tools import SQL, split_every
-
-from odoo.addons.stock.models.stock_quant import StockQuant as StockQuantBase
+from odoo.tools import SQL
 
 from ..compat import QUANT_DIFF_ONLY_WHEN_COUNTED, QUANT_STORES_STORAGE_CATEGORY
 from .batch_create import mark_created
@@ -30,16 +28,13 @@ class NewQuantValues(NamedTuple):
 # The stored fields of stock.quant in stock and stock_account, which the
 # insert below fills as create() and the computes would. Another module
 # storing more on quants (say, product_expiry's dates) may need its defaults
-# or computes: then create() runs instead.
+# or computes: then Odoo's own path runs instead.
 QUANT_KNOWN_FIELDS = frozenset(
     """id create_uid create_date write_uid write_date product_id location_id
     lot_id package_id owner_id quantity reserved_quantity in_date company_id
     inventory_quantity inventory_quantity_set inventory_date user_id
     inventory_diff_quantity storage_category_id accounting_date""".split()
 )
-# check_quantity reads the quants it checks with one OR per quant: keep the
-# domain small enough for PostgreSQL's parser.
-QUANT_CREATE_BATCH = 500
 
 
 class StockQuant(models.Model):
@@ -56,9 +51,6 @@ class StockQuant(models.Model):
         the skipped constraints check: new lots, one quant per lot and
         location, storable products, no view location.
         """
-        stored = {name for name, f in self._fields.items() if f.store and f.column_type}
-        if stored - QUANT_KNOWN_FIELDS:
-            return self._serial_create_quants(rows, in_date)
         locations = self.env["stock.location"].browse({row.location_id for row in rows})
         by_location = {
             location.id: _new_quant_values(location) for location in locations
@@ -108,16 +100,12 @@ class StockQuant(models.Model):
         mark_created(quants)
         return quants
 
-    def _serial_create_quants(self, rows, in_date):
-        """The quants of ``rows`` through create(), for a module that stores
-        more on quants than the INSERT fills. Stock's own create() is skipped:
-        it would merge them into existing quants, and the lots are new."""
-        quants = self.browse()
-        for batch in split_every(QUANT_CREATE_BATCH, rows):
-            quants |= super(StockQuantBase, self).create(
-                [dict(row._asdict(), in_date=in_date) for row in batch]
-            )
-        return quants
+    def _serial_insert_supported(self):
+        """Whether the INSERT fills every stored field of a quant as create()
+        and its computes would: no other module stores more on quants (say,
+        product_expiry's removal date). Otherwise Odoo's own path runs."""
+        stored = {name for name, f in self._fields.items() if f.store and f.column_type}
+        return not stored - QUANT_KNOWN_FIELDS
 
 
 def _new_quant_values(location):

@@ -186,6 +186,78 @@ class TestFastPath(SerialGenCase):
             Quant.__bases__ = original
 
 
+class TestStoredAsOdoo(SerialGenCase):
+    """Every stored column of the lots, move lines and quants the addon
+    creates holds what Odoo's own flow stores for the same input (#22): a
+    return receipt from the customer, serials generated and validated."""
+
+    # what tells the two flows' records apart, not what they store
+    OWN = {
+        "stock_lot": {"id", "name", "product_id", "serial_origin",
+                      "serial_customer_id", "serial_generated_date"},
+        "stock_move_line": {"id", "move_id", "picking_id", "product_id",
+                            "lot_id", "lot_name", "reference"},
+        "stock_quant": {"id", "product_id", "lot_id"},
+    }
+
+    def _rows(self, table, ids):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT * FROM %s WHERE id = ANY(%s)", SQL.identifier(table), ids)
+        )
+        names = [column.name for column in self.env.cr.description]
+        return sorted(
+            (
+                tuple(
+                    (name, value)
+                    for name, value in zip(names, row, strict=True)
+                    if name not in self.OWN[table]
+                )
+                for row in self.env.cr.fetchall()
+            ),
+            key=repr,
+        )
+
+    def _stored(self, picking):
+        lots = picking.move_line_ids.lot_id
+        quants = self.env["stock.quant"].search([("lot_id", "in", lots.ids)])
+        return {
+            "stock_lot": self._rows("stock_lot", lots.ids),
+            "stock_move_line": self._rows("stock_move_line", picking.move_line_ids.ids),
+            "stock_quant": self._rows("stock_quant", quants.ids),
+        }
+
+    def _odoo_lines(self, receipt, count):
+        """Odoo's Generate Serials on the receipt's move."""
+        receipt.move_ids._generate_serial_numbers("ODOO-0001", count)
+
+    def _compare(self, product_values):
+        odoo_product = self._create_product("Odoo Stored", "serial", **product_values)
+        our_product = self._create_product("Addon Stored", "serial", **product_values)
+        with freeze_time(NOW):
+            odoo = self._create_return_receipt(
+                [(odoo_product, 4)], confirm=False, destination=self.out_location
+            )
+            self._odoo_lines(odoo, 4)
+            odoo.button_validate()
+            ours = self._create_return_receipt([(our_product, 4)])
+            self._generate(ours)
+        odoo_rows, our_rows = self._stored(odoo), self._stored(ours)
+        for table, rows in odoo_rows.items():
+            self.assertEqual(len(our_rows[table]), len(rows), table)
+            for odoo_row, our_row in zip(rows, our_rows[table], strict=True):
+                self.assertEqual(dict(our_row), dict(odoo_row), table)
+        return ours
+
+    def test_shared_product(self):
+        ours = self._compare({})
+        self.assertFalse(ours.move_line_ids.lot_id.company_id)
+
+    def test_product_of_the_company(self):
+        ours = self._compare({"company_id": self.company.id})
+        self.assertEqual(ours.move_line_ids.lot_id.company_id, self.company)
+
+
 class TestLotBatch(SerialGenCase):
     """Lots copied from the first of their batch hold what create() stores."""
 
