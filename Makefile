@@ -5,7 +5,7 @@ PYTHON ?= python3
 SERIES ?= 18.0
 DEVENV = $(PYTHON) dev/devenv.py --series $(SERIES)
 
-.PHONY: run test lint bench pot wheels screenshots
+.PHONY: run test lint bench peer production pot wheels screenshots
 run:
 	$(DEVENV) run
 
@@ -17,6 +17,16 @@ lint:
 
 bench:
 	$(DEVENV) bench $(ARGS)
+
+# Odoo's own sale_stock, stock_account and stock suites with the addon
+# installed (or the Odoo addons named: make peer ARGS=stock)
+peer:
+	$(DEVENV) peer $(ARGS)
+
+# bench/production.py: workers, a cron worker, clients at once over XML-RPC,
+# the server killed mid-job, against `make run`'s database
+production:
+	$(DEVENV) production $(ARGS)
 
 # i18n/everest_serial_gen.pot, exported by Odoo
 pot:

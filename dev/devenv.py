@@ -2,7 +2,8 @@
 """Set up Odoo and PostgreSQL for this addon, then run, test or lint it.
 
 Usage: devenv.py [--series 18.0|19.0] run | test [pytest args...] | lint
-       | bench [args...] | pot | wheels
+       | bench [args...] | peer [odoo addons...] | production [args...]
+       | pot | wheels
 
 The Odoo series comes from --series, else $ODOO_SERIES, else 18.0; its source
 tree, virtualenv and databases are its own.
@@ -18,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import io
+import json
 import os
 import re
 import shlex
@@ -623,45 +625,75 @@ def setup(series):
 def cmd_run(series, _args):
     ensure_wkhtmltopdf(required=False)
     odoo, python = setup(series)
-    run_db = series.run_db
     with Postgres() as postgres:
-        data_dir = CACHE / "data"  # filestores are per database
-        config = write_config(
-            CACHE / f"run-{series.name}" / "odoo.conf",
-            odoo,
-            postgres,
-            data_dir,
-            db_name=run_db,
-            dbfilter=f"^{run_db}$",
-            http_port=HTTP_PORT,
-        )
-        made_with = database_series(postgres, run_db)
-        if made_with and made_with != series.name:
-            die(
-                f"The database {run_db} is an Odoo {made_with} database, not "
-                f"{series.name}: it is left alone. Unset ESG_DB or set it to "
-                "another name."
-            )
-        if module_installed(postgres, run_db):
-            say(f"reusing database {run_db}; updating {ADDON} (Odoo {series.name})")
-            first = ["-u", ADDON]
-        else:
-            if database_exists(postgres, run_db) and not postgres.private:
-                die(
-                    f"The database {run_db} on the server the PG* variables name "
-                    f"has no {ADDON} installed; it is left alone. Drop it, or set "
-                    "ESG_DB to another name."
-                )
-            drop_database(postgres, run_db, data_dir)
-            say(f"creating database {run_db} with {ADDON} and demo data")
-            first = ["-i", ADDON]
-        init = run_job(odoo_cmd(python, odoo, config, *first, "--stop-after-init"))
-        if init.returncode:
-            die(f"Installing {ADDON} failed.", init.returncode)
-        if not module_installed(postgres, run_db):
-            die(NOT_INSTALLED)
+        config = run_database(series, postgres, odoo, python, HTTP_PORT)
         say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
         return serve(odoo_cmd(python, odoo, config))
+
+
+def run_database(series, postgres, odoo, python, port):
+    """`make run`'s database, with the addon and its demo data: created,
+    or updated to the checkout; returns the configuration file to serve it
+    on ``port``."""
+    run_db = series.run_db
+    data_dir = CACHE / "data"  # filestores are per database
+    config = write_config(
+        CACHE / f"run-{series.name}" / f"odoo-{port}.conf",
+        odoo,
+        postgres,
+        data_dir,
+        db_name=run_db,
+        dbfilter=f"^{run_db}$",
+        http_port=port,
+    )
+    made_with = database_series(postgres, run_db)
+    if made_with and made_with != series.name:
+        die(
+            f"The database {run_db} is an Odoo {made_with} database, not "
+            f"{series.name}: it is left alone. Unset ESG_DB or set it to "
+            "another name."
+        )
+    if module_installed(postgres, run_db):
+        say(f"reusing database {run_db}; updating {ADDON} (Odoo {series.name})")
+        first = ["-u", ADDON]
+    else:
+        if database_exists(postgres, run_db) and not postgres.private:
+            die(
+                f"The database {run_db} on the server the PG* variables name "
+                f"has no {ADDON} installed; it is left alone. Drop it, or set "
+                "ESG_DB to another name."
+            )
+        drop_database(postgres, run_db, data_dir)
+        say(f"creating database {run_db} with {ADDON} and demo data")
+        first = ["-i", ADDON]
+    init = run_job(odoo_cmd(python, odoo, config, *first, "--stop-after-init"))
+    if init.returncode:
+        die(f"Installing {ADDON} failed.", init.returncode)
+    if not module_installed(postgres, run_db):
+        die(NOT_INSTALLED)
+    return config
+
+
+def cmd_production(series, args):
+    """bench/production.py against `make run`'s database, on a server run as
+    in production: workers and a cron worker (port ESG_PROD_PORT, 8079)."""
+    odoo, python = setup(series)
+    port = int(os.environ.get("ESG_PROD_PORT", "8079"))
+    with Postgres() as postgres:
+        config = run_database(series, postgres, odoo, python, port)
+        server = odoo_cmd(python, odoo, config) + [
+            "--workers=4",
+            "--max-cron-threads=1",
+            "--log-level=warn",
+        ]
+        check = run_job(
+            [sys.executable, REPO / "bench" / "production.py"]
+            + ["--server-cmd", json.dumps([str(part) for part in server])]
+            + ["--url", f"http://localhost:{port}", "--db", series.run_db]
+            + ["--log", Path(config).parent / "production.log", *args],
+            cwd=REPO,
+        )
+        return check.returncode
 
 
 def serve(cmd):
@@ -829,6 +861,46 @@ def cmd_test(series, args):
     return max(results)
 
 
+# Odoo's own suites that the addon must leave passing (README, "Odoo's own
+# suites"): run in a database with the addon, without demo data, as Odoo's
+# own runbot runs them.
+PEER_SUITES = ("sale_stock", "stock_account", "stock")
+
+
+def cmd_peer(series, args):
+    """Odoo's own test suites (``PEER_SUITES``, or the addons named in
+    ``args``) in a new database with the addon installed."""
+    odoo, python = setup(series)
+    suites = args or PEER_SUITES
+    prefix = f"esg_peer_{series.slug}"
+    results, summaries = [], []
+    with Postgres() as postgres:
+        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
+            database,
+            config,
+        ):
+            for suite in suites:
+                log = Path(config).parent / f"{suite}.log"
+                with open(log, "w") as output:
+                    tests = run_job(
+                        [python, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
+                        + [f"--odoo-config={config}", f"--odoo-database={database}"]
+                        + [str(odoo / "addons" / suite / "tests")],
+                        cwd=odoo,
+                        env=python_env(postgres, odoo),
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                    )
+                lines = log.read_text().splitlines()
+                failed = [line for line in lines if line.startswith("FAILED")]
+                summaries.append(f"{suite}: {lines[-1] if lines else 'no output'}")
+                summaries += [f"  {line}" for line in failed]
+                results.append(tests.returncode)
+    for line in summaries:
+        print(line, flush=True)
+    return max(results)
+
+
 def cmd_bench(series, args):
     """Time Odoo's own serial generation against the addon's: bench/README.md."""
     odoo, python = setup(series)
@@ -939,6 +1011,8 @@ def main(argv):
         "test": cmd_test,
         "lint": cmd_lint,
         "bench": cmd_bench,
+        "peer": cmd_peer,
+        "production": cmd_production,
         "pot": cmd_pot,
         "wheels": cmd_wheels,
     }
