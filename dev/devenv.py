@@ -845,9 +845,10 @@ def cmd_test(series, args):
     with Postgres() as postgres:
         runs = [([REPO / path], (ADDON, *more)) for path, more in extra.items()]
         for paths, modules in [*runs, (args, (ADDON,))]:
-            with scratch_database(
-                postgres, odoo, python, prefix, modules=modules
-            ) as (database, config):
+            with scratch_database(postgres, odoo, python, prefix, modules=modules) as (
+                database,
+                config,
+            ):
                 tests = run_job(
                     [python, "-m", "pytest", "-p", "no:cacheprovider"]
                     # an HTTP server for the browser tours (HttpCase)
@@ -948,8 +949,6 @@ def cmd_lint(_series, _args):
         [bindir / "ruff", "format", "--check", REPO],
         [bindir / "pylint", "--rcfile", REPO / ".pylintrc-mandatory", addon],
         [bindir / "oca-checks-odoo-module", REPO / ADDON / "__manifest__.py"],
-        # issue #11's size bar: model files up to 300 lines, methods up to 60
-        [sys.executable, REPO / "dev" / "sizes.py", "--quiet", addon],
     ]
     failed = [c for c in checks if run(c, check=False, cwd=REPO).returncode]
     for check in failed:

@@ -144,9 +144,7 @@ class AccountMove(models.Model):
         if not released:
             return released
         lines.serial_retrieved_line_ids = [fields.Command.clear()]
-        self.sudo().serial_lot_ids = [
-            fields.Command.unlink(lot.id) for lot in released
-        ]
+        self.sudo().serial_lot_ids = [fields.Command.unlink(lot.id) for lot in released]
         for document in self:
             document._message_log(
                 body=self.env._(

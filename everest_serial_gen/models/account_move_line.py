@@ -238,8 +238,7 @@ class AccountMoveLine(models.Model):
                 lambda back, line=line: back.lot_id == line.lot_id
             )
             units += max(
-                line.quantity_product_uom
-                - sum(back.mapped("quantity_product_uom")),
+                line.quantity_product_uom - sum(back.mapped("quantity_product_uom")),
                 0.0,
             )
         return units

@@ -58,8 +58,7 @@ class AccountMove(models.Model):
         self._serial_create_receipt_lines(moves, lines)
         chunk = self.env["stock.move"].concat(*moves)
         pickings = chunk.picking_id
-        for picking in pickings:
-            picking_chunk = chunk.filtered(lambda move: move.picking_id == picking)
+        for picking, picking_chunk in chunk.grouped("picking_id").items():
             rest = picking.move_ids.filtered(
                 lambda move: move.state not in ("done", "cancel")
             )
@@ -142,17 +141,21 @@ class AccountMove(models.Model):
     def _serial_create_return_moves(self, picking, wizard, job_lines):
         """The moves of ``job_lines`` on ``picking``, made by Odoo's return
         wizard from the delivery moves they return; one per job line."""
-        return self.env["stock.move"].concat(
-            *(
-                wizard._serial_return_move(
-                    picking.sudo(),
-                    job_line.origin_move_id,
-                    job_line._units_left(),
-                    serial_account_move_line_id=job_line._source().id,
+        return (
+            self.env["stock.move"]
+            .concat(
+                *(
+                    wizard._serial_return_move(
+                        picking.sudo(),
+                        job_line.origin_move_id,
+                        job_line._units_left(),
+                        serial_account_move_line_id=job_line._source().id,
+                    )
+                    for job_line in job_lines
                 )
-                for job_line in job_lines
             )
-        ).with_env(self.env)
+            .with_env(self.env)
+        )
 
     def _serial_create_moves(self, vals_list):
         # Sudo: see _serial_create_receipt.

@@ -134,9 +134,7 @@ class SerialAttach(models.AbstractModel):
                     partner.commercial_partner_id.id,
                 )
             )
-        return (
-            self.env["stock.move"].sudo().search(domain, order="date desc, id desc")
-        )
+        return self.env["stock.move"].sudo().search(domain, order="date desc, id desc")
 
     @api.model
     def _customer_deliveries(self, partner, company, product):
@@ -174,8 +172,8 @@ class SerialAttach(models.AbstractModel):
         returned = defaultdict(float)
         for back in self._live_returns(moves):
             quantity = back.quantity if back.state == "done" else back.product_uom_qty
-            returned[back.origin_returned_move_id] += back.product_uom._compute_quantity(
-                quantity, back.product_id.uom_id
+            returned[back.origin_returned_move_id] += (
+                back.product_uom._compute_quantity(quantity, back.product_id.uom_id)
             )
         result = {}
         for move in moves:
@@ -184,7 +182,9 @@ class SerialAttach(models.AbstractModel):
             )
             left = done - returned[move]
             rounding = move.product_id.uom_id.rounding
-            result[move] = left if float_compare(left, 0, precision_rounding=rounding) > 0 else 0.0
+            result[move] = (
+                left if float_compare(left, 0, precision_rounding=rounding) > 0 else 0.0
+            )
         return result
 
     @api.model

@@ -6,7 +6,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
-
 class SerialVendorReturn(models.AbstractModel):
     # Receiving from the vendor is its own business step, in its own file.
     _inherit = "serial.vendor.return"  # pylint: disable=consider-merging-classes-inherited

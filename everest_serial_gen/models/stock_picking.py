@@ -219,9 +219,9 @@ class StockPicking(models.Model):
         returned = pending.filtered("origin_move_id")
         for source, job_lines in returned.grouped(lambda line: line._source()).items():
             self._serial_route_returned(source, job_lines, location)
-        for source, job_lines in (pending - returned).grouped(
-            lambda line: line._source()
-        ).items():
+        for source, job_lines in (
+            (pending - returned).grouped(lambda line: line._source()).items()
+        ):
             units = sum(line._units_left() for line in job_lines)
             source._serial_release_unlotted_lines(units)
             move = source._serial_move_into(location, units)
@@ -242,7 +242,9 @@ class StockPicking(models.Model):
                 move = wizard._serial_return_move(
                     self.sudo(), job_line.origin_move_id, job_line._units_left()
                 ).with_env(self.env)
-                move.write({"location_dest_id": location.id, "location_final_id": False})
+                move.write(
+                    {"location_dest_id": location.id, "location_final_id": False}
+                )
                 # Sudo: users read generations, only the addon writes them.
                 job_line.sudo().move_id = move
                 made |= move

@@ -373,7 +373,9 @@ class TestAttach(AttachCase):
         old ERP's stock, counted there): a return receipt attaches it and
         brings it in, nothing skipped (#22)."""
         product = self._sold_product("Counted Laptop")
-        lot = self.env["stock.lot"].create({"name": "LEGACY-1", "product_id": product.id})
+        lot = self.env["stock.lot"].create(
+            {"name": "LEGACY-1", "product_id": product.id}
+        )
         self.env["stock.quant"]._update_available_quantity(
             product, self.customer_location, 1, lot_id=lot
         )

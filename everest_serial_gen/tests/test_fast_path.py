@@ -193,10 +193,23 @@ class TestStoredAsOdoo(SerialGenCase):
 
     # what tells the two flows' records apart, not what they store
     OWN = {
-        "stock_lot": {"id", "name", "product_id", "serial_origin",
-                      "serial_customer_id", "serial_generated_date"},
-        "stock_move_line": {"id", "move_id", "picking_id", "product_id",
-                            "lot_id", "lot_name", "reference"},
+        "stock_lot": {
+            "id",
+            "name",
+            "product_id",
+            "serial_origin",
+            "serial_customer_id",
+            "serial_generated_date",
+        },
+        "stock_move_line": {
+            "id",
+            "move_id",
+            "picking_id",
+            "product_id",
+            "lot_id",
+            "lot_name",
+            "reference",
+        },
         "stock_quant": {"id", "product_id", "lot_id"},
     }
 

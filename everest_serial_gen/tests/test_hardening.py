@@ -165,9 +165,11 @@ class TestLinksOnlyTheAddonWrites(SerialGenCase):
         self.assertEqual(refund.state, "draft")
         self.assertEqual(self._counts(), counts)
         self.assertEqual(
-            sum(self._quants(refund.serial_lot_ids, self.stock_location).mapped(
-                "quantity"
-            )),
+            sum(
+                self._quants(refund.serial_lot_ids, self.stock_location).mapped(
+                    "quantity"
+                )
+            ),
             2,
         )
 

@@ -2,7 +2,6 @@ import re
 
 from odoo.tests import Form
 
-
 from .common import SerialGenCase
 
 

@@ -75,7 +75,8 @@ class ReturnMatrixCase(AttachCase):
                 )
             )
         state["offer"] = [
-            self._return_offer(delivery) for delivery in order.picking_ids.sorted("id")
+            self._return_offer(delivery)
+            for delivery in order.picking_ids.sorted("id")
             if delivery.picking_type_code == "outgoing" and delivery.state == "done"
         ]
         state["negative quants"] = self.env["stock.quant"].search_count(
@@ -123,9 +124,7 @@ class TestReturnMatrix(ReturnMatrixCase):
 
     def test_2_two_credit_notes_on_one_invoice(self):
         odoo_product, our_product = self._pair("Twice Credited", ["S1", "S2"])
-        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(
-            odoo_product, 2
-        )
+        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(odoo_product, 2)
         self._odoo_return(odoo_delivery, 2)
         self._credit_note(invoice)
         self._credit_note(invoice)
@@ -141,18 +140,14 @@ class TestReturnMatrix(ReturnMatrixCase):
 
     def test_3_return_receipt_first(self):
         odoo_product, our_product = self._pair("Walked-in Laptop", ["S1", "S2"])
-        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(
-            odoo_product, 2
-        )
+        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(odoo_product, 2)
         self._odoo_return(odoo_delivery, 2)
         self._credit_note(invoice)
         order, _delivery, invoice = self._sell_deliver_invoice(our_product, 2)
         receipt = self._create_return_receipt([(our_product, 2)])
         wizard = self._wizard_form(receipt).save()
         # the serials delivered to that customer, not new ones
-        self.assertEqual(
-            wizard.line_ids.attach_lot_ids.mapped("name"), ["S1", "S2"]
-        )
+        self.assertEqual(wizard.line_ids.attach_lot_ids.mapped("name"), ["S1", "S2"])
         self.assertEqual(wizard.line_ids.gen_quantity, 0)
         wizard.action_generate()
         self.assertEqual(receipt.state, "done")
@@ -165,16 +160,15 @@ class TestReturnMatrix(ReturnMatrixCase):
         )
         self.assertEqual(state["qty_available"], 2)
         self.assertEqual(
-            receipt.move_ids.filtered(lambda move: move.state == "done")
-            .origin_returned_move_id,
+            receipt.move_ids.filtered(
+                lambda move: move.state == "done"
+            ).origin_returned_move_id,
             _delivery.move_ids,
         )
 
     def test_4_part_credited_the_rest_returned_with_odoo(self):
         odoo_product, our_product = self._pair("Half Credited", ["S1", "S2"])
-        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(
-            odoo_product, 2
-        )
+        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(odoo_product, 2)
         self._odoo_return(odoo_delivery, 1)
         self._credit_note(invoice, quantity=1)
         self._odoo_return(odoo_delivery, 1)
@@ -182,7 +176,10 @@ class TestReturnMatrix(ReturnMatrixCase):
         self._ours(self._credit_note(invoice, quantity=1))
         # the receipt is chained to the delivery as Odoo's Return chains it
         moves = self.env["stock.move"].search(
-            [("product_id", "=", our_product.id), ("origin_returned_move_id", "!=", False)]
+            [
+                ("product_id", "=", our_product.id),
+                ("origin_returned_move_id", "!=", False),
+            ]
         )
         self.assertEqual(moves.move_orig_ids, delivery.move_ids)
         self.assertIn(moves, delivery.move_ids.move_dest_ids)
@@ -218,9 +215,7 @@ class TestReturnMatrix(ReturnMatrixCase):
         odoo_product, our_product = self._pair(
             "Cable Drum", ["L1"], quantity=5, tracking="lot"
         )
-        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(
-            odoo_product, 5
-        )
+        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(odoo_product, 5)
         self._odoo_return(odoo_delivery, 2)
         self._credit_note(invoice, quantity=2)
         order, _delivery, invoice = self._sell_deliver_invoice(our_product, 5)
@@ -236,9 +231,7 @@ class TestReturnMatrix(ReturnMatrixCase):
         warehouse = self.warehouse
         warehouse.reception_steps = "two_steps"
         odoo_product, our_product = self._pair("Two Step Laptop", ["S1", "S2"])
-        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(
-            odoo_product, 2
-        )
+        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(odoo_product, 2)
         receipt = self._odoo_return(odoo_delivery, 2)
         # Odoo's Return lands in Input; its route takes the goods on to Stock
         onward = receipt.move_ids.move_dest_ids.picking_id
@@ -272,9 +265,7 @@ class TestReturnMatrix(ReturnMatrixCase):
 
     def test_credit_note_reset_to_draft_and_posted_again(self):
         odoo_product, our_product = self._pair("Reposted Laptop", ["S1", "S2"])
-        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(
-            odoo_product, 2
-        )
+        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(odoo_product, 2)
         self._odoo_return(odoo_delivery, 2)
         odoo_refund = self._credit_note(invoice)
         odoo_refund.button_draft()
@@ -290,9 +281,7 @@ class TestReturnMatrix(ReturnMatrixCase):
 
     def test_partial_credit_note_then_the_rest(self):
         odoo_product, our_product = self._pair("Twice Half", ["S1", "S2"])
-        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(
-            odoo_product, 2
-        )
+        odoo_order, odoo_delivery, invoice = self._sell_deliver_invoice(odoo_product, 2)
         self._odoo_return(odoo_delivery, 1)
         self._credit_note(invoice, quantity=1)
         self._odoo_return(odoo_delivery, 1)

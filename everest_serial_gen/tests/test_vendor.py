@@ -3,7 +3,7 @@ history of a serial, and the provenance of generated serials."""
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, new_test_user
 
 from . import test_tours
 from .common import PACKAGE_MODEL, SerialGenCase
@@ -499,6 +499,7 @@ class TestVendorReturnType(VendorCase):
         self.warehouse.serial_vendor_return_type_id = own_type
         _receipt, lots = self._returned_serials(1)
         self.assertEqual(self._send(lots).picking_type_id, own_type)
+
 
 class TestVendorTour(test_tours.TestTours):
     """The loop in a browser: a return's serials, Send to Vendor, done; one
