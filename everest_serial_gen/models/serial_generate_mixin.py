@@ -226,12 +226,15 @@ class SerialGenerateMixin(models.AbstractModel):
     # Actions -------------------------------------------------------------------
 
     def action_generate_serial(self):
-        """Open the Generate Serial # wizard on this document."""
+        """Open the Generate Serial # wizard on this document; where it does
+        not apply (the Action menu offers it on every document of the
+        model), say why in a notification."""
         self.ensure_one()
         check = self.env["serial.generator.check"]
-        check._check_generatable(self)
-        if not self._serial_has_remaining():
-            raise UserError(check._nothing_left_message(self))
+        check._check_access(self)
+        refusal = self._serial_generate_refusal()
+        if refusal:
+            return self._serial_notification(self.env._("Generate Serial #"), refusal)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Generate Serial #"),
@@ -253,18 +256,65 @@ class SerialGenerateMixin(models.AbstractModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "stock.action_production_lot_form"
         )
+        name = self.env._("Serial Numbers of %(document)s", document=self.display_name)
         action.update(
-            name=self.env._(
-                "Serial Numbers of %(document)s", document=self.display_name
-            ),
+            name=name,
+            display_name=name,
             domain=[("id", "in", self.serial_lot_ids.ids)],
             context={"create": False, "search_default_group_by_product": 1},
         )
         return action
 
+    def _serial_generate_refusal(self):
+        """Why Generate Serial # does not apply to this document now, or None."""
+        self.ensure_one()
+        try:
+            self.env["serial.generator.check"]._check_generatable(self)
+        except UserError as error:
+            return str(error)
+        if not self._serial_has_remaining():
+            return self.env["serial.generator.check"]._nothing_left_message(self)
+        return None
+
+    def _serial_reverse_refusal(self):
+        """Why Reverse Serial Generation does not apply to this document
+        now, or None."""
+        self.ensure_one()
+        if not self._serial_is_reversible() or not (
+            self.serial_lot_ids or self._serial_retrieved_lots()
+        ):
+            return self.env._(
+                "%(document)s has no serial generation to reverse: Reverse Serial "
+                "Generation applies to credit notes and customer returns whose "
+                "serials Generate Serial # brought in.",
+                document=self.display_name,
+            )
+        return None
+
+    @api.model
+    def _serial_notification(self, title, message, kind="warning"):
+        """A notification, in place of an error, for an action of the Action
+        menu that does not apply to the document it was run on: Odoo cannot
+        hide a bound action per record."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": kind, "title": title, "message": message},
+        }
+
     def action_reverse_serial_generation(self):
         """Send the generated serials still in place back to the customer,
         with validated returns; say what was sent and what was left."""
+        self.env["serial.generator.check"]._check_access(self[:1])
+        refusals = [
+            refusal
+            for document in self
+            if (refusal := document._serial_reverse_refusal())
+        ]
+        if refusals:
+            return self._serial_notification(
+                self.env._("Reverse Serial Generation"), " ".join(refusals)
+            )
         messages = []
         for document in self:
             document._serial_check_has_serials()
@@ -309,7 +359,16 @@ class SerialGenerateMixin(models.AbstractModel):
     def action_print_serial_labels(self):
         """Print the labels of the generated serials with Odoo's lot labels."""
         self.ensure_one()
-        self._serial_check_has_serials()
+        self.env["serial.generator.check"]._check_access(self)
+        if not self.serial_lot_ids:
+            return self._serial_notification(
+                self.env._("Print Serial Labels"),
+                self.env._(
+                    "%(document)s has no serial numbers from Generate Serial # to "
+                    "print.",
+                    document=self.display_name,
+                ),
+            )
         return self.serial_lot_ids.action_print_serial_labels()
 
     def _serial_check_has_serials(self):

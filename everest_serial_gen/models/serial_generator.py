@@ -97,12 +97,17 @@ class SerialGenerator(models.AbstractModel):
         document._serial_prepare_moves(lines, location)
         lines = env["serial.generator"]._create_lots(company, lines, document)
         lots = env["stock.lot"].concat(*(line.lots for line in lines if line.lots))
-        known = env["stock.lot"].concat(
-            *(line.attached for line in lines if line.attached),
-            *(line.retrieved.lot_id for line in lines if line.retrieved),
+        attached = env["stock.lot"].concat(
+            *(line.attached for line in lines if line.attached)
         )
+        retrieved = env["stock.lot"].concat(
+            *(line.retrieved.lot_id for line in lines if line.retrieved)
+        )
+        known = attached | retrieved
         link_many2many(document, "serial_lot_ids", (lots | known).ids)
-        env["serial.generator"]._log_generation(document, lots, location, known)
+        env["serial.generator"]._log_generation(
+            document, lots, location, attached, retrieved
+        )
         document._serial_receive(lines, location, validate)
         document._serial_retrieve(tuple(line for line in lines if line.retrieved))
         return lots | known

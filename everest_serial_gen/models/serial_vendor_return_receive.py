@@ -17,7 +17,7 @@ class SerialVendorReturn(models.AbstractModel):
         ``replace`` is false; otherwise a new serial named ``new_name`` (the
         manufacturer's) or drawn from the serial sequence when empty, linked
         to the one it replaces. The items go to ``location``, by default the
-        stock of the warehouse they left from. Returns the receipts."""
+        location they left from for the vendor. Returns the receipts."""
         if not lines:
             raise UserError(self.env._("Select the serial numbers to receive."))
         originals = self.env["stock.lot"].browse([lot.id for lot, *_rest in lines])
@@ -104,11 +104,34 @@ class SerialVendorReturn(models.AbstractModel):
         return plan
 
     @api.model
+    def _sent_from(self, lots):
+        """The internal locations ``lots`` last left from for a vendor."""
+        # Sudo: where a serial left from may be a location the user cannot
+        # read; only the locations are returned, to propose them.
+        lines = (
+            self.env["stock.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("state", "=", "done"),
+                    ("location_dest_id.usage", "=", "supplier"),
+                    ("location_id.usage", "=", "internal"),
+                ],
+                order="date desc, id desc",
+            )
+        )
+        last = {}
+        for line in lines:
+            last.setdefault(line.lot_id, line.location_id.id)
+        return self.env["stock.location"].browse(set(last.values()))
+
+    @api.model
     def _receive_groups(self, plan, new_lots, location):
         """The receipts to create, as ``_create_transfers`` takes them: by
         vendor, the warehouse's receipt type, vendor location and destination
-        (``location``, else the stock of the warehouse the serial left from),
-        each item the quant at the vendor and the lot that comes back."""
+        (``location``, else the location the serial left from), each item
+        the quant at the vendor and the lot that comes back."""
         groups = defaultdict(list)
         for lot, quant, vendor_line, _replace, _name in plan:
             warehouse = vendor_line.picking_type_id.warehouse_id
@@ -116,7 +139,7 @@ class SerialVendorReturn(models.AbstractModel):
                 vendor_line.picking_id.partner_id,
                 warehouse.in_type_id,
                 quant.location_id,
-                location or warehouse.lot_stock_id,
+                location or vendor_line.location_id,
             )
             groups[key].append((quant, new_lots.get(lot, lot)))
         return [(*key, items) for key, items in groups.items()]

@@ -16,7 +16,11 @@ from .lot_uniqueness import (
 )
 
 # The generated serials' links to their documents: set by the addon only.
-SERIAL_LINK_FIELDS = ("serial_account_move_ids", "serial_picking_ids")
+SERIAL_LINK_FIELDS = (
+    "serial_account_move_ids",
+    "serial_picking_ids",
+    "serial_document_ref",
+)
 
 
 class StockLot(models.Model):
@@ -37,28 +41,52 @@ class StockLot(models.Model):
         "account_move_serial_lot_rel",
         "lot_id",
         "move_id",
-        string="Generated on Credit Note",
+        string="Credit Notes",
         readonly=True,
         copy=False,
         check_company=True,
+        help="The credit notes whose Generate Serial # generated, attached or "
+        "retrieved this serial.",
     )
     serial_picking_ids = fields.Many2many(
         "stock.picking",
         "stock_picking_serial_lot_rel",
         "lot_id",
         "picking_id",
-        string="Generated on Return",
+        string="Returns",
         readonly=True,
         copy=False,
         check_company=True,
+        help="The customer returns whose Generate Serial # generated or "
+        "attached this serial.",
     )
-    # The document a serial was generated on, as a link with its customer
-    # and date (the latest, should there be several).
-    serial_origin_move_id = fields.Many2one(
-        "account.move", string="Credit Note", compute="_compute_serial_origin"
+    serial_document_ref = fields.Reference(
+        selection="_serial_document_selection",
+        string="Generated on Document",
+        readonly=True,
+        copy=False,
+        help="The document whose Generate Serial # created this serial.",
     )
-    serial_origin_picking_id = fields.Many2one(
-        "stock.picking", string="Return", compute="_compute_serial_origin"
+    # Its origin, as the serial's form shows it: the document it was
+    # generated on, the ones that attached or retrieved it, the customer
+    # and the date it came back.
+    serial_generated_move_id = fields.Many2one(
+        "account.move", string="Generated On", compute="_compute_serial_origin"
+    )
+    serial_generated_picking_id = fields.Many2one(
+        "stock.picking",
+        string="Generated On Return",
+        compute="_compute_serial_origin",
+    )
+    serial_taken_move_ids = fields.Many2many(
+        "account.move",
+        string="Retrieved or Attached By",
+        compute="_compute_serial_origin",
+    )
+    serial_taken_picking_ids = fields.Many2many(
+        "stock.picking",
+        string="Attached By Returns",
+        compute="_compute_serial_origin",
     )
     serial_origin_partner_id = fields.Many2one(
         "res.partner", string="Returned By", compute="_compute_serial_origin"
@@ -67,24 +95,46 @@ class StockLot(models.Model):
         string="Returned On", compute="_compute_serial_origin"
     )
 
-    @api.depends("serial_account_move_ids", "serial_picking_ids")
+    @api.model
+    def _serial_document_selection(self):
+        return [
+            (model._name, model._description)
+            for model in self.env["serial.generate.mixin"]._serial_document_models()
+        ]
+
+    @api.depends("serial_account_move_ids", "serial_picking_ids", "serial_document_ref")
     def _compute_serial_origin(self):
         for lot in self:
             # Sudo: the customer and date show to stock users who cannot
-            # read credit notes; the credit note field itself is for
+            # read credit notes; the credit note fields themselves are for
             # invoicing users (view groups).
-            move = lot.sudo().serial_account_move_ids.sorted("id")[-1:]
-            picking = lot.sudo().serial_picking_ids.sorted("id")[-1:]
-            lot.serial_origin_move_id = move.id
-            lot.serial_origin_picking_id = picking.id
-            if move:
-                lot.serial_origin_partner_id = move.partner_id.commercial_partner_id
-                lot.serial_origin_date = move.invoice_date or move.date
-            else:
-                lot.serial_origin_partner_id = picking.partner_id
-                lot.serial_origin_date = fields.Date.to_date(
-                    picking.date_done or picking.scheduled_date
+            sudo_lot = lot.sudo()
+            generated = sudo_lot.serial_document_ref or None
+            moves = sudo_lot.serial_account_move_ids
+            pickings = sudo_lot.serial_picking_ids
+            kind = generated._name if generated else None
+            generated_move = generated if kind == "account.move" else None
+            generated_picking = generated if kind == "stock.picking" else None
+            lot.serial_generated_move_id = generated_move
+            lot.serial_generated_picking_id = generated_picking
+            lot.serial_taken_move_ids = moves - (generated_move or moves.browse())
+            lot.serial_taken_picking_ids = pickings - (
+                generated_picking or pickings.browse()
+            )
+            latest_move = moves.sorted("id")[-1:]
+            latest_picking = pickings.sorted("id")[-1:]
+            partner = sudo_lot.serial_customer_id
+            date = fields.Date.to_date(sudo_lot.serial_generated_date)
+            if not partner and latest_move:
+                partner = latest_move.partner_id.commercial_partner_id
+                date = latest_move.invoice_date or latest_move.date
+            elif not partner and latest_picking:
+                partner = latest_picking.partner_id.commercial_partner_id
+                date = fields.Date.to_date(
+                    latest_picking.date_done or latest_picking.scheduled_date
                 )
+            lot.serial_origin_partner_id = partner
+            lot.serial_origin_date = date
 
     # Uniqueness and links --------------------------------------------------
 

@@ -49,7 +49,7 @@ class StockLot(models.Model):
     )
     serial_customer_id = fields.Many2one(
         "res.partner",
-        string="Returned By",
+        string="Customer",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -89,6 +89,15 @@ class StockLot(models.Model):
         compute="_compute_serial_history",
         sanitize=False,
     )
+    serial_history_count = fields.Integer(
+        string="Service Steps", compute="_compute_serial_history"
+    )
+    serial_can_send = fields.Boolean(
+        string="Can Go to a Vendor",
+        compute="_compute_serial_can_send",
+        help="In stock in an internal location, and neither at a vendor nor "
+        "replaced: Send to Vendor applies.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -104,8 +113,9 @@ class StockLot(models.Model):
         """What Generate Serial # on ``document`` records on each serial."""
         return {
             "serial_origin": SERIAL_ORIGINS.get(document._name),
-            "serial_customer_id": document.partner_id.id,
+            "serial_customer_id": document.partner_id.commercial_partner_id.id,
             "serial_generated_date": fields.Datetime.now(),
+            "serial_document_ref": f"{document._name},{document.id}",
         }
 
     # At vendor ------------------------------------------------------------------
@@ -154,6 +164,7 @@ class StockLot(models.Model):
             if not lot.id:
                 lot.serial_history_line_ids = False
                 lot.serial_history_html = False
+                lot.serial_history_count = 0
                 continue
             lines = self.env["stock.move.line"].search(
                 [("lot_id", "in", lot._serial_chain().ids), ("state", "=", "done")],
@@ -161,6 +172,62 @@ class StockLot(models.Model):
             )
             lot.serial_history_line_ids = lines
             lot.serial_history_html = lot._serial_history_render(lines)
+            lot.serial_history_count = len(lines)
+
+    def _compute_serial_can_send(self):
+        # Sudo: whether a serial is in stock decides what the form offers,
+        # whatever locations the user may read; only ids are kept.
+        in_stock = {
+            lot
+            for (lot,) in self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lot_id", "in", self._origin.ids),
+                    ("location_id.usage", "=", "internal"),
+                    ("quantity", ">", 0),
+                ],
+                ["lot_id"],
+            )
+        }
+        for lot in self:
+            lot.serial_can_send = bool(
+                lot._origin in in_stock
+                and not lot.serial_at_vendor
+                and not lot.serial_replaced_by_ids
+            )
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form":
+            ours = arch.xpath("//notebook[@name='serial_notebook']")
+            theirs = [
+                notebook
+                for notebook in arch.xpath("//sheet//notebook")
+                if notebook.get("name") != "serial_notebook"
+            ]
+            if ours and theirs:
+                # Odoo's lot form has a notebook (up to 18.0): the service
+                # history is its first page, shown first when it has rows
+                for page in reversed(list(ours[0])):
+                    page.set("invisible", "not serial_history_count")
+                    theirs[0].insert(0, page)
+                ours[0].getparent().remove(ours[0])
+        return arch, view
+
+    def action_view_serial_history(self):
+        """The moves of the serial's service history, with their documents."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock.stock_move_line_action"
+        )
+        action.update(
+            name=self.env._("Service History of %(serial)s", serial=self.name),
+            domain=[("id", "in", self.serial_history_line_ids.ids)],
+            context={"create": False},
+        )
+        return action
 
     def _serial_history_render(self, lines):
         """A table of the steps: date, step, document (a link), serial, from, to."""

@@ -1,10 +1,9 @@
 """Credit notes from real sales: Attach/Retrieve Serial #, side by side with
 Odoo's own Return followed by the credit note."""
 
-from odoo import Command, fields
 from odoo.exceptions import UserError
 
-from .common import SerialGenCase, valuation
+from .common import SaleFlows, SerialGenCase, valuation
 
 # stock valuation, and the stock interim (received, delivered) accounts
 STOCK_ACCOUNT_FIELDS = (
@@ -14,7 +13,7 @@ STOCK_ACCOUNT_FIELDS = (
 )
 
 
-class AttachCase(SerialGenCase):
+class AttachCase(SaleFlows, SerialGenCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -55,79 +54,6 @@ class AttachCase(SerialGenCase):
                 **values,
             },
         )
-
-    def _in_stock(self, product, names, quantity=1.0):
-        lots = self.env["stock.lot"].create(
-            [
-                {"name": name, "product_id": product.id, "company_id": self.company.id}
-                for name in names
-            ]
-        )
-        for lot in lots:
-            self.env["stock.quant"].with_context(inventory_mode=True).create(
-                {
-                    "product_id": product.id,
-                    "location_id": self.stock_location.id,
-                    "lot_id": lot.id,
-                    "inventory_quantity": quantity,
-                }
-            ).action_apply_inventory()
-        return lots
-
-    def _sell_deliver_invoice(
-        self, product, quantity, partner=None, deliver=True, **line_values
-    ):
-        """A sale, delivered with the serials in stock (unless not
-        ``deliver``), invoiced and posted."""
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": (partner or self.customer).id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "product_uom_qty": quantity,
-                            "price_unit": 150.0,
-                            **line_values,
-                        }
-                    )
-                ],
-            }
-        )
-        order.action_confirm()
-        delivery = order.picking_ids
-        if deliver:
-            delivery.action_assign()
-            delivery.move_ids.picked = True
-            delivery._serial_validate_done()
-        invoice = order._create_invoices()
-        invoice.action_post()
-        return order, delivery, invoice
-
-    def _credit_note(self, invoice, quantity=None):
-        """Odoo's Credit Note button on the invoice, then Confirm."""
-        reversal = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"journal_id": invoice.journal_id.id, "date": fields.Date.today()})
-        )
-        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
-        if quantity is not None:
-            refund.invoice_line_ids.quantity = quantity
-        refund.action_post()
-        return refund
-
-    def _odoo_return(self, delivery, quantity):
-        wizard = (
-            self.env["stock.return.picking"]
-            .with_context(active_id=delivery.id, active_model="stock.picking")
-            .create({"picking_id": delivery.id})
-        )
-        wizard.product_return_moves.write({"quantity": quantity, "to_refund": True})
-        receipt = wizard._create_return()
-        receipt.move_ids.picked = True
-        receipt._serial_validate_done()
-        return receipt
 
     def _balance(self, account_field, product):
         lines = self.env["account.move.line"].search(

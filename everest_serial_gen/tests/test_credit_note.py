@@ -118,13 +118,14 @@ class TestCreditNote(SerialGenCase):
                 [(self.serial_product, 1)], move_type=move_type
             )
             self.assertFalse(bill.serial_can_generate)
-            with self.assertRaises(UserError):
-                bill.action_generate_serial()
+            # run from the Action menu anyway: a notification says why
+            action = bill.action_generate_serial()
+            self.assertEqual(action["tag"], "display_notification")
         cancelled = self._create_credit_note([(self.serial_product, 1)], post=False)
         cancelled.button_cancel()
         self.assertFalse(cancelled.serial_can_generate)
-        with self.assertRaises(UserError):
-            cancelled.action_generate_serial()
+        action = cancelled.action_generate_serial()
+        self.assertIn("cancelled", action["params"]["message"])
         arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"][
             "arch"
         ]
@@ -429,4 +430,7 @@ class TestNothingLost(SerialGenCase):
 
     def test_reverse_without_generation(self):
         refund = self._create_credit_note([(self.serial_product, 1)])
-        self.assertNothingCreated(refund.action_reverse_serial_generation)
+        counts = self._counts()
+        action = refund.action_reverse_serial_generation()
+        self.assertEqual(self._counts(), counts)
+        self.assertIn("no serial generation to reverse", action["params"]["message"])

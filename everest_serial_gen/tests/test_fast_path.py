@@ -200,6 +200,7 @@ class TestStoredAsOdoo(SerialGenCase):
             "serial_origin",
             "serial_customer_id",
             "serial_generated_date",
+            "serial_document_ref",
         },
         "stock_move_line": {
             "id",

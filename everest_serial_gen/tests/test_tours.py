@@ -19,7 +19,7 @@ from odoo.tests.common import _find_executable
 
 from odoo.addons.web.controllers.home import Home
 
-from .common import SerialGenData
+from .common import SaleFlows, SerialGenData
 
 BROWSER_MISSING = (
     "The browser tours of everest_serial_gen need Chromium or Google Chrome, "
@@ -55,7 +55,7 @@ class TestToursCanRun(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestTours(SerialGenData, HttpCase):
+class TestTours(SaleFlows, SerialGenData, HttpCase):
     @classmethod
     def setUpClass(cls):
         try:
@@ -157,3 +157,44 @@ class TestTours(SerialGenData, HttpCase):
             self._quantities(lots), {(lot.name, returns_out): 1.0 for lot in lots}
         )
         self.assertEqual(receipt.move_line_ids.lot_id, lots)
+
+    def test_attach_tour(self):
+        """A credit note of a delivered sale, in the browser: the serials are
+        attached, and the words after OK say so (#24)."""
+        self.laptop.invoice_policy = "delivery"
+        sold = self._in_stock(self.laptop, ["TOUR-S1", "TOUR-S2"])
+        _order, _delivery, invoice = self._sell_deliver_invoice(self.laptop, 2)
+        refund = self._credit_note(invoice)
+
+        self.start_tour(
+            web_client_url(f"action-account.action_move_out_refund_type/{refund.id}"),
+            "everest_serial_gen_attach_tour",
+            login="admin",
+        )
+
+        self.env.invalidate_all()
+        self.assertEqual(refund.serial_lot_ids, sold)
+        self.assertEqual(
+            self._quantities(sold),
+            {(lot.name, self.warehouse.lot_stock_id): 1.0 for lot in sold},
+        )
+
+    def test_retrieved_serial_tour(self):
+        """The form of a serial generated on a return, then retrieved by a
+        credit note, in the browser: one Origin group (#24)."""
+        receipt = self._create_return_receipt([(self.laptop, 1)])
+        self.env["serial.generate.wizard"].with_context(
+            active_model="stock.picking", active_id=receipt.id
+        ).create({}).action_generate()
+        refund = self._create_credit_note([(self.laptop, 1)])
+        self.env["serial.generate.wizard"].with_context(
+            active_model="account.move", active_id=refund.id
+        ).create({}).action_generate()
+        lot = receipt.serial_lot_ids
+        self.assertEqual(refund.serial_lot_ids, lot)
+
+        self.start_tour(
+            web_client_url(f"action-stock.action_production_lot_form/{lot.id}"),
+            "everest_serial_gen_retrieved_serial_tour",
+            login="admin",
+        )

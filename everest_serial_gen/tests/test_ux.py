@@ -1,6 +1,7 @@
 """What a user meets around Generate Serial # (issue #16): where it shows,
 what the wizard says, what OK leads to, the labels and the settings."""
 
+from odoo import fields
 from odoo.tests import Form, tagged
 
 from .common import SerialGenCase
@@ -13,9 +14,12 @@ class TestWhereItShows(SerialGenCase):
         self.assertTrue(refund.serial_can_generate)
         wizard, _action = self._generate(refund)
         self.assertFalse(refund.serial_can_generate)
-        self.assertNothingCreated(
-            refund.action_generate_serial, message="Nothing is left to generate"
-        )
+        # run from the Action menu anyway: a notification says why (#24)
+        counts = self._counts()
+        action = refund.action_generate_serial()
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("Nothing is left to generate", action["params"]["message"])
         # the wizard opened before still refuses, and says why
         form = self._wizard_form(refund)
         self.assertNothingCreated(
@@ -68,20 +72,40 @@ class TestWhereItShows(SerialGenCase):
         ]
         self.assertIn("Out location for returns", arch)
 
-    def test_reverse_and_print_refuse_without_serials(self):
+    def test_actions_that_do_not_apply_say_so(self):
+        """The Action menu offers Reverse Serial Generation and Print Serial
+        Labels on every document of the model, a vendor bill too: where they
+        do not apply, a notification says what the user can do, not an error
+        dialog (#24)."""
         refund = self._create_credit_note([(self.serial_product, 1)])
         receipt = self._create_return_receipt([(self.serial_product, 1)])
-        for document, prefix in ((refund, "account_move"), (receipt, "stock_picking")):
-            for name in ("reverse_serial_generation", "print_serial_labels"):
+        bill = self._create_credit_note(
+            [(self.serial_product, 1)], move_type="in_invoice"
+        )
+        for document, prefix in (
+            (refund, "account_move"),
+            (bill, "account_move"),
+            (receipt, "stock_picking"),
+        ):
+            for name, words in (
+                ("reverse_serial_generation", "no serial generation to reverse"),
+                ("print_serial_labels", "no serial numbers"),
+            ):
                 action = self.env.ref(f"everest_serial_gen.{prefix}_action_{name}")
-                self.assertNothingCreated(
-                    action.with_context(
-                        active_model=document._name,
-                        active_id=document.id,
-                        active_ids=document.ids,
-                    ).run,
-                    message="has no generated serials",
-                )
+                counts = self._counts()
+                result = action.with_context(
+                    active_model=document._name,
+                    active_id=document.id,
+                    active_ids=document.ids,
+                ).run()
+                self.assertEqual(self._counts(), counts)
+                self.assertEqual(result["tag"], "display_notification", name)
+                self.assertEqual(result["params"]["type"], "warning")
+                self.assertIn(words, result["params"]["message"])
+        # Generate Serial # on a vendor bill: the same
+        result = bill.action_generate_serial()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("customer credit notes", result["params"]["message"])
 
 
 @tagged("post_install", "-at_install")
@@ -114,7 +138,19 @@ class TestWizardSays(SerialGenCase):
         arch = self.env["serial.generate.wizard"].get_views([(False, "form")])["views"][
             "form"
         ]["arch"]
-        self.assertIn('name="serial_list" optional="show"', arch)
+        # what most users need in view, the rest behind the optional
+        # columns (#24), as Odoo's detailed operations
+        for name in ("product_id", "document_quantity", "attach_lot_ids", "preview"):
+            self.assertRegex(arch, f'name="{name}"(?![^>]*optional)')
+        self.assertRegex(arch, 'name="gen_quantity"(?![^>]*optional)')
+        for name in (
+            "serialized_quantity",
+            "attach_quantity",
+            "attach_scan",
+            "first_serial",
+            "serial_list",
+        ):
+            self.assertRegex(arch, f'name="{name}"[^>]*optional="hide"')
         self.assertIn('name="location_note"', arch)
         refund = self._create_credit_note([(self.serial_product, 4)])
         form = self._wizard_form(refund)
@@ -178,10 +214,10 @@ class TestAfterOk(SerialGenCase):
     def test_chatter_counts_serials_and_lots(self):
         self._generate(self.refund)
         body = self.refund.message_ids[0].body
-        self.assertIn("generated 3 serial numbers and 1 lot into", body)
+        self.assertIn("generated 3 serial numbers and 1 lot, into", body)
         only_lots = self._create_credit_note([(self.lot_product, 2)])
         self._generate(only_lots)
-        self.assertIn("generated 1 lot into", only_lots.message_ids[0].body)
+        self.assertIn("generated 1 lot, into", only_lots.message_ids[0].body)
 
     def test_receipt_smart_button(self):
         self._generate(self.refund)
@@ -193,18 +229,68 @@ class TestAfterOk(SerialGenCase):
     def test_serial_shows_its_document(self):
         self._generate(self.refund)
         lot = self.refund.serial_lot_ids[:1]
-        self.assertEqual(lot.serial_origin_move_id, self.refund)
+        self.assertEqual(lot.serial_generated_move_id, self.refund)
+        self.assertFalse(lot.serial_taken_move_ids)
         self.assertEqual(lot.serial_origin_partner_id, self.customer)
-        self.assertEqual(lot.serial_origin_date, self.refund.invoice_date)
+        self.assertEqual(lot.serial_origin_date, fields.Date.context_today(self.refund))
         receipt = self._create_return_receipt([(self.serial_product, 1)])
         self._generate(receipt)
         lot = receipt.serial_lot_ids
-        self.assertEqual(lot.serial_origin_picking_id, receipt)
+        self.assertEqual(lot.serial_generated_picking_id, receipt)
+        self.assertEqual(lot.serial_origin_partner_id, self.customer)
+
+    def test_retrieved_serial_has_one_origin(self):
+        """Generated on a return, then retrieved by a credit note: one Origin
+        group, generated on the return, retrieved by the credit note, one
+        customer and one date (#24)."""
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        self._generate(receipt)
+        lot = receipt.serial_lot_ids
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        self._generate(refund)
+        self.assertEqual(refund.serial_lot_ids, lot)
+        self.assertEqual(lot.serial_generated_picking_id, receipt)
+        self.assertFalse(lot.serial_generated_move_id)
+        self.assertEqual(lot.serial_taken_move_ids, refund)
+        self.assertFalse(lot.serial_taken_picking_ids)
         self.assertEqual(lot.serial_origin_partner_id, self.customer)
         arch = self.env["stock.lot"].get_views([(False, "form")])["views"]["form"][
             "arch"
         ]
-        self.assertIn('name="serial_origin_picking_id"', arch)
+        self.assertEqual(arch.count('name="serial_origin_group"'), 1)
+        self.assertEqual(arch.count('string="Generated On"'), 1)
+        for field in ("serial_customer_id", "serial_generated_date"):
+            self.assertNotIn(f'name="{field}"', arch)
+
+    def test_result_words_follow_what_was_done(self):
+        """Attached serials are called attached, in the notification, the
+        list and the chatter (#24)."""
+        attached = self.env["stock.lot"].create(
+            {"name": "AT-1", "product_id": self.serial_product.id}
+        )
+        self.env["stock.quant"]._update_available_quantity(
+            self.serial_product, self.customer_location, 1, lot_id=attached
+        )
+        refund = self._create_credit_note([(self.serial_product, 3)])
+        form = self._wizard_form(refund)
+        with form.line_ids.edit(0) as line:
+            line.attach_lot_ids.add(attached)
+            line.gen_quantity = 2
+        wizard, action = form.save(), None
+        action = wizard.action_generate()
+        self.assertEqual(
+            action["effect"]["message"],
+            f"2 serial numbers generated and 1 serial number attached into "
+            f"{self.stock_location.display_name}",
+        )
+        self.assertNotIn("Generated", action["name"])
+        fields_view = self.env["stock.lot"].fields_get(["serial_account_move_ids"])
+        self.assertEqual(
+            fields_view["serial_account_move_ids"]["string"], "Credit Notes"
+        )
+        body = refund.message_ids[0].body
+        self.assertIn("generated 2 serial numbers, into", body)
+        self.assertIn("attached 1 serial number, into", body)
 
     def test_labels_print_as_pdf(self):
         """Needs wkhtmltopdf, which make test installs."""

@@ -62,11 +62,13 @@ class VendorCase(SerialGenCase):
         return self.env["stock.picking"].search(action["domain"])
 
     def _deliver(self, lots, partner):
+        """A delivery of ``lots`` from where they are."""
+        source = lots.location_id[:1] or self.stock_location
         delivery = self.env["stock.picking"].create(
             {
                 "partner_id": partner.id,
                 "picking_type_id": self.warehouse.out_type_id.id,
-                "location_id": self.stock_location.id,
+                "location_id": source.id,
                 "location_dest_id": self.customer_location.id,
                 "move_ids": [
                     Command.create(
@@ -74,7 +76,7 @@ class VendorCase(SerialGenCase):
                             "product_id": lots.product_id.id,
                             "product_uom_qty": len(lots),
                             "product_uom": lots.product_id.uom_id.id,
-                            "location_id": self.stock_location.id,
+                            "location_id": source.id,
                             "location_dest_id": self.customer_location.id,
                         }
                     )
@@ -132,7 +134,8 @@ class TestVendor(VendorCase):
         replacement = vendor_receipt.move_line_ids.lot_id
         self.assertEqual(replacement.name, "MFR-REPL-1")
         self.assertEqual(replacement.product_id, self.serial_product)
-        self.assertEqual(self._quants(replacement, self.stock_location).quantity, 1)
+        # back where the original left from for the vendor (#24)
+        self.assertEqual(self._quants(replacement, self.out_location).quantity, 1)
         self.assertEqual(replacement.serial_replaces_lot_id, original)
         self.assertEqual(original.serial_replaced_by_ids, replacement)
         self.assertEqual(replacement.serial_origin, "replacement")
@@ -192,7 +195,7 @@ class TestVendor(VendorCase):
         back = self._receive(lots)
         self.assertEqual(back.state, "done")
         self.assertEqual(back.move_line_ids.lot_id, lots)
-        self.assertEqual(self._quants(lots, self.stock_location).quantity, 1)
+        self.assertEqual(self._quants(lots, self.out_location).quantity, 1)
         self.assertFalse(lots.serial_at_vendor)
         self.assertFalse(lots.serial_replaced_by_ids)
         self.assertEqual(
@@ -509,6 +512,8 @@ class TestVendorTour(test_tours.TestTours):
     test_credit_note_tour = None
     test_return_receipt_tour = None
     test_reverse_from_the_action_menu_tour = None
+    test_attach_tour = None
+    test_retrieved_serial_tour = None
 
     @classmethod
     def setUpClass(cls):
@@ -573,7 +578,7 @@ class TestVendorTour(test_tours.TestTours):
         self.assertEqual(vendor_receipt.partner_id, self.tour_vendor)
         self.assertEqual(
             self._quantities(replacement),
-            {("TOUR-REPL-1", self.warehouse.lot_stock_id): 1.0},
+            {("TOUR-REPL-1", self.warehouse.serial_out_location_id): 1.0},
         )
         self.assertEqual([lot.serial_at_vendor for lot in lots], [False, True])
         self.assertEqual(

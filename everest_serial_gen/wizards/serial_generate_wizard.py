@@ -80,9 +80,15 @@ class SerialGenerateWizard(models.TransientModel):
     )
     lot_ids = fields.Many2many(
         "stock.lot",
-        string="Generated Serial Numbers",
+        string="Serial Numbers",
         readonly=True,
         check_company=True,
+    )
+    job_id = fields.Many2one(
+        "serial.generation.job",
+        string="Generation",
+        readonly=True,
+        help="What OK did: the record of this generation.",
     )
 
     @api.model
@@ -190,7 +196,7 @@ class SerialGenerateWizard(models.TransientModel):
             self.location_dest_id,
             validate=self.validate_transfer,
         )
-        self.state = "done"
+        self.write({"state": "done", "job_id": job.id})
         if job.state == "queued":
             return job._notification_action()
         link_many2many(self, "lot_ids", job.lot_ids.ids)
@@ -205,15 +211,9 @@ class SerialGenerateWizard(models.TransientModel):
             return self.lot_ids.action_assign_manufacturer_serials()
         action = self._serial_document().action_view_serials()
         action["domain"] = [("id", "in", self.lot_ids.ids)]
-        message = self.env._(
-            "%(what)s generated into %(location)s",
-            what=self.env["serial.generator"]._describe_lots(self.lot_ids),
-            location=self.location_dest_id.display_name,
-        )
+        message = self.env["serial.generator"]._describe_generation(self.job_id)
         list_view = self.env.ref("everest_serial_gen.stock_lot_view_list_generated")
         action.update(
-            name=self.env._("Generated Serial Numbers"),
-            display_name=self.env._("Generated Serial Numbers"),
             view_mode="list,form",
             views=[(list_view.id, "list"), (False, "form")],
             context={"create": False},

@@ -16,8 +16,11 @@ class SerialVendorReceiveWizard(models.TransientModel):
         "stock.location",
         string="Destination",
         domain="[('usage', '=', 'internal')]",
-        help="Where the items go. Empty: the stock of the warehouse they left from, "
-        "where the usual delivery picks them for the customer.",
+        help="Where the items go: by default where they left from for the vendor "
+        "(the Out location of their return). Empty: each to where it left from.",
+    )
+    location_note = fields.Char(
+        string="Where the Items Go", compute="_compute_location_note"
     )
     validate_transfer = fields.Boolean(string="Validate at Once", default=True)
 
@@ -28,7 +31,34 @@ class SerialVendorReceiveWizard(models.TransientModel):
         values["line_ids"] = [
             fields.Command.create({"lot_id": lot.id, "replace": False}) for lot in lots
         ]
+        if "location_dest_id" in fields_list and lots:
+            origins = self.env["serial.vendor.return"]._sent_from(lots)
+            if len(origins) == 1:
+                values["location_dest_id"] = origins.id
         return values
+
+    @api.depends("location_dest_id", "line_ids.lot_id")
+    def _compute_location_note(self):
+        for wizard in self:
+            origins = self.env["serial.vendor.return"]._sent_from(
+                wizard.line_ids.lot_id._origin
+            )
+            if not wizard.location_dest_id:
+                wizard.location_note = self.env._(
+                    "Each item comes back into the location it left from for the "
+                    "vendor."
+                )
+            elif wizard.location_dest_id in origins:
+                wizard.location_note = self.env._(
+                    "The items come back into %(location)s, where they left from "
+                    "for the vendor.",
+                    location=wizard.location_dest_id.display_name,
+                )
+            else:
+                wizard.location_note = self.env._(
+                    "The items come back into %(location)s.",
+                    location=wizard.location_dest_id.display_name,
+                )
 
     def action_receive(self):
         self.ensure_one()

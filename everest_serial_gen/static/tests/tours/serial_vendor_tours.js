@@ -101,6 +101,14 @@ registry.category("web_tour.tours").add("everest_serial_gen_receive_vendor_tour"
             trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains(Tour Laptop)",
         },
         {
+            content: "It proposes to bring it back where it left from: the Out location",
+            trigger: ".modal .o_field_widget[name=location_dest_id] input:value(WH/Returns Out)",
+        },
+        {
+            content: "And says so",
+            trigger: ".modal .alert-info:contains(where they left from for the vendor)",
+        },
+        {
             content: "Edit its line",
             trigger: ".modal .o_data_row .o_data_cell[name=product_id]",
             run: "click",
@@ -144,6 +152,18 @@ registry.category("web_tour.tours").add("everest_serial_gen_receive_vendor_tour"
         },
         {
             trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_receive_from_vendor]))",
+        },
+        {
+            content: "Send to Vendor is not offered on a replaced serial",
+            trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_send_to_vendor]))",
+        },
+        {
+            content: "A smart button counts the steps of its service history",
+            trigger: ".o_form_view button[name=action_view_serial_history] .o_stat_value:contains(3)",
+        },
+        {
+            content: "The service history is the first page of the form",
+            trigger: ".o_form_view .o_notebook .nav-link.active:contains(Service History)",
         },
         {
             content: "Its Service History shows the three steps in order",
