@@ -5,7 +5,7 @@ PYTHON ?= python3
 SERIES ?= 18.0
 DEVENV = $(PYTHON) dev/devenv.py --series $(SERIES)
 
-.PHONY: run test lint bench peer production pot wheels screenshots
+.PHONY: run test lint bench peer production upgrade-check pot wheels screenshots
 run:
 	$(DEVENV) run
 
@@ -28,11 +28,17 @@ peer:
 production:
 	$(DEVENV) production $(ARGS)
 
-# i18n/everest_serial_gen.pot, exported by Odoo
+# dev/upgrade_check.py: a database of the previous release (1.0.0, one
+# addon) upgraded to the checkout keeps its serials, links, generations,
+# settings and sequences (or from another commit: ARGS=<commit>)
+upgrade-check:
+	$(DEVENV) upgrade-check $(ARGS)
+
+# each addon's i18n/<addon>.pot, exported by Odoo
 pot:
 	$(DEVENV) pot
 
-# dist/: one wheel per Odoo series (odoo-addon-everest_serial_gen 18.0.x, 19.0.x)
+# dist/: one wheel per addon and Odoo series (odoo-addon-everest_serial_gen 18.0.x, ...)
 wheels:
 	$(DEVENV) wheels
 

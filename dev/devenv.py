@@ -3,7 +3,7 @@
 
 Usage: devenv.py [--series 18.0|19.0] run | test [pytest args...] | lint
        | bench [args...] | peer [odoo addons...] | production [args...]
-       | pot | wheels
+       | upgrade-check [commit] | pot | wheels
 
 The Odoo series comes from --series, else $ODOO_SERIES, else 18.0; its source
 tree, virtualenv and databases are its own.
@@ -35,6 +35,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "everest_serial_gen"
+# The addons of the repository, side by side at its root, the OCA way: the
+# core, the bridge to sales, the service-center loop. `make run`, the wheels
+# and the translation templates cover them; the tests run with them all,
+# and with the test-only document type (never installed in production).
+ADDONS = (ADDON, f"{ADDON}_sale", f"{ADDON}_vendor")
+TEST_ADDONS = (*ADDONS, f"test_{ADDON}")
 # The Odoo series the harness knows; the first is the default.
 SERIES = ("18.0", "19.0")
 ARCHIVE_URL = "https://nightly.odoo.com/{0}/nightly/src/odoo_{0}.latest.tar.gz"
@@ -83,9 +89,9 @@ an Odoo {series} source tree (the one holding odoo-bin), for example
 too ({reason}).
 """
 
-NOT_INSTALLED = f"""\
-Odoo did not install {ADDON}: it finds it not installable, e.g. because the
-manifest's version names another Odoo series (see Odoo's warnings).
+NOT_INSTALLED = """\
+Odoo did not install the addons: it finds one not installable, e.g. because
+a manifest's version names another Odoo series (see Odoo's warnings).
 """
 
 
@@ -553,8 +559,8 @@ class Postgres:
 # Odoo ------------------------------------------------------------------------
 
 
-def write_config(path, odoo, postgres, data_dir, **options):
-    addons = [odoo / "addons", odoo / "odoo" / "addons", REPO]
+def write_config(path, odoo, postgres, data_dir, addons_dir=REPO, **options):
+    addons = [odoo / "addons", odoo / "odoo" / "addons", addons_dir]
     values = {
         "addons_path": ",".join(str(p) for p in addons),
         "data_dir": data_dir,
@@ -583,6 +589,18 @@ def module_installed(postgres, database):
         addon=ADDON,
     )
     return result.returncode == 0 and result.stdout.strip() == "installed"
+
+
+def modules_installed(postgres, database, modules):
+    """Whether every one of ``modules`` is installed in ``database``."""
+    result = postgres.psql(
+        "SELECT count(*) FROM ir_module_module WHERE state = 'installed' "
+        "AND name = ANY(string_to_array(:'names', ','))",
+        database=database,
+        check=False,
+        names=",".join(modules),
+    )
+    return result.returncode == 0 and result.stdout.strip() == str(len(modules))
 
 
 def database_series(postgres, database):
@@ -654,8 +672,10 @@ def run_database(series, postgres, odoo, python, port):
             "another name."
         )
     if module_installed(postgres, run_db):
-        say(f"reusing database {run_db}; updating {ADDON} (Odoo {series.name})")
-        first = ["-u", ADDON]
+        say(f"reusing database {run_db}; updating the addons (Odoo {series.name})")
+        # a database of 1.0 gets the addons that split from it, with its
+        # data, from the core's migration
+        first = ["-u", ",".join(ADDONS)]
     else:
         if database_exists(postgres, run_db) and not postgres.private:
             die(
@@ -664,12 +684,12 @@ def run_database(series, postgres, odoo, python, port):
                 "ESG_DB to another name."
             )
         drop_database(postgres, run_db, data_dir)
-        say(f"creating database {run_db} with {ADDON} and demo data")
-        first = ["-i", ADDON]
+        say(f"creating database {run_db} with {', '.join(ADDONS)} and demo data")
+        first = ["-i", ",".join(ADDONS)]
     init = run_job(odoo_cmd(python, odoo, config, *first, "--stop-after-init"))
     if init.returncode:
         die(f"Installing {ADDON} failed.", init.returncode)
-    if not module_installed(postgres, run_db):
+    if not modules_installed(postgres, run_db, ADDONS):
         die(NOT_INSTALLED)
     return config
 
@@ -723,10 +743,12 @@ def serve(cmd):
 
 
 @contextlib.contextmanager
-def scratch_database(postgres, odoo, python, prefix, demo=True, modules=(ADDON,)):
-    """A new, uniquely named database with the addon (and ``modules``)
-    installed; dropped at the end, with its filestore. ``prefix`` names the
-    series too."""
+def scratch_database(
+    postgres, odoo, python, prefix, demo=True, modules=ADDONS, addons_dir=REPO
+):
+    """A new, uniquely named database with ``modules`` installed from
+    ``addons_dir``; dropped at the end, with its filestore. ``prefix`` names
+    the series too."""
     database = f"{prefix}_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
     data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=CACHE))
     config = write_config(
@@ -737,6 +759,7 @@ def scratch_database(postgres, odoo, python, prefix, demo=True, modules=(ADDON,)
         db_name=database,
         dbfilter=f"^{database}$",
         http_port=0,
+        addons_dir=addons_dir,
         **({} if demo else {"without_demo": "True"}),
     )
     try:
@@ -747,8 +770,8 @@ def scratch_database(postgres, odoo, python, prefix, demo=True, modules=(ADDON,)
             + ["--stop-after-init", "--log-level=error"],
         )
         if init.returncode:
-            die(f"Installing {ADDON} failed.", init.returncode)
-        if not module_installed(postgres, database):
+            die(f"Installing {', '.join(modules)} failed.", init.returncode)
+        if not modules_installed(postgres, database, modules):
             # Odoo only logs a warning, e.g. for a manifest version of
             # another series, which makes the addon uninstallable
             die(NOT_INSTALLED)
@@ -838,13 +861,13 @@ def cmd_test(series, args):
     odoo, python = setup(series)
     prefix = f"esg_test_{series.slug}"
     extra = {} if args else EXTRA_MODULE_TESTS
-    args = args or [str(REPO / ADDON / "tests")] + [
+    args = args or [str(REPO / addon / "tests") for addon in TEST_ADDONS] + [
         f"--ignore={REPO / path}" for path in extra
     ]
     results = []
     with Postgres() as postgres:
-        runs = [([REPO / path], (ADDON, *more)) for path, more in extra.items()]
-        for paths, modules in [*runs, (args, (ADDON,))]:
+        runs = [([REPO / path], (*ADDONS, *more)) for path, more in extra.items()]
+        for paths, modules in [*runs, (args, TEST_ADDONS)]:
             with scratch_database(postgres, odoo, python, prefix, modules=modules) as (
                 database,
                 config,
@@ -920,35 +943,94 @@ def cmd_bench(series, args):
             return bench.returncode
 
 
-def cmd_pot(series, _args):
-    """Export the addon's translation template with Odoo's own exporter."""
+# The release that databases in production have: what `make upgrade-check`
+# upgrades from (1.0.0, one addon).
+PREVIOUS_RELEASE = "41b9b9a"
+
+
+def cmd_upgrade_check(series, args):
+    """Install the previous release (``PREVIOUS_RELEASE``, or the commit in
+    ``args``) with its demo data, upgrade it to the checkout and compare
+    what a user sees: dev/upgrade_check.py."""
     odoo, python = setup(series)
-    pot = REPO / ADDON / "i18n" / f"{ADDON}.pot"
+    ref = args[0] if args else PREVIOUS_RELEASE
+    previous = Path(tempfile.mkdtemp(prefix="previous-release-", dir=CACHE))
+    archive = run(["git", "-C", REPO, "archive", ref, ADDON], capture_output=True)
+    tarfile.open(fileobj=io.BytesIO(archive.stdout)).extractall(previous)
+    check = [python, REPO / "dev" / "upgrade_check.py"]
+    prefix = f"esg_upgrade_{series.slug}"
+    try:
+        with Postgres() as postgres:
+            env = python_env(postgres, odoo)
+            with scratch_database(
+                postgres,
+                odoo,
+                python,
+                prefix,
+                modules=(ADDON, "sale_stock"),
+                addons_dir=previous,
+            ) as (database, old_config):
+                data_dir = Path(old_config).parent
+                snapshot = data_dir / "before.json"
+                config = write_config(
+                    data_dir / "upgraded.conf",
+                    odoo,
+                    postgres,
+                    data_dir,
+                    db_name=database,
+                    http_port=0,
+                )
+                steps = [
+                    check + ["prepare", "--config", old_config],
+                    odoo_cmd(python, odoo, config, "-u", ADDON)
+                    + ["--stop-after-init", "--log-level=warn"],
+                    check + ["verify", "--config", config],
+                ]
+                for step in steps:
+                    if step[:2] == check[:2]:
+                        step += ["--database", database, "--snapshot", snapshot]
+                    result = run_job(step, cwd=REPO, env=env)
+                    if result.returncode:
+                        return result.returncode
+                return 0
+    finally:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def cmd_pot(series, _args):
+    """Export each addon's translation template with Odoo's own exporter."""
+    odoo, python = setup(series)
     prefix = f"esg_pot_{series.slug}"
+    results = []
     with Postgres() as postgres:
         with scratch_database(postgres, odoo, python, prefix, demo=False) as (
             database,
             config,
         ):
-            export = run_job(
-                odoo_cmd(python, odoo, config, "-d", database)
-                + [f"--i18n-export={pot}", f"--modules={ADDON}", "--stop-after-init"]
-                + ["--log-level=error"]
-            )
-            if not export.returncode:
-                say(f"exported {pot.relative_to(REPO)}")
-            return export.returncode
+            for addon in ADDONS:
+                pot = REPO / addon / "i18n" / f"{addon}.pot"
+                pot.parent.mkdir(exist_ok=True)
+                export = run_job(
+                    odoo_cmd(python, odoo, config, "-d", database)
+                    + [f"--i18n-export={pot}", f"--modules={addon}"]
+                    + ["--stop-after-init", "--log-level=error"]
+                )
+                if not export.returncode:
+                    say(f"exported {pot.relative_to(REPO)}")
+                results.append(export.returncode)
+    return max(results)
 
 
 def cmd_lint(_series, _args):
     python = virtualenv("venv-lint", LINT_TOOLS)
     bindir = python.parent
-    addon = str(REPO / ADDON)
+    addons = [str(REPO / addon) for addon in TEST_ADDONS]
     checks = [
         [bindir / "ruff", "check", "--no-fix", REPO],
         [bindir / "ruff", "format", "--check", REPO],
-        [bindir / "pylint", "--rcfile", REPO / ".pylintrc-mandatory", addon],
-        [bindir / "oca-checks-odoo-module", REPO / ADDON / "__manifest__.py"],
+        [bindir / "pylint", "--rcfile", REPO / ".pylintrc-mandatory", *addons],
+        [bindir / "oca-checks-odoo-module"]
+        + [REPO / addon / "__manifest__.py" for addon in TEST_ADDONS],
     ]
     failed = [c for c in checks if run(c, check=False, cwd=REPO).returncode]
     for check in failed:
@@ -959,8 +1041,9 @@ def cmd_lint(_series, _args):
 
 
 def cmd_wheels(_series, _args):
-    """One wheel per Odoo series into dist/: odoo-addon-everest_serial_gen
-    <series>.1.0.0, requiring that series of Odoo.
+    """One wheel per addon and Odoo series into dist/:
+    odoo-addon-everest_serial_gen <series>.1.1.0, requiring that series of
+    Odoo (and of the core, for the other two).
 
     The manifest's version names no series ("1.0.0", which Odoo prefixes
     with its own), while whool takes the series, hence the wheel's version
@@ -971,7 +1054,7 @@ def cmd_wheels(_series, _args):
     dist = REPO / "dist"
     dist.mkdir(exist_ok=True)
     archive = run(
-        ["git", "archive", "--format=tar", "HEAD", ADDON],
+        ["git", "archive", "--format=tar", "HEAD", *ADDONS],
         cwd=REPO,
         capture_output=True,
     ).stdout
@@ -979,26 +1062,30 @@ def cmd_wheels(_series, _args):
         with tempfile.TemporaryDirectory(prefix="esg-wheel-") as tmp:
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
                 tar.extractall(tmp, filter="data")
-            manifest = Path(tmp) / ADDON / "__manifest__.py"
-            text, count = re.subn(
-                r'("version":\s*")(\d+\.\d+\.\d+")',
-                rf"\g<1>{series}.\g<2>",
-                manifest.read_text(),
-            )
-            if count != 1:
-                die(f"{ADDON}/__manifest__.py has no series-less version x.y.z.")
-            manifest.write_text(text)
-            say(f"building the wheel for Odoo {series}")
-            result = run(
-                [python, "-m", "build", "--wheel", "--no-isolation"]
-                + ["--outdir", dist, Path(tmp) / ADDON],
-                check=False,
-                capture_output=True,  # whool's git, outside a checkout: noise
-                text=True,
-            )
-            if result.returncode:
-                output = (result.stdout + result.stderr)[-4000:]
-                die(f"Building the wheel for Odoo {series} failed:\n{output}")
+            for addon in ADDONS:
+                manifest = Path(tmp) / addon / "__manifest__.py"
+                text, count = re.subn(
+                    r'("version":\s*")(\d+\.\d+\.\d+")',
+                    rf"\g<1>{series}.\g<2>",
+                    manifest.read_text(),
+                )
+                if count != 1:
+                    die(f"{addon}/__manifest__.py has no series-less version x.y.z.")
+                manifest.write_text(text)
+                say(f"building the wheel of {addon} for Odoo {series}")
+                result = run(
+                    [python, "-m", "build", "--wheel", "--no-isolation"]
+                    + ["--outdir", dist, Path(tmp) / addon],
+                    check=False,
+                    capture_output=True,  # whool's git, outside a checkout
+                    text=True,
+                )
+                if result.returncode:
+                    output = (result.stdout + result.stderr)[-4000:]
+                    die(
+                        f"Building the wheel of {addon} for Odoo {series} failed:"
+                        f"\n{output}"
+                    )
     for wheel in sorted(dist.glob("*.whl")):
         say(f"built {wheel.relative_to(REPO)}")
     return 0
@@ -1012,6 +1099,7 @@ def main(argv):
         "bench": cmd_bench,
         "peer": cmd_peer,
         "production": cmd_production,
+        "upgrade-check": cmd_upgrade_check,
         "pot": cmd_pot,
         "wheels": cmd_wheels,
     }

@@ -1,14 +1,14 @@
 {
     "name": "Everest Serial Generation",
     "summary": "Generate serial numbers for returned goods on credit notes and returns",
-    "version": "1.0.0",
+    "version": "1.1.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Everest",
     "website": "https://github.com/everest/everest_serial_gen",
     "development_status": "Beta",
     "maintainers": ["everest"],
-    "depends": ["stock_account", "sale_stock"],
+    "depends": ["stock_account"],
     "data": [
         "security/ir.model.access.csv",
         "security/security.xml",
@@ -24,13 +24,8 @@
         "views/serial_generate_wizard_views.xml",
         "views/serial_manufacturer_wizard_views.xml",
         "views/serial_generation_job_views.xml",
-        "security/serial_service_security.xml",
-        "views/stock_lot_service_views.xml",
-        "views/stock_picking_service_views.xml",
-        "views/serial_send_vendor_wizard_views.xml",
-        "views/serial_vendor_receive_wizard_views.xml",
     ],
-    "demo": ["demo/everest_serial_gen_demo.xml", "demo/serial_service_demo.xml"],
+    "demo": ["demo/everest_serial_gen_demo.xml"],
     "assets": {
         "web.assets_backend": [
             "everest_serial_gen/static/src/js/**/*",

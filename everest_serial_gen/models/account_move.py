@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .field_guard import check_addon_fields
-from .sql_tools import link_many2many
+from ..tools.field_guard import check_addon_fields
+from ..tools.sql_tools import link_many2many
 
 SERIAL_MOVE_TYPES = ("out_refund", "out_invoice")
 
@@ -17,8 +17,6 @@ class AccountMove(models.Model):
 
     _name = "account.move"
     _inherit = ["account.move", "serial.generate.mixin"]
-    _serial_wizard_field = "account_move_id"
-    _serial_line_field = "account_move_line_id"
     _serial_lines_field = "invoice_line_ids"
     _serial_reverse_depends = (
         "state",
@@ -41,12 +39,6 @@ class AccountMove(models.Model):
         "stock.picking",
         "serial_account_move_id",
         string="Serial Transfers",
-        readonly=True,
-    )
-    serial_job_ids = fields.One2many(
-        "serial.generation.job",
-        "account_move_id",
-        string="Serial Generation Jobs",
         readonly=True,
     )
     serial_picking_count = fields.Integer(
@@ -83,6 +75,9 @@ class AccountMove(models.Model):
 
     # Hooks of serial.generate.mixin --------------------------------------------
 
+    def _serial_origin(self):
+        return ("credit_note", self.env._("Credit Note"))
+
     def _serial_document_error(self):
         self.ensure_one()
         if self.move_type not in SERIAL_MOVE_TYPES:
@@ -99,11 +94,10 @@ class AccountMove(models.Model):
         return None
 
     def _serial_warehouse(self):
-        """The warehouse of the credit note's sale order, if any."""
+        """The warehouse whose locations the credit note's goods go to, if
+        one says so (everest_serial_gen_sale: its sale order's)."""
         self.ensure_one()
-        return self.invoice_line_ids.sale_line_ids.order_id.warehouse_id.filtered(
-            lambda warehouse: warehouse.company_id == self.company_id
-        )[:1]
+        return self.env["stock.warehouse"]
 
     def _serial_default_location(self):
         self.ensure_one()
@@ -232,3 +226,13 @@ class AccountMove(models.Model):
 
     def _serial_transfers(self):
         return self.serial_picking_ids.filtered(lambda picking: picking.state == "done")
+
+    # Receipts (serial.receipt) -------------------------------------------------
+
+    def _serial_receipt_vals(self):
+        """The credit note's link and partner on its receipts."""
+        self.ensure_one()
+        return {
+            "serial_account_move_id": self.id,
+            "partner_id": (self.partner_shipping_id or self.partner_id).id,
+        }

@@ -2,12 +2,14 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from .field_guard import check_addon_fields
-from .serial_plan import SerialQuantities
+from ..tools.field_guard import check_addon_fields
+from ..tools.move_units import done_returns, done_units
+from ..tools.serial_plan import SerialQuantities
 
 
 class AccountMoveLine(models.Model):
-    _inherit = "account.move.line"
+    _name = "account.move.line"
+    _inherit = ["account.move.line", "serial.generate.line.mixin"]
 
     serial_stock_move_ids = fields.One2many(
         "stock.move",
@@ -100,25 +102,8 @@ class AccountMoveLine(models.Model):
 
     # What comes back, and from where (serial.attach) ---------------------------
 
-    def _serial_delivery_moves(self):
-        """The done deliveries of the line's sale lines, in its company,
-        oldest first: a return of them brings the line's goods back, as
-        Odoo's own Return would."""
-        self.ensure_one()
-        # Sudo: accountants read this without stock rights; the moves are
-        # only used to build the addon's own receipts.
-        product, company = self.product_id, self.company_id
-        return (
-            self.sudo()
-            .sale_line_ids.move_ids.filtered(
-                lambda move: move.state == "done"
-                and move.product_id == product
-                and move.company_id == company
-                and move.location_dest_id.usage == "customer"
-                and move.location_id.usage != "customer"
-            )
-            .sorted(lambda move: (move.date, move.id))
-        )
+    def _serial_receipt_move_vals(self):
+        return {"serial_account_move_line_id": self.id}
 
     def _serial_can_retrieve(self):
         """A credit note may take as received what came back on a return."""
@@ -128,8 +113,8 @@ class AccountMoveLine(models.Model):
         """``(lots, {lot: units})`` the wizard offers to attach, up to
         ``remaining`` units: first the serials that came back on the
         customer's return receipts and are on no credit note yet, then those
-        the line's sale delivered and that Odoo's Return may still bring
-        back."""
+        the line's deliveries took to the customer and that Odoo's Return
+        may still bring back (its sale's, with everest_serial_gen_sale)."""
         self.ensure_one()
         attach = self.env["serial.attach"]
         product = self.product_id
@@ -149,70 +134,17 @@ class AccountMoveLine(models.Model):
         quantities.update(attach._default_delivered(deliveries, remaining))
         return self.env["stock.lot"].concat(*quantities), quantities
 
-    def _serial_default_new_quantity(self, remaining, lots, known):
-        """What the wizard offers to generate: what the known serials leave,
-        and, for a sale, no more than what was delivered and has not come
-        back: units nobody delivered are not received by default."""
-        self.ensure_one()
-        free = max(remaining - known, 0.0)
-        if not self.sale_line_ids:
-            return free
-        attach = self.env["serial.attach"]
-        deliveries = self._serial_delivery_moves()
-        delivered = sum(attach._returnable_quantities(deliveries).values())
-        known_delivered = sum(
-            units
-            for (_move, lot), units in attach._returnable_lots(deliveries).items()
-            if lot in lots
-        )
-        return max(min(free, delivered - min(known_delivered, known)), 0.0)
-
-    def _serial_new_units_by_origin(self, count, lot_quantity, attached):
-        """[(delivery move or empty, new lots)]: the new lots that return
-        units the line's sale delivered, by delivery, after the ``attached``
-        units ((move, lot, units)) took theirs; the rest come back without a
-        delivery, and change no sale. A lot is not split over deliveries."""
-        self.ensure_one()
-        if not count:
-            return []
-        no_delivery = self.env["stock.move"]
-        deliveries = self._serial_delivery_moves()
-        left = self.env["serial.attach"]._returnable_quantities(deliveries)
-        for move, _lot, units in attached:
-            if move in left:
-                left[move] -= units
-        rounding = self.product_id.uom_id.rounding
-        result = []
-        for move in deliveries:
-            fits = int((left[move] + rounding / 2) // lot_quantity)
-            taken = min(count, fits)
-            if taken > 0:
-                result.append((move, taken))
-                count -= taken
-            if not count:
-                break
-        if count:
-            result.append((no_delivery, count))
-        return result
-
     # How much came back ----------------------------------------------------------
 
     def _serial_quantities(self):
         """(returned quantity, quantity already received), in the product's
         unit. Received is read from live stock moves: what the line's own
         receipts brought in, and what the return lines it retrieved brought
-        in, less what went back to the customer since; plus what Odoo's own
-        Return of the line's deliveries brought back, which no earlier
-        credit note line of the same sale took."""
+        in, less what went back to the customer since."""
         self.ensure_one()
         uom = self.product_id.uom_id
         quantity = self.product_uom_id._compute_quantity(abs(self.quantity), uom)
-        own = self._serial_own_received()
-        cover = 0.0
-        if self.sale_line_ids:
-            need = max(quantity - own, 0.0)
-            cover = min(max(self._serial_odoo_returns_left(), 0.0), need)
-        return SerialQuantities(quantity, own + cover)
+        return SerialQuantities(quantity, self._serial_own_received())
 
     def _serial_own_received(self):
         """What the line's receipts and its retrieved return lines brought
@@ -223,8 +155,8 @@ class AccountMoveLine(models.Model):
         )
         retrieved = self.sudo().serial_retrieved_line_ids
         return (
-            _done_units(moves)
-            - _done_units(_done_returns(moves))
+            done_units(moves)
+            - done_units(done_returns(moves))
             + self._serial_retrieved_units(retrieved)
         )
 
@@ -234,7 +166,7 @@ class AccountMoveLine(models.Model):
         sent back to the customer."""
         units = 0.0
         for line in lines:
-            back = _done_returns(line.move_id).move_line_ids.filtered(
+            back = done_returns(line.move_id).move_line_ids.filtered(
                 lambda back, line=line: back.lot_id == line.lot_id
             )
             units += max(
@@ -242,42 +174,3 @@ class AccountMoveLine(models.Model):
                 0.0,
             )
         return units
-
-    def _serial_odoo_returns_left(self):
-        """Units Odoo's own Return brought back on the line's sale lines and
-        kept, less what earlier credit note lines of those sale lines needed."""
-        # Sudo: accountants read this without stock rights; quantities only.
-        sale_lines = self.sudo().sale_line_ids
-        returned = sale_lines.move_ids.filtered(
-            lambda move: move.state == "done"
-            and move.to_refund
-            and move.location_id.usage == "customer"
-            and move.product_id == self.product_id
-            and not move.serial_account_move_line_id
-        )
-        left = _done_units(returned) - _done_units(_done_returns(returned))
-        earlier = self.search(
-            [
-                ("sale_line_ids", "in", sale_lines.ids),
-                ("product_id", "=", self.product_id.id),
-                ("parent_state", "!=", "cancel"),
-                ("id", "<", self.id),
-            ]
-        ).filtered(lambda line: line._serial_is_eligible())
-        for line in earlier:
-            uom = line.product_id.uom_id
-            quantity = line.product_uom_id._compute_quantity(abs(line.quantity), uom)
-            left -= max(quantity - line._serial_own_received(), 0.0)
-        return left
-
-
-def _done_returns(moves):
-    return moves.returned_move_ids.filtered(lambda move: move.state == "done")
-
-
-def _done_units(moves):
-    """The done quantity of ``moves``, in their products' unit."""
-    return sum(
-        move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
-        for move in moves
-    )

@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .batch_memo import remembered
+from ..tools.batch_memo import remembered
 
 
 class DecimalPrecision(models.Model):

@@ -7,7 +7,7 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
-from .serial_numbering import parse_serial_list
+from ..tools.serial_names import parse_serial_list
 
 
 class KnownSplit(NamedTuple):

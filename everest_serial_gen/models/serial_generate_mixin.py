@@ -8,24 +8,28 @@ class SerialGenerateMixin(models.AbstractModel):
     ``serial.generator`` calls.
 
     A document model inherits this, declares ``serial_lot_ids`` (its own
-    relation table) and ``serial_job_ids``, names its fields in the class
-    attributes below, and implements the ``_serial_*`` hooks. The wizard and
-    the background job find the document models through this mixin.
+    relation table), names its lines in ``_serial_lines_field`` (their model
+    inherits ``serial.generate.line.mixin``), and implements the
+    ``_serial_*`` hooks. The wizard and the generations refer to documents
+    by model and id, as mail.activity does, and find the document models
+    through this mixin.
     """
 
     _name = "serial.generate.mixin"
     _description = "Document with Generate Serial #"
 
-    # The field of serial.generate.wizard and serial.generation.job that
-    # holds a document of this model.
-    _serial_wizard_field = None
-    # The field of their lines that holds a line of this document.
-    _serial_line_field = None
     # The document's one2many of its lines.
     _serial_lines_field = None
     # What decides whether Reverse Serial Generation applies.
     _serial_reverse_depends = ()
 
+    serial_job_ids = fields.One2many(
+        "serial.generation.job",
+        "res_id",
+        string="Serial Generations",
+        readonly=True,
+        domain=lambda self: [("res_model", "=", self._name)],
+    )
     serial_lot_count = fields.Integer(
         string="Serial Numbers Count", compute="_compute_serial_lot_count"
     )
@@ -118,6 +122,13 @@ class SerialGenerateMixin(models.AbstractModel):
             else:
                 document.serial_job_progress = False
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_serial_jobs(self):
+        """A deleted document takes its generations with it: they refer to it
+        by model and id, which no foreign key deletes."""
+        # Sudo: users read generations, only the addon writes them.
+        self.sudo().serial_job_ids.unlink()
+
     def _serial_has_remaining(self):
         """Whether some eligible line still lacks serials."""
         self.ensure_one()
@@ -163,11 +174,14 @@ class SerialGenerateMixin(models.AbstractModel):
         """Give every line of the generation of the plan ``lines`` the move
         that brings its units into ``location`` (``job_line.move_id``),
         before its lots exist: the move says what a new lot holds."""
-        raise NotImplementedError()
+        self.env["serial.receipt"].open(self, lines, location)
 
     def _serial_receive(self, lines, location, validate):
-        """Bring the lots of the plan ``lines`` into ``location``."""
-        raise NotImplementedError()
+        """Bring the lots of the plan ``lines`` into ``location``: by default
+        with receipts of the document's own (``serial.receipt``), as a
+        credit note does; a document that is a transfer receives them
+        itself."""
+        return self.env["serial.receipt"].receive(self, lines, location)
 
     def _serial_retrieve(self, lines):
         """Take the ``retrieved`` return lines of plan ``lines`` as received.
@@ -176,7 +190,7 @@ class SerialGenerateMixin(models.AbstractModel):
 
     def _serial_is_reversible(self):
         """Whether the document's type and state allow a reversal."""
-        raise NotImplementedError()
+        return False
 
     def _serial_retrieved_lots(self):
         """The serials the document took as received without moving them."""
@@ -188,8 +202,25 @@ class SerialGenerateMixin(models.AbstractModel):
 
     def _serial_job_stopped(self, job):
         """``job`` stopped before its end: leave its transfers as they must
-        stay; return what to tell the document's chatter about them."""
-        return None
+        stay; return what to tell the document's chatter about them. By
+        default its receipts are closed with what came in."""
+        return self.env["serial.receipt"].close(job)
+
+    def _serial_receipt_vals(self):
+        """What the receipts of ``serial.receipt`` carry of this document:
+        its links, and the partner they come from (the document's by
+        default)."""
+        return {}
+
+    def _serial_offers_validation(self):
+        """Whether OK may leave the document's own transfer to validate (the
+        wizard's option Validate the transfer)."""
+        return False
+
+    def _serial_origin(self):
+        """``(key, label)``: what the serials generated on this kind of
+        document are generated for (``stock.lot.serial_origin``)."""
+        return (self._name, self._description)
 
     def _serial_checks_credited(self):
         """Whether the serials this document takes may be on no other
@@ -202,7 +233,7 @@ class SerialGenerateMixin(models.AbstractModel):
 
     def _serial_transfers(self):
         """The done transfers that brought the generated serials in."""
-        raise NotImplementedError()
+        return self.env["stock.picking"]
 
     def _serial_lines_to_reverse(self):
         """The done move lines that brought generated serials in and that no

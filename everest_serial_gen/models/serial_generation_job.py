@@ -6,9 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..compat import UOM_PRECISION, cron_progress
-from .serial_plan import PlanLine
-from .sql_tools import link_many2many
+from ..compat import cron_progress
+from ..tools.sql_tools import link_many2many
 
 _logger = logging.getLogger(__name__)
 
@@ -30,6 +29,7 @@ class SerialGenerationJob(models.Model):
     _name = "serial.generation.job"
     _description = "Serial Generation"
     _order = "id desc"
+    _rec_name = "document_name"
     _check_company_auto = True
 
     company_id = fields.Many2one(
@@ -38,21 +38,19 @@ class SerialGenerationJob(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Requested By", required=True, readonly=True
     )
-    # A generation without its document has nothing left to do.
-    account_move_id = fields.Many2one(
-        "account.move",
-        readonly=True,
-        index="btree_not_null",
-        check_company=True,
-        ondelete="cascade",
+    # the document, whatever its model (serial.generate.mixin), as
+    # mail.activity refers to its record; its name, for lists and searches
+    res_model = fields.Char(
+        string="Document Model", required=True, readonly=True, index=True
     )
-    picking_id = fields.Many2one(
-        "stock.picking",
+    res_id = fields.Many2oneReference(
+        string="Document ID",
+        model_field="res_model",
+        required=True,
         readonly=True,
-        index="btree_not_null",
-        check_company=True,
-        ondelete="cascade",
+        index=True,
     )
+    document_name = fields.Char(string="Document", readonly=True)
     location_dest_id = fields.Many2one(
         "stock.location", required=True, readonly=True, check_company=True
     )
@@ -115,11 +113,38 @@ class SerialGenerationJob(models.Model):
         }
 
     def _document(self):
+        """The document of the generation, or None once it was deleted."""
         self.ensure_one()
-        for model in self.env["serial.generate.mixin"]._serial_document_models():
-            if self[model._serial_wizard_field]:
-                return self[model._serial_wizard_field]
-        return None
+        documents = {
+            m._name for m in self.env["serial.generate.mixin"]._serial_document_models()
+        }
+        if self.res_model not in documents:
+            return None
+        return self.env[self.res_model].browse(self.res_id).exists() or None
+
+    def _serial_verb(self, lot):
+        """How this generation took ``lot``, as the serial's Origin says it."""
+        self.ensure_one()
+        by_kind = self.line_ids.grouped("kind")
+        retrieve = by_kind.get("retrieve", self.line_ids.browse())
+        if lot in retrieve.retrieved_line_ids.lot_id:
+            return self.env._("Retrieved by")
+        if lot in by_kind.get("attach", self.line_ids.browse()).attach_lot_ids:
+            return self.env._("Attached by")
+        return self.env._("Generated on")
+
+    def action_open_document(self):
+        self.ensure_one()
+        document = self._document()
+        if not document:
+            raise UserError(self.env._("The document of this generation was deleted."))
+        document.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": document._name,
+            "res_id": document.id,
+            "views": [(False, "form")],
+        }
 
     # Running ------------------------------------------------------------------
 
@@ -268,122 +293,4 @@ class SerialGenerationJob(models.Model):
             "%(receipt)s is done with what was received; the rest of it is "
             "cancelled.",
             receipt=receipt.display_name,
-        )
-
-
-class SerialGenerationJobLine(models.Model):
-    """What a generation does for one document line and one origin: new
-    serials to generate, known serials to attach, or return lines to
-    retrieve; ``count`` of them, ``done_count`` done."""
-
-    _name = "serial.generation.job.line"
-    _description = "Serial Generation Line"
-    _check_company_auto = True
-    _order = "id"
-
-    job_id = fields.Many2one(
-        "serial.generation.job", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="job_id.company_id", store=True, index=True)
-    account_move_line_id = fields.Many2one("account.move.line", check_company=True)
-    stock_move_id = fields.Many2one("stock.move", check_company=True)
-    product_id = fields.Many2one("product.product", required=True, check_company=True)
-    kind = fields.Selection(
-        [
-            ("generate", "Generate"),
-            ("attach", "Attach"),
-            ("retrieve", "Retrieve"),
-        ],
-        required=True,
-        default="generate",
-    )
-    origin_move_id = fields.Many2one(
-        "stock.move",
-        string="Returned Delivery",
-        check_company=True,
-        help="The delivery move whose return brings these units back.",
-    )
-    count = fields.Integer(
-        required=True, help="How many serials or lots the line creates or takes."
-    )
-    done_count = fields.Integer(default=0)
-    lot_quantity = fields.Float(digits=UOM_PRECISION, required=True)
-    names = fields.Text(
-        help="The names decided when the user clicked OK, one per line. Empty: "
-        "drawn from the sequence, chunk by chunk."
-    )
-    attach_lot_ids = fields.Many2many(
-        "stock.lot",
-        "serial_generation_job_line_attach_rel",
-        "line_id",
-        "lot_id",
-        string="Attached",
-        check_company=True,
-    )
-    retrieved_line_ids = fields.Many2many(
-        "stock.move.line",
-        "serial_generation_job_line_retrieve_rel",
-        "line_id",
-        "move_line_id",
-        string="Retrieved",
-    )
-    move_id = fields.Many2one(
-        "stock.move",
-        string="Receiving Move",
-        check_company=True,
-        help="The move that brings the units of this line in.",
-    )
-
-    def _source(self):
-        """The document line this line serves."""
-        self.ensure_one()
-        for model in self.env["serial.generate.mixin"]._serial_document_models():
-            if self[model._serial_line_field]:
-                return self[model._serial_line_field]
-        return None
-
-    def _units_left(self):
-        """The units (product unit) this line still brings in."""
-        self.ensure_one()
-        return (self.count - self.done_count) * self.lot_quantity
-
-    def _next_chunk(self, size):
-        """The plan lines of the next ``size`` serials, and how many each
-        generation line gives."""
-        lines, taken = [], {}
-        for line in self.filtered(lambda line: line.done_count < line.count):
-            count = min(line.count - line.done_count, size - sum(taken.values()))
-            if count <= 0:
-                break
-            lines.append(line._plan_part(line.done_count, count))
-            taken[line] = count
-        return tuple(lines), taken
-
-    def _plan_part(self, start, count):
-        """The plan line of ``count`` of this line's serials from ``start``."""
-        self.ensure_one()
-        part = {
-            "source": self.job_id._document()._serial_chunk_source(self),
-            "product": self.product_id,
-            "lot_quantity": self.lot_quantity,
-            "origin": self.origin_move_id or None,
-            "job_line": self,
-        }
-        if self.kind == "generate":
-            names = None
-            if self.names:
-                names = tuple(self.names.split("\n")[start : start + count])
-            return PlanLine(**part, count=count, names=names or None)
-        if self.kind == "attach":
-            lots = self.attach_lot_ids.sorted("id")[start : start + count]
-            return PlanLine(
-                **part,
-                count=0,
-                attached=lots,
-                attached_quantities=dict.fromkeys(lots, self.lot_quantity),
-            )
-        return PlanLine(
-            **part,
-            count=0,
-            retrieved=self.retrieved_line_ids.sorted("id")[start : start + count],
         )

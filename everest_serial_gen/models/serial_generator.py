@@ -1,11 +1,14 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_round
 from odoo.tools.misc import clean_context
 
-from .batch_memo import batch_memo
-from .serial_plan import PlanLine
-from .sql_tools import link_many2many, lock_rows
+from ..tools.batch_memo import batch_memo
+from ..tools.fast_path import fast_path_enabled
+from ..tools.serial_plan import PlanLine
+from ..tools.sql_tools import link_many2many, lock_rows
 
 # How long a background chunk waits for a document that a user's
 # transaction holds, before it lets the next job run.
@@ -82,6 +85,8 @@ class SerialGenerator(models.AbstractModel):
 
     @api.model
     def _generate(self, document, lines, location, validate):
+        if not fast_path_enabled(self.env):
+            return self._generate_batch(document, lines, location, validate)
         with batch_memo():
             return self._generate_batch(document, lines, location, validate)
 
@@ -196,7 +201,10 @@ class SerialGenerator(models.AbstractModel):
             "state": "queued" if background else "done",
             "company_id": document.company_id.id,
             "user_id": self.env.uid,
-            document._serial_wizard_field: document.id,
+            "res_model": document._name,
+            "res_id": document.id,
+            # Sudo: the name a generation is listed and found by
+            "document_name": document.sudo().display_name,
             "location_dest_id": location.id,
             "validate_transfer": validate,
             "line_ids": [
@@ -212,7 +220,8 @@ class SerialGenerator(models.AbstractModel):
         serials to attach (one line per lot of a lot-tracked product, whose
         units differ), and its return lines to retrieve."""
         common = {
-            document._serial_line_field: line.source.id,
+            "source_model": line.source._name,
+            "source_id": line.source.id,
             "product_id": line.product.id,
             "origin_move_id": line.origin.id if line.origin else False,
         }
@@ -379,3 +388,117 @@ class SerialGenerator(models.AbstractModel):
         if serial:
             return int(round(quantity)), 1.0
         return (1 if quantity > 0 else 0), quantity
+
+    @api.model
+    def _log_generation(self, document, lots, location, attached=None, retrieved=None):
+        """Say in the document's chatter what was done: serials generated,
+        attached (brought back) or retrieved (taken as received)."""
+        parts = []
+        for verb, group in (
+            (self.env._("generated"), lots),
+            (self.env._("attached"), attached),
+        ):
+            if group:
+                parts.append(
+                    Markup(
+                        self.env._(
+                            "%(user)s %(verb)s %(what)s, into %(location)s: "
+                            "%(serials)s"
+                        )
+                    )
+                    % {
+                        "user": self.env.user.name,
+                        "verb": verb,
+                        "what": self._describe_lots(group),
+                        "location": location.display_name,
+                        "serials": self._lot_links(group),
+                    }
+                )
+        if retrieved:
+            parts.append(
+                Markup(
+                    self.env._(
+                        "%(user)s retrieved %(what)s, already in stock: %(serials)s"
+                    )
+                )
+                % {
+                    "user": self.env.user.name,
+                    "what": self._describe_lots(retrieved),
+                    "serials": self._lot_links(retrieved),
+                }
+            )
+        document._message_log(body=Markup("<br/>").join(parts))
+
+    @api.model
+    def _describe_generation(self, job):
+        """What a generation did, as users count it: "2 serial numbers
+        attached and 1 serial number generated into WH/Stock; 1 serial
+        number retrieved, already in stock"."""
+        lines = job.line_ids
+        attached = lines.filtered(lambda line: line.kind == "attach").attach_lot_ids
+        retrieved = lines.filtered(
+            lambda line: line.kind == "retrieve"
+        ).retrieved_line_ids.lot_id
+        generated = job.lot_ids - attached - retrieved
+        moved = [
+            self.env._("%(what)s generated", what=self._describe_lots(generated))
+            if generated
+            else None,
+            self.env._("%(what)s attached", what=self._describe_lots(attached))
+            if attached
+            else None,
+        ]
+        moved = [part for part in moved if part]
+        sentences = []
+        if moved:
+            sentences.append(
+                self.env._(
+                    "%(what)s into %(location)s",
+                    what=self.env._(" and ").join(moved),
+                    location=job.location_dest_id.display_name,
+                )
+            )
+        if retrieved:
+            sentences.append(
+                self.env._(
+                    "%(what)s retrieved, already in stock",
+                    what=self._describe_lots(retrieved),
+                )
+            )
+        return "; ".join(sentences)
+
+    @api.model
+    def _lot_links(self, lots):
+        """Links to the first lots; a batch of thousands is summed up."""
+        links = Markup(", ").join(
+            lot._get_html_link() for lot in lots[:SERIAL_LOG_LINKS]
+        )
+        if len(lots) > SERIAL_LOG_LINKS:
+            more = self.env._("and %(count)s more", count=len(lots) - SERIAL_LOG_LINKS)
+            links = Markup("%s %s") % (links, more)
+        return links
+
+    @api.model
+    def _describe_lots(self, lots):
+        """What ``lots`` are, as users count them: "3 serial numbers and 1 lot"."""
+        serials = lots.filtered(lambda lot: lot.product_id.tracking == "serial")
+        parts = []
+        if serials or not lots:
+            parts.append(
+                self.env._("1 serial number")
+                if len(serials) == 1
+                else self.env._("%(count)s serial numbers", count=len(serials))
+            )
+        others = len(lots) - len(serials)
+        if others:
+            parts.append(
+                self.env._("1 lot")
+                if others == 1
+                else self.env._("%(count)s lots", count=others)
+            )
+        return self.env._(" and ").join(parts)
+
+
+# The chatter shows this many serials as links; a batch of thousands is
+# summed up after them.
+SERIAL_LOG_LINKS = 50

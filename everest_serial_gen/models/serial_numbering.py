@@ -1,4 +1,3 @@
-import re
 from collections import defaultdict
 
 from odoo import api, models
@@ -7,26 +6,12 @@ from odoo.tools import SQL
 
 from ..compat import product_sequence
 
-# Odoo's own import accepts one value per line, or values separated by tabs or
-# semicolons: a column pasted from a spreadsheet, or a typed list.
-SERIAL_LIST_SEPARATORS = re.compile(r"[\r\n\t;]+")
-SERIAL_SEQUENCE_CODE = "everest_serial_gen.serial"
-
-
-def parse_serial_list(text):
-    """Split a typed or pasted list of serial numbers into names."""
-    return [
-        name.strip()
-        for name in SERIAL_LIST_SEPARATORS.split(text or "")
-        if name.strip()
-    ]
-
 
 class SerialNumbering(models.AbstractModel):
     """Everything about the names of generated serials: which sequence
-    applies, drawing and previewing names (the checks against the lots that
-    exist are in serial_numbering_check.py). Two transactions that create
-    the same name anyway are told apart by PostgreSQL (lot_uniqueness.py)."""
+    applies, drawing and previewing names, and whether names are free. Two
+    transactions that create the same name anyway are told apart by
+    PostgreSQL (tools/lot_uniqueness.py)."""
 
     _name = "serial.numbering"
     _description = "Serial Number Numbering"
@@ -268,3 +253,49 @@ class SerialNumbering(models.AbstractModel):
         if target.number_next_actual <= highest:
             target.write({"number_next": int(highest) + 1})
             target.invalidate_recordset(["number_next_actual"])
+
+    @api.model
+    def _existing_names(self, company, product, names, exclude=None):
+        """Return which of ``names`` already exist for ``product`` in
+        ``company`` or without a company, in one query."""
+        if not names:
+            return set()
+        # One lookup per name (LIMIT 1 keeps the subquery a lateral loop), so
+        # that PostgreSQL uses the btree on (product_id, name) of stock.lot's
+        # init(): for name = ANY(<many names>) it picks the trigram index of
+        # `name`, whose real cost grows with the product's lots (17 s at
+        # 66,000).
+        query = SQL(
+            """SELECT found.name FROM unnest(%(names)s::varchar[]) AS checked(name),
+                 LATERAL (SELECT name FROM stock_lot
+                           WHERE product_id = %(product)s
+                             AND name = checked.name
+                             AND (%(company)s IS NULL OR company_id = %(company)s
+                                  OR company_id IS NULL)
+                             AND id != ALL(%(exclude)s)
+                           LIMIT 1) AS found""",
+            product=product.id,
+            names=list(names),
+            company=company.id or None,
+            exclude=list(exclude.ids if exclude else []),
+        )
+        self.env.flush_all()
+        self.env.cr.execute(query)
+        return {name for (name,) in self.env.cr.fetchall()}
+
+    @api.model
+    def _check_names(self, company, product, names, exclude=None):
+        """Raise one error listing every name that is repeated or already used."""
+        seen, repeated = set(), set()
+        for name in names:
+            (repeated if name in seen else seen).add(name)
+        clashes = repeated | self._existing_names(company, product, seen, exclude)
+        if clashes:
+            raise ValidationError(
+                self.env._(
+                    "These serial numbers already exist for %(product)s, or are "
+                    "repeated: %(names)s",
+                    product=product.display_name,
+                    names=", ".join(sorted(clashes)),
+                )
+            )

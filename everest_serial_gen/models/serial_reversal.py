@@ -5,7 +5,7 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from .sql_tools import lock_rows
+from ..tools.sql_tools import lock_rows
 
 
 class Reversal(NamedTuple):

@@ -1,12 +1,17 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, drop_index
 
 from ..compat import ODOO_19
-from .batch_memo import check_company_once, remembered_defaults
-from .field_guard import check_addon_fields
-from .lot_uniqueness import (
+from ..tools.batch_create import copies_supported, create_as_copies
+from ..tools.batch_memo import check_company_once, remembered_defaults
+from ..tools.fast_path import fast_path_enabled
+from ..tools.field_guard import check_addon_fields
+from ..tools.html_links import readable_link
+from ..tools.lot_uniqueness import (
     FALLBACK_INDEX,
     LOT_UNIQUE_MESSAGE,
     LOT_UNIQUE_SQL,
@@ -15,11 +20,15 @@ from .lot_uniqueness import (
     warn_duplicate_lots,
 )
 
-# The generated serials' links to their documents: set by the addon only.
-SERIAL_LINK_FIELDS = (
-    "serial_account_move_ids",
-    "serial_picking_ids",
+# Why a serial exists, who brought it and on which document, and the
+# generations that took it: written by the addon only, since the guards and
+# the service history rest on them.
+SERIAL_PROVENANCE_FIELDS = (
+    "serial_origin",
+    "serial_customer_id",
+    "serial_generated_date",
     "serial_document_ref",
+    "serial_job_ids",
 )
 
 
@@ -36,29 +45,25 @@ class StockLot(models.Model):
     else:
         _sql_constraints = [("serial_lot_unique", LOT_UNIQUE_SQL, LOT_UNIQUE_MESSAGE)]
 
-    serial_account_move_ids = fields.Many2many(
-        "account.move",
-        "account_move_serial_lot_rel",
-        "lot_id",
-        "move_id",
-        string="Credit Notes",
+    serial_origin = fields.Selection(
+        selection="_serial_origin_selection",
+        string="Generated For",
         readonly=True,
         copy=False,
-        check_company=True,
-        help="The credit notes whose Generate Serial # generated, attached or "
-        "retrieved this serial.",
+        index="btree_not_null",
+        help="Why the addon created this serial: the item came back without a "
+        "serial in Odoo, on a customer return or a credit note.",
     )
-    serial_picking_ids = fields.Many2many(
-        "stock.picking",
-        "stock_picking_serial_lot_rel",
-        "lot_id",
-        "picking_id",
-        string="Returns",
+    serial_customer_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
         readonly=True,
         copy=False,
-        check_company=True,
-        help="The customer returns whose Generate Serial # generated or "
-        "attached this serial.",
+        index="btree_not_null",
+        help="The customer whose return or credit note brought the item in.",
+    )
+    serial_generated_date = fields.Datetime(
+        string="Generated At", readonly=True, copy=False
     )
     serial_document_ref = fields.Reference(
         selection="_serial_document_selection",
@@ -67,26 +72,22 @@ class StockLot(models.Model):
         copy=False,
         help="The document whose Generate Serial # created this serial.",
     )
+    serial_job_ids = fields.Many2many(
+        "serial.generation.job",
+        "serial_generation_job_lot_rel",
+        "lot_id",
+        "job_id",
+        string="Documents",
+        readonly=True,
+        copy=False,
+        help="The generations that created, attached or retrieved this serial, "
+        "by the name of their document.",
+    )
     # Its origin, as the serial's form shows it: the document it was
-    # generated on, the ones that attached or retrieved it, the customer
-    # and the date it came back.
-    serial_generated_move_id = fields.Many2one(
-        "account.move", string="Generated On", compute="_compute_serial_origin"
-    )
-    serial_generated_picking_id = fields.Many2one(
-        "stock.picking",
-        string="Generated On Return",
-        compute="_compute_serial_origin",
-    )
-    serial_taken_move_ids = fields.Many2many(
-        "account.move",
-        string="Retrieved or Attached By",
-        compute="_compute_serial_origin",
-    )
-    serial_taken_picking_ids = fields.Many2many(
-        "stock.picking",
-        string="Attached By Returns",
-        compute="_compute_serial_origin",
+    # generated on, the ones that attached or retrieved it, the customer and
+    # the date it came back.
+    serial_origin_html = fields.Html(
+        string="Origin", compute="_compute_serial_origin", sanitize=False
     )
     serial_origin_partner_id = fields.Many2one(
         "res.partner", string="Returned By", compute="_compute_serial_origin"
@@ -96,45 +97,76 @@ class StockLot(models.Model):
     )
 
     @api.model
+    def _serial_guarded_fields(self):
+        """The fields of a serial that only the addon writes, in sudo."""
+        return SERIAL_PROVENANCE_FIELDS
+
+    @api.model
+    def _serial_origin_selection(self):
+        return [
+            model._serial_origin()
+            for model in self.env["serial.generate.mixin"]._serial_document_models()
+        ]
+
+    @api.model
     def _serial_document_selection(self):
         return [
             (model._name, model._description)
             for model in self.env["serial.generate.mixin"]._serial_document_models()
         ]
 
-    @api.depends("serial_account_move_ids", "serial_picking_ids", "serial_document_ref")
+    @api.model
+    def _serial_provenance_vals(self, document):
+        """What Generate Serial # on ``document`` records on each serial."""
+        return {
+            "serial_origin": document._serial_origin()[0],
+            "serial_customer_id": document.partner_id.commercial_partner_id.id,
+            "serial_generated_date": fields.Datetime.now(),
+            "serial_document_ref": f"{document._name},{document.id}",
+        }
+
+    @api.depends("serial_job_ids", "serial_document_ref", "serial_customer_id")
     def _compute_serial_origin(self):
         for lot in self:
-            # Sudo: the customer and date show to stock users who cannot
-            # read credit notes; the credit note fields themselves are for
-            # invoicing users (view groups).
-            sudo_lot = lot.sudo()
-            generated = sudo_lot.serial_document_ref or None
-            moves = sudo_lot.serial_account_move_ids
-            pickings = sudo_lot.serial_picking_ids
-            kind = generated._name if generated else None
-            generated_move = generated if kind == "account.move" else None
-            generated_picking = generated if kind == "stock.picking" else None
-            lot.serial_generated_move_id = generated_move
-            lot.serial_generated_picking_id = generated_picking
-            lot.serial_taken_move_ids = moves - (generated_move or moves.browse())
-            lot.serial_taken_picking_ids = pickings - (
-                generated_picking or pickings.browse()
-            )
-            latest_move = moves.sorted("id")[-1:]
-            latest_picking = pickings.sorted("id")[-1:]
-            partner = sudo_lot.serial_customer_id
-            date = fields.Date.to_date(sudo_lot.serial_generated_date)
-            if not partner and latest_move:
-                partner = latest_move.partner_id.commercial_partner_id
-                date = latest_move.invoice_date or latest_move.date
-            elif not partner and latest_picking:
-                partner = latest_picking.partner_id.commercial_partner_id
-                date = fields.Date.to_date(
-                    latest_picking.date_done or latest_picking.scheduled_date
+            # Sudo: where a serial came from shows to stock users who cannot
+            # read every document; only documents they may read are links.
+            jobs = lot.sudo().serial_job_ids.sorted("id")
+            generated = lot.sudo().serial_document_ref or None
+            rows = []
+            if generated:
+                rows.append(
+                    (
+                        self.env._("Generated on"),
+                        readable_link(generated.with_env(self.env)),
+                    )
                 )
-            lot.serial_origin_partner_id = partner
-            lot.serial_origin_date = date
+            for job in jobs:
+                document = job._document()
+                if not document or document == generated:
+                    continue
+                rows.append(
+                    (job._serial_verb(lot), readable_link(document.with_env(self.env)))
+                )
+            last = jobs[-1:]._document() if jobs else None
+            partner = lot.serial_customer_id or (
+                last and last.partner_id.commercial_partner_id
+            )
+            date = lot.serial_generated_date or (
+                jobs[-1:].create_date if jobs else False
+            )
+            lot.serial_origin_partner_id = partner or False
+            lot.serial_origin_date = fields.Date.to_date(date) if date else False
+            lot.serial_origin_html = (
+                Markup(
+                    "<table class='table table-sm o_serial_origin'>"
+                    "<tbody>%s</tbody></table>"
+                )
+                % Markup("").join(
+                    Markup("<tr><th>%s</th><td>%s</td></tr>") % row for row in rows
+                )
+                if rows
+                else False
+            )
 
     # Uniqueness and links --------------------------------------------------
 
@@ -151,12 +183,12 @@ class StockLot(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_addon_fields(self, vals_list, SERIAL_LINK_FIELDS)
+        check_addon_fields(self, vals_list, self._serial_guarded_fields())
         with duplicate_lot_error(self):
             return super().create(vals_list)
 
     def write(self, vals):
-        check_addon_fields(self, [vals], SERIAL_LINK_FIELDS)
+        check_addon_fields(self, [vals], self._serial_guarded_fields())
         return super().write(vals)
 
     def action_print_serial_labels(self):
@@ -308,3 +340,28 @@ class StockLot(models.Model):
                 ),
             )
         )
+
+    @api.model
+    def _serial_create_batch(self, vals_list):
+        """``create(vals_list)``, for new lots that differ only by name."""
+        if (
+            len(vals_list) < 2
+            or not fast_path_enabled(self.env)
+            or not self._serial_batch_supported(vals_list)
+        ):
+            return self.create(vals_list)
+        with duplicate_lot_error(self):
+            return create_as_copies(self, vals_list, "name")
+
+    def _serial_batch_supported(self, vals_list):
+        return all("product_id" in vals for vals in vals_list) and copies_supported(
+            self, vals_list, "name", KNOWN_CREATE_OVERRIDES
+        )
+
+
+ADDON = __name__.split(".")[2]
+
+# stock: _check_create and the no-subscribe context; stock_account: the
+# standard price of lots valued one by one (in the copied row too); mail:
+# followers and the creation message, which the caller's context turns off.
+KNOWN_CREATE_OVERRIDES = {"stock", "stock_account", "mail", ADDON}

@@ -3,12 +3,13 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
 from ..compat import MOVE_HAS_NAME
-from .field_guard import check_addon_fields
-from .serial_plan import SerialQuantities
+from ..tools.field_guard import check_addon_fields
+from ..tools.serial_plan import SerialQuantities
 
 
 class StockMove(models.Model):
-    _inherit = "stock.move"
+    _name = "stock.move"
+    _inherit = ["stock.move", "serial.generate.line.mixin"]
 
     serial_account_move_line_id = fields.Many2one(
         "account.move.line",
@@ -63,10 +64,6 @@ class StockMove(models.Model):
         self.ensure_one()
         return self.origin_returned_move_id
 
-    def _serial_can_retrieve(self):
-        """A return brings its serials in itself: it retrieves nothing."""
-        return False
-
     def _serial_default_known(self, remaining):
         """``(lots, {lot: units})`` the wizard offers to attach, up to
         ``remaining`` units: the serials delivered to the customer of the
@@ -79,14 +76,6 @@ class StockMove(models.Model):
         taken = attach._default_delivered(deliveries, remaining)
         lots = self.env["stock.lot"].concat(*(lot for lot, _units in taken))
         return lots, dict(taken)
-
-    def _serial_default_new_quantity(self, remaining, lots, known):
-        """What the wizard offers to generate: what the known serials leave."""
-        return max(remaining - known, 0.0)
-
-    def _serial_new_units_by_origin(self, count, lot_quantity, attached):
-        """A return brings its new serials in itself: [(no delivery, count)]."""
-        return [(self.browse(), count)] if count else []
 
     def _serial_new_lot_vals(self):
         """What Odoo's receipts put on a new lot that this move brings in,

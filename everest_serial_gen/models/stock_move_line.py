@@ -35,8 +35,9 @@ from odoo import api, fields, models
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from ..compat import UOM_PRECISION
-from .batch_create import copies_supported, create_as_copies
-from .batch_memo import remembered_defaults
+from ..tools.batch_create import copies_supported, create_as_copies
+from ..tools.batch_memo import remembered_defaults
+from ..tools.fast_path import fast_path_enabled
 from .stock_quant import QuantRow
 
 ADDON = __name__.split(".")[2]
@@ -78,6 +79,7 @@ class StockMoveLine(models.Model):
         )
         if (
             len(vals_list) < 2
+            or not fast_path_enabled(self.env)
             or not all(vals.get("move_id") for vals in vals_list)
             # stock's create() reserves each line of a move that reserves
             or not all(move._should_bypass_reservation() for move in moves)
@@ -191,6 +193,8 @@ class StockMoveLine(models.Model):
         )
 
     def _serial_fast_done_supported(self):
+        if not fast_path_enabled(self.env):
+            return False
         if not self.env["stock.quant"]._serial_insert_supported():
             return False
         for (model, method), known in FAST_DONE_KNOWN_OVERRIDES.items():

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from .field_guard import check_addon_fields
+from ..tools.field_guard import check_addon_fields
 
 # The links that the guards against losing stock rest on: the addon only.
 SERIAL_LINK_FIELDS = ("serial_lot_ids", "serial_account_move_id")
@@ -15,8 +15,6 @@ class StockPicking(models.Model):
 
     _name = "stock.picking"
     _inherit = ["stock.picking", "serial.generate.mixin"]
-    _serial_wizard_field = "picking_id"
-    _serial_line_field = "stock_move_id"
     _serial_lines_field = "move_ids"
     _serial_reverse_depends = ("state", "move_ids.returned_move_ids.state")
 
@@ -41,13 +39,6 @@ class StockPicking(models.Model):
         help="The credit note whose Generate Serial # created this receipt.",
     )
 
-    serial_job_ids = fields.One2many(
-        "serial.generation.job",
-        "picking_id",
-        string="Serial Generation Jobs",
-        readonly=True,
-    )
-
     @api.model_create_multi
     def create(self, vals_list):
         check_addon_fields(self, vals_list, SERIAL_LINK_FIELDS)
@@ -67,6 +58,12 @@ class StockPicking(models.Model):
         if self.env.context.get("serial_chunk_done"):
             return None
         return super()._check_entire_pack()
+
+    def _serial_offers_validation(self):
+        return True
+
+    def _serial_origin(self):
+        return ("return", self.env._("Customer Return"))
 
     def _serial_document_error(self):
         self.ensure_one()

@@ -9,7 +9,7 @@ from odoo import models
 from odoo.tools import SQL
 
 from ..compat import QUANT_DIFF_ONLY_WHEN_COUNTED, QUANT_STORES_STORAGE_CATEGORY
-from .batch_create import mark_created
+from ..tools.batch_create import mark_created
 
 
 class QuantRow(NamedTuple):

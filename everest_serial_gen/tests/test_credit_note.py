@@ -2,7 +2,11 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 
-from .common import COMPANY_ERROR, SerialGenCase, valuation
+from .common import (
+    COMPANY_ERROR,
+    SerialGenCase,
+    valuation,
+)
 
 
 class TestCreditNote(SerialGenCase):
@@ -30,7 +34,8 @@ class TestCreditNote(SerialGenCase):
             sum(quants.filtered(lambda q: q.lot_id in lots).mapped("quantity")), 5
         )
         for lot in refund.serial_lot_ids:
-            self.assertEqual(lot.serial_account_move_ids, refund)
+            self.assertEqual(lot.serial_job_ids, refund.serial_job_ids)
+            self.assertEqual(lot.serial_document_ref, refund)
             # a product shared between companies: no company on its lots,
             # as Odoo's own receipts store them (#22)
             self.assertFalse(lot.company_id)
@@ -69,7 +74,8 @@ class TestCreditNote(SerialGenCase):
             [(self.serial_product, 2), (self.plain_product, 4), (self.lot_product, 1)]
         )
         wizard = self._wizard_form(refund).save()
-        self.assertEqual(wizard.account_move_id, refund)
+        self.assertEqual((wizard.res_model, wizard.res_id), (refund._name, refund.id))
+        self.assertEqual(wizard.document_name, refund.display_name)
         self.assertEqual(wizard.location_dest_id, self.company.serial_stock_location_id)
         self.assertEqual(
             wizard.line_ids.product_id, self.serial_product | self.lot_product
@@ -149,9 +155,7 @@ class TestCreditNote(SerialGenCase):
     def test_serials_show_and_find_their_document(self):
         refund = self._create_credit_note([(self.serial_product, 2)])
         self._generate(refund)
-        found = self.env["stock.lot"].search(
-            [("serial_account_move_ids", "ilike", refund.name)]
-        )
+        found = self.env["stock.lot"].search([("serial_job_ids", "ilike", refund.name)])
         self.assertEqual(found, refund.serial_lot_ids)
         action = refund.action_view_serials()
         self.assertEqual(
@@ -160,8 +164,10 @@ class TestCreditNote(SerialGenCase):
         views = self.env["stock.lot"].get_views(
             [(False, "form"), (False, "list"), (False, "search")]
         )
-        for view_type in ("form", "list", "search"):
-            self.assertIn("serial_account_move_ids", views["views"][view_type]["arch"])
+        for view_type in ("list", "search"):
+            self.assertIn("serial_job_ids", views["views"][view_type]["arch"])
+        self.assertIn("serial_origin_html", views["views"]["form"]["arch"])
+        self.assertIn(refund.name, str(refund.serial_lot_ids[:1].serial_origin_html))
 
     def test_print_labels_with_odoo_lot_labels(self):
         refund = self._create_credit_note(
@@ -191,51 +197,6 @@ class TestCreditNote(SerialGenCase):
                     ).ids
                 ),
             )
-
-    def test_sale_order_warehouse_locations(self):
-        other = self.env["stock.warehouse"].create({"name": "South", "code": "STH"})
-        other.serial_stock_location_id = other.lot_stock_id
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.customer.id,
-                "warehouse_id": other.id,
-                "order_line": [Command.create({"product_id": self.serial_product.id})],
-            }
-        )
-        refund = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": self.customer.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": self.serial_product.id,
-                            "quantity": 2,
-                            "price_unit": 10,
-                            "sale_line_ids": [Command.set(order.order_line.ids)],
-                        }
-                    )
-                ],
-            }
-        )
-        # nothing was delivered: the user says what came back
-        wizard, _action = self._generate(refund, {0: 2})
-        self.assertEqual(wizard.location_dest_id, other.lot_stock_id)
-        self.assertEqual(refund.serial_picking_ids.picking_type_id, other.in_type_id)
-        self.assertEqual(
-            sum(
-                self._quants(refund.serial_lot_ids, other.lot_stock_id).mapped(
-                    "quantity"
-                )
-            ),
-            2,
-        )
-        # without a location of its own, the warehouse uses the company's
-        other.serial_stock_location_id = False
-        refund_2 = refund.copy()
-        refund_2.invoice_line_ids.sale_line_ids = order.order_line
-        wizard, _action = self._generate(refund_2, {0: 2})
-        self.assertEqual(wizard.location_dest_id, self.company.serial_stock_location_id)
 
     def test_configured_operation_type(self):
         return_type = self.warehouse.in_type_id.copy({"name": "Credit Memo Returns"})
@@ -306,12 +267,10 @@ class TestCreditNoteErrors(SerialGenCase):
             # column were, OK would refuse it too
             wizard = self._wizard(self.refund)
             self.assertNothingCreated(
-                lambda wizard=wizard, bill=bill: wizard.write(
-                    {"account_move_id": bill.id}
-                )
+                lambda wizard=wizard, bill=bill: wizard.write({"res_id": bill.id})
             )
             self.env.cr.execute(
-                "UPDATE serial_generate_wizard SET account_move_id = %s WHERE id = %s",
+                "UPDATE serial_generate_wizard SET res_id = %s WHERE id = %s",
                 [bill.id, wizard.id],
             )
             wizard.invalidate_recordset()
@@ -434,3 +393,48 @@ class TestNothingLost(SerialGenCase):
         action = refund.action_reverse_serial_generation()
         self.assertEqual(self._counts(), counts)
         self.assertIn("no serial generation to reverse", action["params"]["message"])
+
+
+class TestDocumentStaysACreditNote(SerialGenCase):
+    def test_switch_type_and_sign_refused_while_in_stock(self):
+        refund = self._create_credit_note([(self.serial_product, 5)], post=False)
+        self._generate(refund)
+        self.assertNothingCreated(refund.action_switch_move_type, message="Reverse")
+        self.assertEqual(refund.move_type, "out_refund")
+        line = refund.invoice_line_ids
+        self.assertNothingCreated(
+            lambda: line.write({"quantity": -5}), message="Reverse"
+        )
+        self.assertEqual(line.quantity, 5)
+
+    def test_serials_in_transit_are_still_in_stock(self):
+        refund = self._create_credit_note([(self.serial_product, 1)], post=False)
+        self._generate(refund)
+        transit = self.env["stock.location"].create(
+            {"name": "Truck", "usage": "transit", "company_id": self.company.id}
+        )
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.int_type_id.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": transit.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.serial_product.id,
+                            "product_uom_qty": 1,
+                            "product_uom": self.serial_product.uom_id.id,
+                            "location_id": self.stock_location.id,
+                            "location_dest_id": transit.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.move_ids.move_line_ids.lot_id = refund.serial_lot_ids
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(refund.serial_lot_ids.location_id, transit)
+        with self.assertRaisesRegex(UserError, "Reverse Serial Generation"):
+            refund.button_cancel()

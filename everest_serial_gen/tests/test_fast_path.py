@@ -1,7 +1,12 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+
+from odoo.addons.everest_serial_gen.tools import batch_create
+from odoo.addons.everest_serial_gen.tools.fast_path import FAST_PATH_PARAMETER
 
 from .common import PACKAGE_MODEL, SerialGenCase, valuation
 
@@ -184,6 +189,37 @@ class TestFastPath(SerialGenCase):
             self.assertFalse(self.env["stock.move.line"]._serial_fast_done_supported())
         finally:
             Quant.__bases__ = original
+
+
+class TestFastPathSwitchedOff(TestFastPath):
+    """The same comparisons with the fast path switched off (the system
+    parameter everest_serial_gen.fast_path = 0): Odoo's plain create() and
+    _action_done() for every batch (#23)."""
+
+    # the fast path's own choices of lines: switched off, it takes none
+    test_falls_back_for_owners = None
+    test_falls_back_when_a_module_overrides_quants = None
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].set_param(FAST_PATH_PARAMETER, "0")
+
+    def test_fast_path_is_used(self):
+        """Switched off, it is not."""
+        refund = self._create_credit_note([(self.addon_product, 3)])
+        wizard = self._wizard_form(refund).save()
+        MoveLine = self.env.registry["stock.move.line"]
+        calls = []
+        with (
+            patch.object(MoveLine, "_serial_fast_done", lambda lines: calls.append(1)),
+            patch.object(
+                batch_create, "_copy_row", side_effect=AssertionError("copied")
+            ) as copy_row,
+        ):
+            wizard.action_generate()
+        self.assertEqual(calls, [])
+        copy_row.assert_not_called()
+        self.assertEqual(len(refund.serial_lot_ids), 3)
 
 
 class TestStoredAsOdoo(SerialGenCase):
@@ -399,3 +435,32 @@ class TestQueryCount(SerialGenCase):
             ),
             [-3.0, -1.0, -1.0, -1.0],
         )
+
+
+class TestFastPathTakesOnlyWhatOdooAccepts(SerialGenCase):
+    def test_serial_line_of_two_units(self):
+        receipt = self._create_return_receipt([(self.serial_product, 2)])
+        self._generate(receipt, validate_transfer=False)
+        line = receipt.move_line_ids[0]
+        line.quantity = 2  # as an RPC caller or an import could
+        counts = self._counts()
+        with self.assertRaisesRegex(
+            (UserError, ValidationError), "serial number has already been assigned"
+        ):
+            with self.env.cr.savepoint():
+                receipt.with_context(serial_fast_done=True).button_validate()
+        self.assertEqual(self._counts(), counts)
+
+    def test_same_lot_on_a_slow_and_a_fast_line(self):
+        receipt = self._create_return_receipt([(self.lot_product, 5)])
+        self._generate(receipt, validate_transfer=False)
+        line = receipt.move_line_ids
+        line.quantity = 3
+        package = self.env[PACKAGE_MODEL].create({"name": "BOX"})
+        line.copy({"quantity": 2, "result_package_id": package.id})
+        receipt.with_context(serial_fast_done=True).button_validate()
+        self.assertEqual(receipt.state, "done")
+        quants = self.env["stock.quant"].search([("lot_id", "=", line.lot_id.id)])
+        keys = [(q.location_id, q.package_id) for q in quants]
+        self.assertEqual(len(keys), len(set(keys)), keys)
+        self.assertEqual(sorted(quants.mapped("quantity")), [-5.0, 2.0, 3.0])

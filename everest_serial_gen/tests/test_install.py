@@ -2,6 +2,8 @@ from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.everest_serial_gen.compat import GROUPS_FIELD, PRODUCT_LOT_SEQUENCE
 
+from .common import SerialGenCase
+
 
 @tagged("post_install", "-at_install")
 class TestInstall(TransactionCase):
@@ -74,3 +76,37 @@ class TestInstall(TransactionCase):
         )
         self.assertEqual(company.serial_out_location_id.company_id, company)
         self.assertTrue(company.serial_sequence_id)
+
+
+class TestReinstall(SerialGenCase):
+    def _forget_out_location(self, warehouse):
+        # what an uninstall leaves: the location, not the field
+        self.env.cr.execute(
+            "UPDATE stock_warehouse SET serial_out_location_id = NULL WHERE id = %s",
+            [warehouse.id],
+        )
+        warehouse.invalidate_recordset(["serial_out_location_id"])
+
+    def test_reinstall_reuses_the_out_location(self):
+        out = self.out_location
+        self._forget_out_location(self.warehouse)
+        locations = self.env["stock.location"].with_context(active_test=False)
+        count = locations.search_count([])
+        self.env["res.company"]._serial_install_defaults()
+        self.assertEqual(locations.search_count([]), count)
+        self.assertEqual(self.warehouse.serial_out_location_id, out)
+
+    def test_archived_warehouse_stays_archived(self):
+        old = self.env["stock.warehouse"].create({"name": "Old", "code": "OLD"})
+        old.serial_out_location_id.unlink()
+        old.active = False
+        self._forget_out_location(old)
+        active_before = self.env["stock.location"].search_count(
+            [("warehouse_id", "=", old.id)]
+        )
+        self.env["res.company"]._serial_install_defaults()
+        self.assertEqual(
+            self.env["stock.location"].search_count([("warehouse_id", "=", old.id)]),
+            active_before,
+        )
+        self.assertFalse(old.active)

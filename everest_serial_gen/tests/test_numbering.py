@@ -1,5 +1,6 @@
 import re
 
+from odoo.exceptions import ValidationError
 from odoo.tests import Form
 
 from .common import SerialGenCase
@@ -232,3 +233,47 @@ class TestNumbering(SerialGenCase):
         manufacturer.line_ids.manufacturer_serial = "SAME"
         self.assertNothingCreated(manufacturer.action_apply, message="SAME")
         self.assertEqual(sorted(wizard.lot_ids.mapped("name")), names)
+
+
+class TestNumberingChecks(SerialGenCase):
+    def test_name_from_a_default_is_checked(self):
+        Lot = self.env["stock.lot"]
+        Lot.create({"name": "DUP-1", "product_id": self.serial_product.id})
+        with self.assertRaisesRegex(ValidationError, "DUP-1"):
+            Lot.with_context(default_product_id=self.serial_product.id).create(
+                {"name": "DUP-1"}
+            )
+
+    def test_name_from_the_default_sequence_is_checked(self):
+        Lot = self.env["stock.lot"].with_context(
+            default_product_id=self.serial_product.id
+        )
+        taken = Lot.create({}).name
+        sequence = self.env["ir.sequence"].search([("code", "=", "stock.lot.serial")])
+        sequence.number_next_actual -= 1  # the next default is the same name
+        with self.assertRaisesRegex(ValidationError, taken):
+            Lot.create({})
+
+    def test_sequence_continues_after_the_highest_number_in_use(self):
+        """Serials of the old ERP in the same format, or a reinstall: the
+        sequence starts again at 1, and 30 numbers in a row are taken."""
+        sequence = self.company.serial_sequence_id
+        prefix, _suffix = sequence._get_prefix_suffix()
+        start = sequence.number_next_actual
+        self.env["stock.lot"].create(
+            [
+                {
+                    "name": f"{prefix}{number:0{sequence.padding}d}",
+                    "product_id": self.serial_product.id,
+                    "company_id": self.company.id,
+                }
+                for number in range(start, start + 30)
+            ]
+        )
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        self._generate(refund)
+        self.assertEqual(
+            refund.serial_lot_ids.name, f"{prefix}{start + 30:0{sequence.padding}d}"
+        )
+        sequence.invalidate_recordset()
+        self.assertEqual(sequence.number_next_actual, start + 31)

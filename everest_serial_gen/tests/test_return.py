@@ -15,7 +15,8 @@ class TestReturn(SerialGenCase):
         self.assertEqual(
             sum(self._quants(lots, self.out_location).mapped("quantity")), 3
         )
-        self.assertEqual(lots.serial_picking_ids, receipt)
+        self.assertEqual(lots.serial_job_ids.res_id, receipt.id)
+        self.assertEqual(lots.mapped("serial_document_ref"), [receipt] * 3)
         self.assertEqual(receipt.move_line_ids.lot_id, lots)
         self.assertEqual(set(receipt.move_line_ids.mapped("quantity")), {1.0})
         message = receipt.message_ids.filtered(
@@ -23,7 +24,7 @@ class TestReturn(SerialGenCase):
         )
         self.assertTrue(message)
         found = self.env["stock.lot"].search(
-            [("serial_picking_ids", "ilike", receipt.name)]
+            [("serial_job_ids", "ilike", receipt.name)]
         )
         self.assertEqual(found, lots)
 

@@ -151,14 +151,24 @@ class TestSecurity(SerialGenCase):
         lots = (self.refund.serial_lot_ids | receipt.serial_lot_ids).with_user(
             storekeeper
         )
-        ours = {"serial_account_move_ids", "serial_picking_ids"}
+        ours = {"serial_job_ids", "serial_origin_html", "serial_origin_partner_id"}
         for view_type in ("form", "list"):
             arch = lots.get_views([(False, view_type)])["views"][view_type]["arch"]
             shown = {name for name in ours if f'name="{name}"' in arch}
-            spec = {name: {"fields": {"display_name": {}}} for name in shown}
-            self.assertIn("serial_picking_ids", spec)
-            self.assertNotIn("serial_account_move_ids", spec)
+            spec = {
+                name: {"fields": {"display_name": {}}}
+                if lots._fields[name].relational
+                else {}
+                for name in shown
+            }
+            self.assertTrue(spec)
             self.assertEqual(len(lots.web_read(spec)), len(lots))
+        # the credit note shows by name, not as a link he could not follow
+        origin = (
+            self.refund.serial_lot_ids[:1].with_user(storekeeper).serial_origin_html
+        )
+        self.assertIn(self.refund.name, str(origin))
+        self.assertNotIn('data-oe-model="account.move"', str(origin))
         picking = self.refund.serial_picking_ids.with_user(storekeeper)
         arch = picking.get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertNotIn('name="serial_account_move_id"', arch)
@@ -330,7 +340,7 @@ class TestSecurity(SerialGenCase):
         )
         wizard = self._wizard_as(self.stock_user, self.refund).create({})
         self.assertNothingCreated(
-            lambda: wizard.write({"account_move_id": self.refund_b.id}),
+            lambda: wizard.write({"res_id": self.refund_b.id}),
             message="stays on its document",
         )
 
@@ -341,7 +351,16 @@ class TestSecurity(SerialGenCase):
         wizard.write({"line_ids": [Command.link(other_wizard.line_ids.id)]})
         self.assertNothingCreated(wizard.action_generate, message="does not belong")
         wizard = self._wizard_as(self.stock_user, self.refund).create({})
-        wizard.line_ids.write({"account_move_line_id": other.invoice_line_ids.id})
+        self.assertNothingCreated(
+            lambda: wizard.line_ids.write({"source_id": other.invoice_line_ids.id}),
+            message="stays on its document line",
+        )
+        # and if its column were set anyway, OK refuses it
+        self.env.cr.execute(
+            "UPDATE serial_generate_wizard_line SET source_id = %s WHERE id = %s",
+            [other.invoice_line_ids.id, wizard.line_ids.id],
+        )
+        wizard.line_ids.invalidate_recordset()
         self.assertNothingCreated(wizard.action_generate, message="does not belong")
         wizard = self._wizard_as(self.stock_user, self.refund).create({})
         wizard.line_ids.write({"product_id": self.lot_product.id})
@@ -390,7 +409,179 @@ class TestSecurity(SerialGenCase):
         ).create({})
         self.assertNothingCreated(
             lambda: wizard.line_ids.write(
-                {"account_move_line_id": self.refund_b.invoice_line_ids.id}
+                {"source_id": self.refund_b.invoice_line_ids.id}
             ),
             error=UserError,
         )
+
+
+class TestLinksOnlyTheAddonWrites(SerialGenCase):
+    def test_guards_rest_on_links_users_cannot_write(self):
+        billing = new_test_user(
+            self.env, "billing", groups="account.group_account_invoice"
+        )
+        stock_user = new_test_user(
+            self.env,
+            "storekeeper",
+            groups="stock.group_stock_user,account.group_account_invoice",
+        )
+        refund = self._create_credit_note([(self.serial_product, 2)], post=False)
+        self._generate(refund)
+        for user in (billing, stock_user):
+            with self.assertRaises(AccessError):
+                refund.with_user(user).write({"serial_lot_ids": [Command.clear()]})
+        with self.assertRaises(AccessError):
+            refund.serial_lot_ids.with_user(stock_user).write(
+                {"serial_job_ids": [Command.clear()]}
+            )
+        with self.assertRaises(AccessError):
+            refund.serial_picking_ids.move_ids.with_user(stock_user).write(
+                {"serial_account_move_line_id": False}
+            )
+        other = self._create_return_receipt([(self.plain_product, 1)])
+        other.button_validate()
+        with self.assertRaises(AccessError):
+            other.with_user(stock_user).write({"serial_account_move_id": refund.id})
+        with self.assertRaisesRegex(UserError, "Reverse Serial Generation"):
+            refund.with_user(billing).button_cancel()
+
+    def test_cancel_by_write_is_refused_while_in_stock(self):
+        """An invoicing user resets the credit note to draft, then writes
+        its state over RPC: the guard holds on the state itself (#22)."""
+        billing = new_test_user(
+            self.env, "billing_rpc", groups="account.group_account_invoice"
+        )
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        self._generate(refund)
+        refund.with_user(billing).button_draft()
+        counts = self._counts()
+        with self.assertRaisesRegex(UserError, "Reverse Serial Generation"):
+            refund.with_user(billing).write({"state": "cancel"})
+        self.assertEqual(refund.state, "draft")
+        self.assertEqual(self._counts(), counts)
+        self.assertEqual(
+            sum(
+                self._quants(refund.serial_lot_ids, self.stock_location).mapped(
+                    "quantity"
+                )
+            ),
+            2,
+        )
+
+    def test_links_refused_at_create(self):
+        """A credit note created over RPC naming another credit note's serial
+        is refused, as a write of the link is (#22)."""
+        billing = new_test_user(
+            self.env, "billing_create", groups="account.group_account_invoice"
+        )
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        self._generate(refund)
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(billing).create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.customer.id,
+                    "serial_lot_ids": [Command.set(refund.serial_lot_ids.ids)],
+                }
+            )
+        storekeeper = new_test_user(
+            self.env,
+            "storekeeper_create",
+            groups="stock.group_stock_user,account.group_account_invoice",
+        )
+        picking_vals = {
+            "picking_type_id": self.warehouse.in_type_id.id,
+            "serial_account_move_id": refund.id,
+        }
+        lot_vals = {
+            "name": "FORGED-1",
+            "product_id": self.serial_product.id,
+            "serial_job_ids": [Command.set(refund.serial_job_ids.ids)],
+        }
+        for model, vals in (("stock.picking", picking_vals), ("stock.lot", lot_vals)):
+            with self.assertRaisesRegex(AccessError, "Only Generate Serial"):
+                self.env[model].with_user(storekeeper).create(vals)
+
+
+class TestUsers(SerialGenCase):
+    def test_logging_adds_no_requirement(self):
+        """A storekeeper without an e-mail address generates and runs a
+        background job; one with read-only access to invoicing generates
+        and reverses on a credit note. Odoo's own chatter asks the first for
+        an e-mail address, and the second for write access."""
+        no_mail = new_test_user(
+            self.env,
+            "no_mail",
+            groups="stock.group_stock_user,account.group_account_invoice",
+        )
+        no_mail.partner_id.email = False
+        reader = new_test_user(
+            self.env,
+            "reader",
+            groups="stock.group_stock_user,account.group_account_readonly",
+        )
+        for user in (no_mail, reader):
+            refund = self._create_credit_note([(self.serial_product, 3)])
+            self._wizard_form(refund, user=user).save().action_generate()
+            self.assertEqual(len(refund.serial_lot_ids), 3)
+            self.assertIn("generated 3 serial numbers", refund.message_ids[0].body)
+        refund.with_user(reader).action_reverse_serial_generation()
+        self.assertEqual(refund.serial_picking_ids.return_ids.state, "done")
+        self.assertIn("reversed", refund.message_ids[0].body)
+        receipt = self._create_return_receipt([(self.serial_product, 3)])
+        self.company.serial_batch_size = 2
+        self._wizard_form(receipt, user=no_mail).save().action_generate()
+        for _call in range(3):
+            self.env["serial.generation.job"]._cron_process()
+        job = receipt.serial_job_ids
+        self.assertEqual((job.state, job.error), ("done", False))  # noqa
+        self.assertEqual(receipt.state, "done")
+        self.assertIn("background generation of 3", receipt.message_ids[0].body)
+
+    def test_placeholder_line_is_released(self):
+        receipt = self._create_return_receipt([(self.lot_product, 10)])
+        placeholder = receipt.move_line_ids
+        self.assertEqual((placeholder.quantity, placeholder.lot_id.id), (10, False))
+        self.env["stock.move.line"].create(
+            {
+                "move_id": receipt.move_ids.id,
+                "picking_id": receipt.id,
+                "product_id": self.lot_product.id,
+                "lot_name": "L",
+                "quantity": 4,
+                "location_id": receipt.location_id.id,
+                "location_dest_id": receipt.location_dest_id.id,
+            }
+        )
+        wizard, _action = self._generate(receipt)
+        self.assertEqual(wizard.line_ids.gen_quantity, 6)
+        self.assertEqual(receipt.state, "done")
+        quantities = {
+            (line.lot_id.name, line.location_dest_id): line.quantity
+            for line in receipt.move_line_ids
+        }
+        self.assertEqual(
+            quantities,
+            {
+                ("L", self.stock_location): 4,
+                (receipt.serial_lot_ids.name, self.out_location): 6,
+            },
+        )
+
+    def test_manufacturer_lines_are_their_creators_own(self):
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        self._generate(refund)
+        owner, other = (
+            new_test_user(self.env, login, groups="stock.group_stock_user")
+            for login in ("mfr_owner", "mfr_other")
+        )
+        action = refund.serial_lot_ids.action_assign_manufacturer_serials()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(owner)
+            .with_context(**action["context"])
+            .create({})
+        )
+        wizard.line_ids.read(["manufacturer_serial"])
+        with self.assertRaises(AccessError):
+            wizard.line_ids.with_user(other).read(["manufacturer_serial"])

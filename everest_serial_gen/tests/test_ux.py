@@ -229,15 +229,25 @@ class TestAfterOk(SerialGenCase):
     def test_serial_shows_its_document(self):
         self._generate(self.refund)
         lot = self.refund.serial_lot_ids[:1]
-        self.assertEqual(lot.serial_generated_move_id, self.refund)
-        self.assertFalse(lot.serial_taken_move_ids)
+        self.assertEqual(lot.serial_document_ref, self.refund)
+        origin = str(lot.serial_origin_html)
+        self.assertIn("Generated on</th>", origin)
+        self.assertIn(self._link(self.refund), origin)
+        self.assertNotIn("Attached by", origin)
         self.assertEqual(lot.serial_origin_partner_id, self.customer)
         self.assertEqual(lot.serial_origin_date, fields.Date.context_today(self.refund))
         receipt = self._create_return_receipt([(self.serial_product, 1)])
         self._generate(receipt)
         lot = receipt.serial_lot_ids
-        self.assertEqual(lot.serial_generated_picking_id, receipt)
+        self.assertEqual(lot.serial_document_ref, receipt)
+        self.assertIn(self._link(receipt), str(lot.serial_origin_html))
         self.assertEqual(lot.serial_origin_partner_id, self.customer)
+
+    def _link(self, record):
+        return (
+            f'data-oe-model="{record._name}" data-oe-id="{record.id}">'
+            f"{record.display_name}</a>"
+        )
 
     def test_retrieved_serial_has_one_origin(self):
         """Generated on a return, then retrieved by a credit note: one Origin
@@ -249,16 +259,20 @@ class TestAfterOk(SerialGenCase):
         refund = self._create_credit_note([(self.serial_product, 1)])
         self._generate(refund)
         self.assertEqual(refund.serial_lot_ids, lot)
-        self.assertEqual(lot.serial_generated_picking_id, receipt)
-        self.assertFalse(lot.serial_generated_move_id)
-        self.assertEqual(lot.serial_taken_move_ids, refund)
-        self.assertFalse(lot.serial_taken_picking_ids)
+        origin = str(lot.serial_origin_html)
+        self.assertEqual(origin.count("<tr>"), 2)
+        generated, retrieved = origin.split("</tr>")[:2]
+        self.assertIn("Generated on</th>", generated)
+        self.assertIn(self._link(receipt), generated)
+        self.assertIn("Retrieved by</th>", retrieved)
+        self.assertIn(self._link(refund), retrieved)
         self.assertEqual(lot.serial_origin_partner_id, self.customer)
         arch = self.env["stock.lot"].get_views([(False, "form")])["views"]["form"][
             "arch"
         ]
         self.assertEqual(arch.count('name="serial_origin_group"'), 1)
-        self.assertEqual(arch.count('string="Generated On"'), 1)
+        self.assertEqual(arch.count('name="serial_origin_partner_id"'), 1)
+        self.assertEqual(arch.count('name="serial_origin_date"'), 1)
         for field in ("serial_customer_id", "serial_generated_date"):
             self.assertNotIn(f'name="{field}"', arch)
 
@@ -284,10 +298,8 @@ class TestAfterOk(SerialGenCase):
             f"{self.stock_location.display_name}",
         )
         self.assertNotIn("Generated", action["name"])
-        fields_view = self.env["stock.lot"].fields_get(["serial_account_move_ids"])
-        self.assertEqual(
-            fields_view["serial_account_move_ids"]["string"], "Credit Notes"
-        )
+        fields_view = self.env["stock.lot"].fields_get(["serial_job_ids"])
+        self.assertEqual(fields_view["serial_job_ids"]["string"], "Documents")
         body = refund.message_ids[0].body
         self.assertIn("generated 2 serial numbers, into", body)
         self.assertIn("attached 1 serial number, into", body)

@@ -1,6 +1,4 @@
 from . import serial_generate_wizard
 from . import serial_generate_wizard_line
 from . import serial_manufacturer_wizard
-from . import serial_send_vendor_wizard
-from . import serial_vendor_receive_wizard
 from . import stock_return_picking

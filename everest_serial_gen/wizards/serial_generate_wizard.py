@@ -1,15 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.sql_tools import link_many2many, lock_rows
-
-
-def _document_fields(model):
-    """The wizard's fields that hold a document: one per document model."""
-    return [
-        document._serial_wizard_field
-        for document in model.env["serial.generate.mixin"]._serial_document_models()
-    ]
+from ..tools.sql_tools import link_many2many, lock_rows
 
 
 class SerialGenerateWizard(models.TransientModel):
@@ -23,12 +15,13 @@ class SerialGenerateWizard(models.TransientModel):
     _description = "Generate Serial #"
     _check_company_auto = True
 
-    account_move_id = fields.Many2one(
-        "account.move", string="Credit Note", readonly=True, check_company=True
+    # the document, whatever its model (serial.generate.mixin), as
+    # mail.activity refers to its record
+    res_model = fields.Char(string="Document Model", readonly=True, index=True)
+    res_id = fields.Many2oneReference(
+        string="Document ID", model_field="res_model", readonly=True
     )
-    picking_id = fields.Many2one(
-        "stock.picking", string="Return", readonly=True, check_company=True
-    )
+    document_name = fields.Char(string="Document", compute="_compute_document_name")
     company_id = fields.Many2one(
         "res.company", compute="_compute_company_id", store=True, precompute=True
     )
@@ -58,6 +51,7 @@ class SerialGenerateWizard(models.TransientModel):
         readonly=False,
         precompute=True,
     )
+    offers_validation = fields.Boolean(compute="_compute_offers_validation")
     validate_transfer = fields.Boolean(
         string="Validate the transfer",
         default=True,
@@ -99,11 +93,21 @@ class SerialGenerateWizard(models.TransientModel):
         if model in documents and self.env.context.get("active_id"):
             document = documents[model].browse(self.env.context["active_id"])
             self.env["serial.generator.check"]._check_generatable(document)
-            values[document._serial_wizard_field] = document.id
+            values.update(res_model=document._name, res_id=document.id)
         return values
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        documents = {m._name for m in self._serial_document_models()}
+        if any(
+            vals.get("res_model", False) not in documents | {False}
+            for vals in vals_list
+        ):
+            raise UserError(self.env._("Open Generate Serial # from a document."))
+        return super().create(vals_list)
+
     def write(self, vals):
-        if set(_document_fields(self)).intersection(vals):
+        if {"res_model", "res_id"}.intersection(vals):
             raise UserError(
                 self.env._(
                     "A Generate Serial # wizard stays on its document. Open it "
@@ -112,12 +116,28 @@ class SerialGenerateWizard(models.TransientModel):
             )
         return super().write(vals)
 
-    @api.depends(_document_fields)
+    @api.depends("res_model", "res_id")
+    def _compute_document_name(self):
+        for wizard in self:
+            # Sudo: the name of the document the user opened the wizard on
+            document = wizard._serial_document()
+            wizard.document_name = document.sudo().display_name if document else False
+
+    @api.depends("res_model", "res_id")
+    def _compute_offers_validation(self):
+        for wizard in self:
+            document = wizard._serial_document()
+            wizard.offers_validation = bool(
+                document and document._serial_offers_validation()
+            )
+
+    @api.depends("res_model", "res_id")
     def _compute_company_id(self):
         for wizard in self:
-            wizard.company_id = wizard._serial_document().company_id or self.env.company
+            document = wizard._serial_document()
+            wizard.company_id = document.company_id if document else self.env.company
 
-    @api.depends(_document_fields)
+    @api.depends("res_model", "res_id")
     def _compute_location_dest_id(self):
         for wizard in self:
             document = wizard._serial_document()
@@ -125,7 +145,7 @@ class SerialGenerateWizard(models.TransientModel):
                 document._serial_default_location() if document else False
             )
 
-    @api.depends(lambda self: (*_document_fields(self), "location_dest_id"))
+    @api.depends("res_model", "res_id", "location_dest_id")
     def _compute_location_note(self):
         for wizard in self:
             document = wizard._serial_document()
@@ -135,7 +155,7 @@ class SerialGenerateWizard(models.TransientModel):
                 else False
             )
 
-    @api.depends(_document_fields)
+    @api.depends("res_model", "res_id")
     def _compute_line_ids(self):
         """One line per eligible document line, computed from the document
         like Odoo's return wizard does, so that it opens filled in."""
@@ -148,7 +168,8 @@ class SerialGenerateWizard(models.TransientModel):
                 commands.append(
                     fields.Command.create(
                         {
-                            document._serial_line_field: source.id,
+                            "source_model": source._name,
+                            "source_id": source.id,
                             "product_id": source.product_id.id,
                             "document_quantity": quantity,
                             "serialized_quantity": serialized,
@@ -162,12 +183,12 @@ class SerialGenerateWizard(models.TransientModel):
         return self.env["serial.generate.mixin"]._serial_document_models()
 
     def _serial_document(self):
-        """The wizard's document; an error when the client set several."""
+        """The wizard's document, or None."""
         self.ensure_one()
-        documents = [self[name] for name in _document_fields(self) if self[name]]
-        if len(documents) > 1:
-            raise UserError(self.env._("Open Generate Serial # from a document."))
-        return documents[0] if documents else None
+        documents = {m._name for m in self._serial_document_models()}
+        if self.res_model not in documents or not self.res_id:
+            return None
+        return self.env[self.res_model].browse(self.res_id)
 
     # OK ----------------------------------------------------------------------
 

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..compat import UOM_PRECISION
-from ..models.serial_numbering import parse_serial_list
+from ..tools.serial_names import parse_serial_list
 
 
 class SerialGenerateWizardLine(models.TransientModel):
@@ -14,14 +14,11 @@ class SerialGenerateWizardLine(models.TransientModel):
         "serial.generate.wizard", required=True, ondelete="cascade", readonly=True
     )
     company_id = fields.Many2one(related="wizard_id.company_id")
-    account_move_line_id = fields.Many2one(
-        "account.move.line",
-        string="Credit Note Line",
-        readonly=True,
-        check_company=True,
-    )
-    stock_move_id = fields.Many2one(
-        "stock.move", string="Return Line", readonly=True, check_company=True
+    # the document's line, whatever its model (its document's
+    # _serial_lines_field), checked against the document at OK
+    source_model = fields.Char(string="Document Line Model", readonly=True)
+    source_id = fields.Many2oneReference(
+        string="Document Line ID", model_field="source_model", readonly=True
     )
     product_id = fields.Many2one(
         "product.product", required=True, readonly=True, check_company=True
@@ -219,20 +216,31 @@ class SerialGenerateWizardLine(models.TransientModel):
             )
         return None
 
+    def write(self, vals):
+        if {"source_model", "source_id"}.intersection(vals):
+            raise UserError(
+                self.env._(
+                    "A line of Generate Serial # stays on its document line. Open "
+                    "Generate Serial # again from the document."
+                )
+            )
+        return super().write(vals)
+
     def _serial_found_source(self):
         """The document line this wizard line serves, or None when the
-        client set none or several."""
+        client set none, or a record of another model."""
         self.ensure_one()
-        sources = [
-            self[model._serial_line_field]
-            for model in self.wizard_id._serial_document_models()
-            if self[model._serial_line_field]
-        ]
-        return sources[0] if len(sources) == 1 else None
+        document = self.wizard_id._serial_document()
+        if not document or not self.source_id:
+            return None
+        model = document._fields[document._serial_lines_field].comodel_name
+        if self.source_model != model:
+            return None
+        return self.env[model].browse(self.source_id)
 
     def _serial_source(self):
         """The document line this wizard line serves; an error when the
-        client set none or several."""
+        client set none, or a record of another model."""
         source = self._serial_found_source()
         if source is None:
             raise UserError(

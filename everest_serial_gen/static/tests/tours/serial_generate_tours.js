@@ -281,59 +281,6 @@ tours.add("everest_serial_gen_reverse_tour", {
 });
 
 /*
- * A credit note of a delivered sale: Generate Serial # attaches the serials
- * the sale delivered, and every word after OK says they were attached, not
- * generated (#24).
- */
-tours.add("everest_serial_gen_attach_tour", {
-    steps: () => [
-        ...openWizard(),
-        {
-            content: "The delivered serials are offered to attach",
-            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=attach_lot_ids]:contains(TOUR-S1):contains(TOUR-S2)",
-        },
-        {
-            content: "Nothing to generate",
-            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=gen_quantity]:contains(0)",
-        },
-        {
-            content: "Click OK",
-            trigger: ".modal .modal-footer button[name=action_generate]",
-            run: "click",
-        },
-        {
-            trigger: "body:not(:has(.modal))",
-        },
-        {
-            content: "The notification says they were attached",
-            trigger: ".o_notification:contains(2 serial numbers attached into WH/Stock)",
-        },
-        {
-            trigger: "body:not(:has(.o_notification:contains(generated)))",
-        },
-        {
-            content: "The list names the credit note, not a generation",
-            trigger: ".o_breadcrumb:contains(Serial Numbers of):not(:contains(Generated))",
-        },
-        {
-            trigger: ".o_list_view th[data-name=serial_account_move_ids]:contains(Credit Notes)",
-        },
-        {
-            trigger: ".o_list_view .o_data_row .o_data_cell[name=name]:contains(TOUR-S1)",
-        },
-        {
-            content: "Go back to the credit note",
-            trigger: ".o_breadcrumb .o_back_button a",
-            run: "click",
-        },
-        {
-            content: "Its chatter says they were attached",
-            trigger: ".o-mail-Message:contains(attached 2 serial numbers, into WH/Stock)",
-        },
-    ],
-});
-
-/*
  * The form of a serial generated on a return, then retrieved by a credit
  * note: one Origin group (#24).
  */
@@ -345,11 +292,11 @@ tours.add("everest_serial_gen_retrieved_serial_tour", {
         },
         {
             content: "Generated on the return",
-            trigger: ".o_form_view .o_field_widget[name=serial_generated_picking_id]:contains(WH/IN/)",
+            trigger: ".o_form_view .o_serial_origin tr:contains(Generated on):contains(WH/IN/)",
         },
         {
             content: "Retrieved by the credit note",
-            trigger: ".o_form_view .o_field_widget[name=serial_taken_move_ids]:contains(RINV)",
+            trigger: ".o_form_view .o_serial_origin tr:contains(Retrieved by):contains(RINV)",
         },
         {
             content: "One customer and one date",
@@ -362,7 +309,7 @@ tours.add("everest_serial_gen_retrieved_serial_tour", {
             trigger: ".o_form_view:not(:has(.o_field_widget[name=serial_customer_id]))",
         },
         {
-            trigger: ".o_form_view:not(:has(.o_field_widget[name=serial_generated_move_id]))",
+            trigger: ".o_form_view .o_serial_origin:not(:has(tr:eq(2)))",
         },
     ],
 });

@@ -1,0 +1,73 @@
+from odoo import models
+
+
+class SerialGenerateLineMixin(models.AbstractModel):
+    """A line of a document with Generate Serial #: what it takes back, and
+    where the units come back from. ``serial.attach`` and the generator ask
+    these hooks; the defaults fit a line that no delivery explains and that
+    retrieves nothing (a document of the service center's own, say)."""
+
+    _name = "serial.generate.line.mixin"
+    _description = "Line of a Document with Generate Serial #"
+
+    def _serial_is_eligible(self):
+        """Whether Generate Serial # serves this line."""
+        raise NotImplementedError()
+
+    def _serial_quantities(self):
+        """``SerialQuantities(total, serialized)``: the line's quantity coming
+        back, and how much of it already has serials, in the product's unit."""
+        raise NotImplementedError()
+
+    def _serial_receipt_move_vals(self):
+        """What the moves of ``serial.receipt`` that bring this line's units
+        carry of it: its links."""
+        return {}
+
+    def _serial_delivery_moves(self):
+        """The done deliveries whose return brings this line's goods back,
+        oldest first."""
+        return self.env["stock.move"]
+
+    def _serial_can_retrieve(self):
+        """Whether the line may take as received what came back on a return
+        receipt (a credit note's may)."""
+        return False
+
+    def _serial_default_known(self, remaining):
+        """``(lots, {lot: units})`` the wizard offers to attach, up to
+        ``remaining`` units."""
+        return self.env["stock.lot"], {}
+
+    def _serial_default_new_quantity(self, remaining, lots, known):
+        """What the wizard offers to generate: what the known serials leave."""
+        return max(remaining - known, 0.0)
+
+    def _serial_new_units_by_origin(self, count, lot_quantity, attached):
+        """``[(delivery move or empty, new lots)]``: the new lots that return
+        units the line's deliveries took to the customer, by delivery, after
+        the ``attached`` units ((move, lot, units)) took theirs; the rest
+        come back without a delivery, and change no sale. A lot is not split
+        over deliveries."""
+        self.ensure_one()
+        if not count:
+            return []
+        no_delivery = self.env["stock.move"]
+        deliveries = self._serial_delivery_moves()
+        left = self.env["serial.attach"]._returnable_quantities(deliveries)
+        for move, _lot, units in attached:
+            if move in left:
+                left[move] -= units
+        rounding = self.product_id.uom_id.rounding
+        result = []
+        for move in deliveries:
+            fits = int((left[move] + rounding / 2) // lot_quantity)
+            taken = min(count, fits)
+            if taken > 0:
+                result.append((move, taken))
+                count -= taken
+            if not count:
+                break
+        if count:
+            result.append((no_delivery, count))
+        return result

@@ -1,0 +1,267 @@
+from odoo import api, models
+from odoo.tools import float_compare
+
+
+class SerialReceipt(models.AbstractModel):
+    """The receipts that bring a document's goods in, when the document has
+    no transfer of its own (a credit note: Odoo never moves stock from a
+    credit note).
+
+    Units that Odoo delivered come back exactly as Odoo's own Return of
+    their delivery would bring them: one receipt per delivery, made and
+    filled by Odoo's return wizard (``stock.return.picking``), so that the
+    moves are chained to the delivery (``origin_returned_move_id``,
+    ``move_orig_ids``), lower the sale's delivered quantity (``to_refund``)
+    and are valued as returns; and so that what Odoo's Return still offers,
+    the sale and the valuation are what Odoo computes. Units that no
+    delivery explains (sold before Odoo, or never delivered) come in with a
+    receipt of their own, which touches no sale.
+
+    A generation (``serial.generation.job``) opens its receipts once, with
+    one open move per line of the generation for all it brings, left draft
+    so that lowering its demand chunk after chunk logs nothing. Each chunk
+    brings its lots with moves of their own taken from that demand and done
+    at once; the chunk that brings the last of a receipt validates it. A
+    generation small enough to run at once is one chunk: its lots go on the
+    open moves, which are validated together.
+
+    The document says what its receipts carry (``_serial_receipt_vals``),
+    its lines what their moves carry (``_serial_receipt_move_vals``).
+    """
+
+    _name = "serial.receipt"
+    _description = "Receipts of Generate Serial #"
+
+    @api.model
+    def receive(self, document, lines, location):
+        """Bring the new and the attached lots of the plan ``lines``, one
+        chunk of a generation on ``document``, in with the generation's
+        receipts; the retrieved ones are in our stock already."""
+        lines = [line for line in lines if line.moved_quantity]
+        if not lines:
+            return self.env["stock.picking"]
+        self.open(document, lines, location)
+        moves, split_vals = [], []
+        for line in lines:
+            open_move = line.job_line.with_env(self.env).move_id
+            rounding = line.product.uom_id.rounding
+            if (
+                float_compare(
+                    line.moved_quantity,
+                    open_move.product_qty,
+                    precision_rounding=rounding,
+                )
+                >= 0
+            ):
+                moves.append(open_move)
+                continue
+            moves.append(len(split_vals))
+            split_vals.append(open_move._serial_split_off(line.moved_quantity))
+        split = self._create_moves(split_vals)
+        moves = [split[move] if isinstance(move, int) else move for move in moves]
+        self._create_receipt_lines(moves, lines)
+        chunk = self.env["stock.move"].concat(*moves)
+        pickings = chunk.picking_id
+        for picking, picking_chunk in chunk.grouped("picking_id").items():
+            rest = picking.move_ids.filtered(
+                lambda move: move.state not in ("done", "cancel")
+            )
+            if rest - picking_chunk:
+                # Odoo's look for packages moved whole reads every line of the
+                # receipt: the receipt's own validation runs it, once.
+                picking_chunk.with_context(
+                    serial_fast_done=True, serial_chunk_done=True
+                )._action_done(cancel_backorder=True)
+                continue
+            picking.with_context(
+                serial_fast_done=True, cancel_backorder=True
+            )._action_done()
+            picking._serial_check_done()
+        return pickings
+
+    @api.model
+    def close(self, job):
+        """A stopped generation's receipts are validated with what came in;
+        the rest of them is cancelled, as Odoo's validation without
+        backorder does. Returns what to tell the document's chatter."""
+        receipts = job.sudo().transfer_ids.filtered(
+            lambda picking: picking.state not in ("done", "cancel")
+        )
+        return " ".join(job._close_receipt(receipt) for receipt in receipts) or None
+
+    @api.model
+    def open(self, document, lines, location):
+        """Open the receipts of the generations of ``lines``, once."""
+        jobs = {line.job_line.job_id for line in lines if line.job_line}
+        for job in jobs:
+            self._open_receipts(document, job.with_env(self.env), location)
+
+    @api.model
+    def _open_receipts(self, document, job, location):
+        """Give every line of ``job`` that still brings units an open move on
+        a receipt: one receipt per delivery the units come back from, and
+        one for the units no delivery explains. A receipt that someone
+        validated or cancelled meanwhile gets a new one for what is left."""
+        pending = job.line_ids.filtered(
+            lambda line: line.kind != "retrieve"
+            and line.done_count < line.count
+            and (
+                not line.move_id
+                or line.move_id.state in ("done", "cancel")
+                or line.move_id.picking_id.state in ("done", "cancel")
+            )
+        )
+        for delivery, job_lines in pending.grouped(
+            lambda line: line.origin_move_id.picking_id
+        ).items():
+            if delivery:
+                wizard = self.env["stock.return.picking"]._serial_for(delivery)
+                picking = self._create_receipt(document, location, wizard)
+                moves = self._create_return_moves(picking, wizard, job_lines)
+            else:
+                picking = self._create_receipt(document, location)
+                moves = self._create_moves(
+                    [
+                        self._prepare_move_vals(picking, job_line)
+                        for job_line in job_lines
+                    ]
+                )
+            for job_line, move in zip(job_lines, moves, strict=True):
+                # Sudo: users read generations, only the addon writes them.
+                job_line.sudo().move_id = move
+
+    @api.model
+    def _create_receipt(self, document, location, wizard=None):
+        """A receipt into ``location``: the return of ``wizard``'s delivery
+        as Odoo's Return makes it, or a receipt of the customer's."""
+        vals = self._prepare_picking_vals(document, location, wizard)
+        if not wizard:
+            # Sudo: the receipt and its moves carry the links to the document
+            # that only the addon may set (field_guard); the user's checks
+            # ran in serial.generator, and the records are used as the user
+            # below.
+            picking = self.env["stock.picking"].sudo().create(vals)
+        else:
+            # as Odoo's _create_return: a copy of the delivery
+            picking = wizard.picking_id.copy(vals)
+            picking.user_id = False
+        return picking.with_env(self.env)
+
+    @api.model
+    def _create_return_moves(self, picking, wizard, job_lines):
+        """The moves of ``job_lines`` on ``picking``, made by Odoo's return
+        wizard from the delivery moves they return; one per job line."""
+        return (
+            self.env["stock.move"]
+            .concat(
+                *(
+                    wizard._serial_return_move(
+                        picking.sudo(),
+                        job_line.origin_move_id,
+                        job_line._units_left(),
+                        **job_line._source()._serial_receipt_move_vals(),
+                    )
+                    for job_line in job_lines
+                )
+            )
+            .with_env(self.env)
+        )
+
+    @api.model
+    def _create_moves(self, vals_list):
+        # Sudo: see _create_receipt.
+        return self.env["stock.move"].sudo().create(vals_list).with_env(self.env)
+
+    @api.model
+    def _create_receipt_lines(self, moves, lines):
+        """One done-to-be line per lot of the plan ``lines``, on their
+        ``moves``; an attached lot comes from where it is at the customer."""
+        attached = self.env["stock.lot"].concat(
+            *(line.attached for line in lines if line.attached)
+        )
+        where = self.env["serial.attach"]._customer_locations(attached)
+        move_lines = self.env["stock.move.line"]._serial_create_batch(
+            [
+                dict(
+                    move._serial_prepare_move_line_vals(
+                        lot, quantity, move.location_dest_id
+                    ),
+                    location_id=(where.get(lot) or move.location_id).id,
+                )
+                for move, line in zip(moves, lines, strict=True)
+                for lot, quantity in _line_lots(line)
+            ]
+        )
+        # Odoo's receipts apply the putaway rules line by line; most databases
+        # have none that apply, so skip that loop over thousands of lines.
+        if self.env["stock.putaway.rule"].search_count(
+            [
+                "|",
+                ("product_id", "in", move_lines.product_id.ids),
+                ("product_id", "=", False),
+            ],
+            limit=1,
+        ):
+            move_lines._apply_putaway_strategy()
+        return move_lines
+
+    @api.model
+    def _prepare_picking_vals(self, document, location, wizard=None):
+        """The values of a receipt of ``document`` into ``location``: over
+        those of Odoo's Return of ``wizard``'s delivery, or from the
+        customer; and the document's own (``_serial_receipt_vals``)."""
+        warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", document.company_id.id)], limit=1
+        )
+        own = document._serial_receipt_vals()
+        if wizard:
+            vals = wizard._prepare_picking_default_values()
+            picking_type = warehouse.serial_picking_type_id
+            if picking_type:
+                vals["picking_type_id"] = picking_type.id
+            own.pop("partner_id", None)  # the delivery's, as Odoo's Return
+            return dict(vals, location_dest_id=location.id, **own)
+        partner = self.env["res.partner"].browse(
+            own.pop("partner_id", document.partner_id.id)
+        )
+        return {
+            "partner_id": partner.id,
+            "picking_type_id": (
+                warehouse.serial_picking_type_id or warehouse.in_type_id
+            ).id,
+            "location_id": partner.with_company(
+                document.company_id
+            ).property_stock_customer.id,
+            "location_dest_id": location.id,
+            "origin": document.display_name,
+            "company_id": document.company_id.id,
+            **own,
+        }
+
+    @api.model
+    def _prepare_move_vals(self, picking, job_line):
+        """An open move for the units of ``job_line`` that no delivery explains."""
+        product = job_line.product_id
+        return {
+            "product_id": product.id,
+            "product_uom_qty": job_line._units_left(),
+            "product_uom": product.uom_id.id,
+            "picking_id": picking.id,
+            "location_id": picking.location_id.id,
+            "location_dest_id": picking.location_dest_id.id,
+            "partner_id": picking.partner_id.id,
+            "origin": picking.origin,
+            "company_id": picking.company_id.id,
+            "picking_type_id": picking.picking_type_id.id,
+            # what nobody delivered changes no sale
+            "to_refund": False,
+            **job_line._source()._serial_receipt_move_vals(),
+        }
+
+
+def _line_lots(line):
+    """(lot, units) of a plan line: its new lots, then its attached ones."""
+    for lot in line.lots or ():
+        yield lot, line.lot_quantity
+    for lot in line.attached or ():
+        yield lot, line.attached_quantities[lot]

@@ -1,0 +1,2 @@
+from . import test_vendor
+from . import test_demo
