@@ -11,6 +11,9 @@ empty caches, and ends with the commit (flush included): it is timed, its
 queries counted with the cursor's ``sql_log_count`` like Odoo's
 ``assertQueryCount``, and, in a separate run (tracemalloc slows Python down),
 its peak Python memory measured.
+
+``--background`` times a large generation run by the scheduled action, and
+``--paths`` four flows in Odoo's way and the addon's (bench_paths.py).
 """
 
 import argparse
@@ -73,15 +76,15 @@ def parse_args(argv):
     parser.add_argument("--database", required=True)
     parser.add_argument(
         "--sizes",
-        default="1000,5000",
         type=lambda text: [int(size) for size in text.split(",") if size.strip()],
-        help="comma-separated numbers of serials to generate (default: 1000,5000)",
+        help="comma-separated numbers of serials to generate (default: 1000,5000; "
+        "2000 with --paths)",
     )
     parser.add_argument(
         "--repeat",
         type=int,
-        default=3,
-        help="timed runs per size and flow; the table shows the median (default 3)",
+        help="timed runs per size and flow; the table shows the median (default 3; "
+        "1 with --paths)",
     )
     parser.add_argument(
         "--flows",
@@ -107,7 +110,33 @@ def parse_args(argv):
         help="drop the addon's index on stock_lot (product_id, name) first, "
         "to measure without it",
     )
+    parser.add_argument(
+        "--paths",
+        nargs="?",
+        const="all",
+        help="time Odoo's own flow against the addon's on the paths named "
+        "(attach, reverse, send, receive; all without a value): bench_paths.py",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="with --paths: run each timed flow under cProfile, write its "
+        "stats to DIR/<path>-<side>-<N>.pstats and print its top functions",
+    )
     args = parser.parse_args(argv)
+    sizes, repeat = [1000, 5000], 3
+    if args.paths is not None:
+        import bench_paths  # only this mode needs it
+
+        try:
+            args.paths = bench_paths.parse_paths(args.paths)
+        except ValueError as error:
+            parser.error(str(error))
+        sizes, repeat = bench_paths.DEFAULT_SIZES, bench_paths.DEFAULT_REPEAT
+    if args.sizes is None:
+        args.sizes = sizes
+    if args.repeat is None:
+        args.repeat = repeat
     if not args.sizes or min(args.sizes) < 1 or args.repeat < 1:
         parser.error("--sizes and --repeat need positive numbers")
     if not args.flows:
@@ -630,6 +659,10 @@ def main(argv):
         # The administrator, as a user would run both flows (not superuser mode).
         admin = api.Environment(cr, api.SUPERUSER_ID, {}).ref("base.user_admin")
         env = api.Environment(cr, admin.id, admin.context_get())
+        if args.paths:
+            import bench_paths
+
+            return bench_paths.main(env, args, log)
         if args.background:
             results, with_index = run_background(env, args, log)
             text, failed = report_background(results, with_index)
