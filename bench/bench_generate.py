@@ -100,9 +100,10 @@ def parse_args(argv):
     parser.add_argument(
         "--background",
         action="store_true",
-        help="queue one generation of N serials per size from a credit note, "
-        "with the company's batch size, and run its chunks like the "
-        "scheduled-action runner: one transaction each",
+        help="queue one generation of N serials per size from a credit note "
+        "(with --paths: the addon's side of each path), with the company's "
+        "batch size, and run its chunks like the scheduled-action runner: "
+        "one transaction each",
     )
     parser.add_argument(
         "--drop-index",

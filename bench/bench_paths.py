@@ -17,17 +17,23 @@ quantity where it must be and not where it came from).
   against the addon's Send to Vendor.
 - receive: an Odoo receipt of those serials from the vendor, validated,
   against the addon's Receive from Vendor (all repaired, no replacement).
+
+With ``--background``, only the addon's side runs, with the company's batch
+size as it is: above it, the user's OK queues a job, and the job's chunks
+run as Odoo's scheduled-action runner runs them, each in its own
+transaction; the OK and each chunk are timed.
 """
 
 import cProfile
 import io
 import pstats
+import time
 import traceback
 from pathlib import Path
 
 from bench_generate import WARMUP_SIZE, Bench, Result, expect, measure
 
-from odoo import Command, fields
+from odoo import Command, api, fields
 
 PATHS = ("attach", "reverse", "send", "receive")
 SIDES = ("odoo", "addon")
@@ -411,8 +417,7 @@ class PathsBench(Bench):
             wizard = self.env["serial.send.vendor.wizard"].create(
                 {"lot_ids": [Command.set(lots.ids)], "partner_id": self.vendor.id}
             )
-            action = wizard.action_send()
-            sent = self.env["stock.picking"].search(action["domain"])
+            sent = transfers_of(self.env, wizard.action_send())
 
         def check():
             self.expect_done(sent, "Send to Vendor's transfer")
@@ -469,8 +474,7 @@ class PathsBench(Bench):
                 .with_context(serial_lot_ids=lots.ids)
                 .create({})
             )
-            action = wizard.action_receive()
-            received = self.env["stock.picking"].search(action["domain"])
+            received = transfers_of(self.env, wizard.action_receive())
 
         def check():
             self.expect_done(received, "Receive from Vendor's receipt")
@@ -481,6 +485,14 @@ class PathsBench(Bench):
             )
 
         return run, check
+
+
+def transfers_of(env, action):
+    """The transfers a vendor wizard's action opens, after its notification
+    when they run in the background."""
+    if action.get("tag") == "display_notification":
+        action = action["params"]["next"]
+    return env["stock.picking"].search(action["domain"])
 
 
 # Measuring ----------------------------------------------------------------------
@@ -632,8 +644,83 @@ def report(results, warmup_errors, args):
     return "\n".join(lines), bool(failures)
 
 
+def run_background_path(bench, path, size, log):
+    """The addon's ``path`` on ``size`` serials with the company's batch
+    size: the OK timed, then each chunk of the jobs it queued, run as
+    ``ir.cron`` runs them (a new environment of the cron's user, commit
+    after each). Returns (OK seconds, [chunk seconds], checked)."""
+    env = bench.env
+    cr = env.cr
+    run, check = getattr(bench, f"{path}_addon")(size)
+    env.flush_all()
+    cr.commit()
+    Job = env["serial.generation.job"]
+    before = Job.search([], order="id desc", limit=1).id or 0
+    start = time.perf_counter()
+    run()
+    env.flush_all()
+    cr.commit()
+    ok_seconds = time.perf_counter() - start
+    jobs = Job.search([("id", ">", before)])
+    log(f"{path} N={size}: OK {ok_seconds:.2f} s, {len(jobs)} job(s) queued")
+    cron_user_id = env.ref("everest_serial_gen.serial_generation_job_cron").user_id.id
+    chunks = []
+    while jobs.filtered(lambda job: job.state == "queued"):
+        env.invalidate_all()
+        cron_env = api.Environment(cr, cron_user_id, {})
+        start = time.perf_counter()
+        cron_env["serial.generation.job"]._cron_process()
+        cron_env.flush_all()
+        cr.commit()
+        chunks.append(time.perf_counter() - start)
+        env.invalidate_all()
+        log(f"{path} N={size}: chunk {len(chunks)} {chunks[-1]:.2f} s")
+        expect(
+            len(chunks) <= -(-size // bench.company.serial_batch_size) + 3,
+            "the jobs make no progress",
+        )
+    expect(all(job.state == "done" for job in jobs), f"jobs {jobs.mapped('error')}")
+    check()
+    return ok_seconds, chunks
+
+
+def main_background(env, args, log):
+    bench = PathsBench(env)
+    env.cr.commit()
+    batch = bench.company.serial_batch_size
+    header = (
+        f"{'path':<9}{'N':>7}  {'OK s':>7}  {'chunks':>6}  {'max chunk s':>11}"
+        f"  {'total s':>8}"
+    )
+    lines, failed = ["", header, "-" * len(header)], False
+    for path in args.paths:
+        for size in args.sizes:
+            try:
+                ok, chunks = run_background_path(bench, path, size, log)
+            except Exception:
+                env.cr.rollback()
+                log(f"{path} N={size} background FAILED:\n{traceback.format_exc()}")
+                lines.append(f"{path:<9}{size:>7}  FAILED")
+                failed = True
+                continue
+            lines.append(
+                f"{path:<9}{size:>7}  {ok:>7.2f}  {len(chunks):>6}  "
+                f"{max(chunks, default=0):>11.2f}  {ok + sum(chunks):>8.2f}"
+            )
+    lines += [
+        "",
+        f"the addon alone, batch size {batch}: OK is the user's request (it runs "
+        "at once at or below the batch size); each chunk one transaction of the "
+        "scheduled-action runner; each run checked afterwards.",
+    ]
+    print("\n".join(lines), flush=True)
+    return 1 if failed else 0
+
+
 def main(env, args, log):
     """Run the paths of ``args``, print the table; the exit status."""
+    if args.background:
+        return main_background(env, args, log)
     results, warmup_errors = run_paths(env, args, log)
     text, failed = report(results, warmup_errors, args)
     print(text, flush=True)

@@ -24,9 +24,11 @@ The pictures:
 - screenshot_smart_button.png: the credit note
   everest_serial_gen.demo_credit_note_generated with its Serial Numbers
   smart button;
-- screenshot_service_history.png: the form of the serial that the vendor
-  replaced in the demo service loop (everest_serial_gen.demo_loop_return_receipt),
-  with its Service History.
+- screenshot_service_history.png (in everest_serial_gen_vendor's
+  static/description, or --out-vendor): the form of the serial that the
+  vendor replaced in the demo service loop
+  (everest_serial_gen_vendor.demo_loop_return_receipt), with its Service
+  History.
 """
 
 import argparse
@@ -45,6 +47,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "everest_serial_gen"
+VENDOR_ADDON = "everest_serial_gen_vendor"
 BROWSERS = ["chromium", "google-chrome", "chromium-browser", "google-chrome-stable"]
 WIDTH, HEIGHT = 1280, 800
 TIMEOUT = 30.0
@@ -283,7 +286,7 @@ def check_demo(odoo, credit_note, generated):
         )
 
 
-def take(browser, odoo, out):
+def take(browser, odoo, out, out_vendor):
     browser.send(
         "Network.setCookie",
         name="session_id",
@@ -295,10 +298,10 @@ def take(browser, odoo, out):
         browser.send("Page.navigate", url=odoo.url + path)
         browser.wait_for(".o_action_manager .o_view_controller")
 
-    def save(name):
+    def save(name, folder=out):
         browser.settle()
-        browser.screenshot(out / name)
-        print(f"saved {out / name}")
+        browser.screenshot(folder / name)
+        print(f"saved {folder / name}")
 
     credit_note = odoo.xmlid_to_id(f"{ADDON}.demo_credit_note")
     generated = odoo.xmlid_to_id(f"{ADDON}.demo_credit_note_generated")
@@ -334,19 +337,19 @@ def take(browser, odoo, out):
         "document.querySelector('.o_form_view .o_serial_history')"
         ".scrollIntoView({block: 'end'})"
     )
-    save("screenshot_service_history.png")
+    save("screenshot_service_history.png", out_vendor)
 
 
 def replaced_serial(odoo):
     """The serial of the demo service loop that the vendor replaced."""
-    receipt = odoo.xmlid_to_id(f"{ADDON}.demo_loop_return_receipt")
+    receipt = odoo.xmlid_to_id(f"{VENDOR_ADDON}.demo_loop_return_receipt")
     lots = odoo.call(
         "/web/dataset/call_kw",
         model="stock.lot",
         method="search_read",
         args=[
             [
-                ("serial_picking_ids", "in", [receipt]),
+                ("serial_document_ref", "=", f"stock.picking,{receipt}"),
                 ("serial_replaced_by_ids", "!=", False),
             ],
             ["id"],
@@ -371,12 +374,17 @@ def main():
     parser.add_argument(
         "--out", type=Path, default=REPO / ADDON / "static" / "description"
     )
+    parser.add_argument(
+        "--out-vendor",
+        type=Path,
+        default=REPO / VENDOR_ADDON / "static" / "description",
+    )
     args = parser.parse_args()
     odoo = Odoo(args.url, args.db, args.login, args.password)
     browser = Chromium(find_browser(args.browser))
     try:
         browser.open_tab()
-        take(browser, odoo, args.out)
+        take(browser, odoo, args.out, args.out_vendor)
     finally:
         browser.close()
 

@@ -17,6 +17,7 @@ from . import serial_receipt
 from . import account_move
 from . import stock_picking
 from . import serial_reversal
+from . import serial_chunked_transfer
 from . import serial_attach
 from . import serial_generation_job
 from . import serial_generation_job_line

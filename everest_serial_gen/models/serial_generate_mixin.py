@@ -105,20 +105,11 @@ class SerialGenerateMixin(models.AbstractModel):
             # accountant of a credit note too, how far its own job is.
             job = document.sudo().serial_job_ids.sorted("id")[-1:]
             if job.state == "queued":
-                document.serial_job_progress = self.env._(
-                    "Generating serial numbers in the background: %(done)s of "
-                    "%(total)s done.",
-                    done=job.done_count,
-                    total=job.total,
-                )
-            elif job.state == "failed" and document.sudo()._serial_has_remaining():
-                document.serial_job_progress = self.env._(
-                    "The background generation of serial numbers stopped after "
-                    "%(done)s of %(total)s: %(error)s",
-                    done=job.done_count,
-                    total=job.total,
-                    error=job.error,
-                )
+                document.serial_job_progress = job._progress_text()
+            elif job.state == "failed" and (
+                job.operation != "generate" or document.sudo()._serial_has_remaining()
+            ):
+                document.serial_job_progress = job._stopped_text()
             else:
                 document.serial_job_progress = False
 
@@ -351,7 +342,18 @@ class SerialGenerateMixin(models.AbstractModel):
             document._serial_check_has_serials()
             reversal = self.env["serial.reversal"].reverse(document)
             returns, left = reversal.returns, reversal.left
-            if returns:
+            if reversal.job:
+                messages.append(
+                    self.env._(
+                        "%(document)s: %(count)s serial numbers go back with "
+                        "%(transfers)s, in the background; the document shows "
+                        "the progress.",
+                        document=document.display_name,
+                        count=reversal.job.total,
+                        transfers=", ".join(returns.mapped("name")),
+                    )
+                )
+            elif returns:
                 messages.append(
                     self.env._(
                         "%(document)s: sent back with %(transfers)s.",

@@ -32,6 +32,17 @@ class SerialGenerationJob(models.Model):
     _rec_name = "document_name"
     _check_company_auto = True
 
+    operation = fields.Selection(
+        [
+            ("generate", "Generate Serial #"),
+            ("reverse", "Reverse Serial Generation"),
+        ],
+        default="generate",
+        required=True,
+        readonly=True,
+        help="What the job does: generate serials, or move known ones in the "
+        "background (serial.chunked.transfer).",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True
     )
@@ -94,20 +105,36 @@ class SerialGenerationJob(models.Model):
         for job in self:
             job.transfer_ids = job.line_ids.move_id.picking_id
 
-    def _notification_action(self):
-        """Tell the user the generation runs in the background."""
+    def _operation_name(self):
         self.ensure_one()
+        return dict(self._fields["operation"]._description_selection(self.env))[
+            self.operation
+        ]
+
+    def _notification_action(self):
+        """Tell the user the job runs in the background."""
+        self.ensure_one()
+        if self.operation == "generate":
+            message = self.env._(
+                "%(count)s serial numbers are being generated in the "
+                "background. The document shows the progress.",
+                count=self.total,
+            )
+        else:
+            message = self.env._(
+                "%(operation)s of %(count)s serial numbers runs in the "
+                "background. %(document)s shows the progress.",
+                operation=self._operation_name(),
+                count=self.total,
+                document=self.document_name,
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "title": self.env._("Generate Serial #"),
-                "message": self.env._(
-                    "%(count)s serial numbers are being generated in the "
-                    "background. The document shows the progress.",
-                    count=self.total,
-                ),
+                "title": self._operation_name(),
+                "message": message,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -223,6 +250,13 @@ class SerialGenerationJob(models.Model):
         if not document:
             raise UserError(self.env._("Its document was deleted."))
         size = max(self.company_id.serial_batch_size, 1)
+        if self.operation != "generate":
+            taken = job.env["serial.chunked.transfer"].run_chunk(job, size)
+            self._record_progress(taken, job.env["stock.lot"])
+            if self.done_count >= self.total:
+                self.state = "done"
+                job._on_done(document)
+            return
         lines, taken = job.line_ids._next_chunk(size)
         last = job.done_count + sum(taken.values()) >= job.total
         lots = job.env["serial.generator"].generate(
@@ -242,6 +276,19 @@ class SerialGenerationJob(models.Model):
                 ),
             )
 
+    def _on_done(self, document):
+        """Say on the document that the background operation ended."""
+        self.ensure_one()
+        document._message_log(
+            body=self.env._(
+                "%(operation)s of %(count)s serial numbers is done in the "
+                "background: %(transfers)s.",
+                operation=self._operation_name(),
+                count=self.total,
+                transfers=", ".join(self.transfer_ids.mapped("name")),
+            ),
+        )
+
     def _record_progress(self, taken, lots):
         # Sudo: users read generations, only the addon writes them.
         for line, count in taken.items():
@@ -260,21 +307,63 @@ class SerialGenerationJob(models.Model):
         document = self._document()
         if not document:
             return
-        body = self.env._(
-            "The background generation of serial numbers stopped after "
-            "%(done)s of %(total)s: %(error)s",
-            done=self.done_count,
-            total=self.total,
-            error=error,
-        )
-        note = document._serial_job_stopped(self)
+        body = self._stopped_text()
+        if self.operation == "generate":
+            note = document._serial_job_stopped(self)
+        else:
+            note = self.env["serial.receipt"].close(self)
         if note:
             body += " " + note
         document._message_log(body=body)
 
+    def _progress_text(self):
+        """How far the job is, for the document's banner."""
+        self.ensure_one()
+        if self.operation == "generate":
+            return self.env._(
+                "Generating serial numbers in the background: %(done)s of "
+                "%(total)s done.",
+                done=self.done_count,
+                total=self.total,
+            )
+        return self.env._(
+            "%(operation)s in the background: %(done)s of %(total)s serial "
+            "numbers done.",
+            operation=self._operation_name(),
+            done=self.done_count,
+            total=self.total,
+        )
+
+    def _stopped_text(self):
+        """Why and where the job stopped, for the chatter and the banner."""
+        self.ensure_one()
+        if self.operation == "generate":
+            return self.env._(
+                "The background generation of serial numbers stopped after "
+                "%(done)s of %(total)s: %(error)s",
+                done=self.done_count,
+                total=self.total,
+                error=self.error,
+            )
+        return self.env._(
+            "%(operation)s in the background stopped after %(done)s of "
+            "%(total)s serial numbers: %(error)s",
+            operation=self._operation_name(),
+            done=self.done_count,
+            total=self.total,
+            error=self.error,
+        )
+
     def _close_receipt(self, receipt):
         """Validate what the receipt brought in and cancel the rest, as
         Odoo's validation without backorder does; say what became of it."""
+        if not receipt.move_ids.filtered(lambda move: move.state == "done"):
+            # nothing came in with it: Odoo's validation would refuse it
+            receipt.action_cancel()
+            return self.env._(
+                "%(receipt)s is cancelled: nothing came in with it.",
+                receipt=receipt.display_name,
+            )
         try:
             with self.env.cr.savepoint():
                 # Sudo: the runner ends its own receipt, whoever stops it.

@@ -30,6 +30,7 @@ class SerialGenerationJobLine(models.Model):
             ("generate", "Generate"),
             ("attach", "Attach"),
             ("retrieve", "Retrieve"),
+            ("move", "Move"),
         ],
         required=True,
         default="generate",
@@ -64,6 +65,16 @@ class SerialGenerationJobLine(models.Model):
         "move_line_id",
         string="Retrieved",
     )
+    move_lot_ids = fields.Many2many(
+        "stock.lot",
+        "serial_generation_job_line_move_rel",
+        "line_id",
+        "lot_id",
+        string="Serials to Move",
+        check_company=True,
+        help="The known serials that the line's move takes, for an operation "
+        "other than a generation (serial.chunked.transfer).",
+    )
     move_id = fields.Many2one(
         "stock.move",
         string="Receiving Move",
@@ -80,6 +91,19 @@ class SerialGenerationJobLine(models.Model):
         """The units (product unit) this line still brings in."""
         self.ensure_one()
         return (self.count - self.done_count) * self.lot_quantity
+
+    def _serial_move_pairs(self, lots):
+        """``(quant, lot)`` for each of ``lots`` that this line's move takes
+        now: the serial's quant where the move takes it from, and the serial
+        it moves as (its own, unless an operation says otherwise)."""
+        self.ensure_one()
+        location = self.move_id.location_id
+        transfers = self.env["serial.chunked.transfer"]
+        found = transfers.quants_at(lots, location)
+        missing = lots.filtered(lambda lot: lot not in found)
+        if missing:
+            raise transfers.not_movable_error(location, missing)
+        return [(found[lot], lot) for lot in lots]
 
     def _next_chunk(self, size):
         """The plan lines of the next ``size`` serials, and how many each

@@ -9,9 +9,10 @@ from ..tools.sql_tools import lock_rows
 
 
 class Reversal(NamedTuple):
-    returns: object  # the validated return transfers
+    returns: object  # the return transfers, validated unless queued
     left: object  # the generated serials left where they are now
     released: object  # the retrieved serials let go, which stay in stock
+    job: object = None  # the background job that brings the returns, if any
 
 
 class ReturnSplit(NamedTuple):
@@ -38,6 +39,10 @@ class SerialReversal(models.AbstractModel):
         lines, left = self._returnable_lines(document)  # a ReturnSplit
         if not lines and left:
             raise left.move_id._serial_not_returnable_error()
+        if self._runs_in_background(document, lines):
+            job = self._queue(document, lines)
+            released = document._serial_release_retrieved()
+            return Reversal(job.transfer_ids, left.lot_id, released, job)
         returns = self.env["stock.picking"]
         for picking, picking_lines in lines.grouped("picking_id").items():
             returns |= picking._serial_return_lines(picking_lines)
@@ -47,6 +52,41 @@ class SerialReversal(models.AbstractModel):
         # credit note lets it go, the receipt's own reversal sends it back
         released = document._serial_release_retrieved()
         return Reversal(returns, left.lot_id, released)
+
+    @api.model
+    def _runs_in_background(self, document, lines):
+        """Above the company's batch size, as a generation. Lines of lots
+        return part of a quant each, and are few: they run at once."""
+        return len(lines) > max(document.company_id.serial_batch_size, 1) and all(
+            product.tracking == "serial" for product in lines.product_id
+        )
+
+    @api.model
+    def _queue(self, document, lines):
+        """Open the returns of ``lines`` with Odoo's return wizard, their
+        moves draft, and queue the job that brings the serials back
+        (serial.chunked.transfer)."""
+        moves_lots = []
+        for picking, picking_lines in lines.grouped("picking_id").items():
+            returned = picking._serial_open_return_of(picking_lines)
+            by_origin = picking_lines.grouped("move_id")
+            moves_lots += [
+                (move, by_origin[move.origin_returned_move_id].lot_id)
+                for move in returned.move_ids
+            ]
+        job = self.env["serial.chunked.transfer"].queue("reverse", document, moves_lots)
+        document._message_log(
+            body=self.env._(
+                "%(user)s reversed the serial generation: %(count)s serial "
+                "numbers go back with %(transfers)s, in the background, in "
+                "chunks of %(size)s.",
+                user=self.env.user.name,
+                count=job.total,
+                transfers=", ".join(job.transfer_ids.mapped("name")),
+                size=document.company_id.serial_batch_size,
+            )
+        )
+        return job
 
     @api.model
     def _check_reversible(self, document):
@@ -59,12 +99,21 @@ class SerialReversal(models.AbstractModel):
                     document=document.display_name,
                 )
             )
-        if document._serial_running_jobs():
+        running = document._serial_running_jobs()
+        if running.filtered(lambda job: job.operation == "generate"):
             raise UserError(
                 self.env._(
                     "Serial numbers of %(document)s are being generated in the "
                     "background. Wait until it is done, or cancel it, then reverse.",
                     document=document.display_name,
+                )
+            )
+        if running:
+            raise UserError(
+                self.env._(
+                    "%(document)s: %(progress)s Wait until it is done.",
+                    document=document.display_name,
+                    progress=running[:1]._progress_text(),
                 )
             )
         if (
@@ -100,7 +149,7 @@ class SerialReversal(models.AbstractModel):
             )
         ):
             available[location, lot] = quantity - reserved
-        returnable = lines.browse()
+        returnable = []
         for line in lines:
             key = (line.location_dest_id, line.lot_id)
             rounding = line.product_id.uom_id.rounding
@@ -110,7 +159,8 @@ class SerialReversal(models.AbstractModel):
                 >= 0
             ):
                 available[key] -= quantity
-                returnable |= line
+                returnable.append(line.id)
+        returnable = lines.browse(returnable)
         return ReturnSplit(returnable, lines - returnable)
 
     @api.model

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
@@ -5,6 +7,7 @@ from odoo.tools import float_compare, float_round
 from ..compat import MOVE_HAS_NAME
 from ..tools.field_guard import check_addon_fields
 from ..tools.serial_plan import SerialQuantities
+from ..tools.sql_tools import lock_quants
 
 
 class StockMove(models.Model):
@@ -36,6 +39,123 @@ class StockMove(models.Model):
     def write(self, vals):
         check_addon_fields(self, [vals], ("serial_account_move_line_id",))
         return super().write(vals)
+
+    def _action_assign(self, force_qty=False):
+        """Odoo's reservation, but for the moves the addon reserves exactly
+        itself (``serial_reserves_itself`` in the context, set only around
+        the confirmation of its own transfers): Odoo would reserve any
+        serials of the product, which the addon would only take back."""
+        if self.env.context.get("serial_reserves_itself"):
+            return None
+        return super()._action_assign(force_qty=force_qty)
+
+    def _serial_reserve_quants(self, quantities):
+        """Reserve exactly ``quantities`` (pairs of a quant and the quantity
+        to take from it, in the product's unit) on these moves, the one of
+        each quant's product, as Odoo's reservation of each does
+        (``_update_reserved_quantity`` with the quant's lot, package and
+        owner). Returns the quants of which not all could be reserved.
+
+        Odoo reserves quant by quant, a few queries each. The pairs that
+        allow it are reserved at once instead: their lines built by Odoo's
+        own ``_prepare_move_line_vals``, created as copies of the first
+        (tools/batch_create.py), and their reserved quantity written in one
+        write() per value. That is Odoo's result for a quant without package
+        or owner that holds the quantity unreserved, that this transaction
+        can lock, with no quant of the product without lot beside it (whose
+        date Odoo would give it), on a move without lines yet; the others
+        take Odoo's way.
+        """
+        moves = self.grouped("product_id")
+        at_once = self._serial_reservable_at_once(quantities)
+        failed = []
+        for quant, quantity in quantities:
+            if quant in at_once:
+                continue
+            taken = moves[quant.product_id]._update_reserved_quantity(
+                quantity,
+                quant.location_id,
+                lot_id=quant.lot_id,
+                package_id=quant.package_id,
+                owner_id=quant.owner_id,
+                strict=True,
+            )
+            rounding = quant.product_id.uom_id.rounding
+            if float_compare(taken, quantity, precision_rounding=rounding) < 0:
+                failed.append(quant)
+        if at_once:
+            vals_list = []
+            for quant, quantity in at_once.items():
+                move = moves[quant.product_id]
+                if move.product_id.tracking == "serial" and (
+                    move.picking_type_id.use_create_lots
+                    or move.picking_type_id.use_existing_lots
+                ):
+                    vals_list += move._add_serial_move_line_to_vals_list(
+                        quant, quantity
+                    )
+                else:
+                    vals_list.append(
+                        move._prepare_move_line_vals(
+                            quantity=quantity, reserved_quant=quant
+                        )
+                    )
+            self.env["stock.move.line"]._serial_create_reserved(vals_list, at_once)
+        self._recompute_state()
+        return self.env["stock.quant"].concat(*failed)
+
+    def _serial_reservable_at_once(self, quantities):
+        """``{quant: quantity}`` of the pairs of ``quantities`` that
+        _serial_reserve_quants reserves at once: see there."""
+        MoveLine = self.env["stock.move.line"]
+        if not MoveLine._serial_fast_done_supported(inserts=False) or any(
+            move.move_line_ids or move.state in ("done", "cancel") for move in self
+        ):
+            return {}
+        quants = self.env["stock.quant"].concat(*(quant for quant, _qty in quantities))
+        # Sudo: whether a quant without lot lies beside decides the path,
+        # whatever the user may read; nothing is returned to the user.
+        untracked = set(
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("product_id", "in", quants.product_id.ids),
+                    ("location_id", "in", quants.location_id.ids),
+                    ("lot_id", "=", False),
+                    ("package_id", "=", False),
+                    ("owner_id", "=", False),
+                ],
+                ["product_id", "location_id"],
+            )
+        )
+        locked = lock_quants(quants)
+        products = set(self.product_id)
+        counts = Counter(quant for quant, _qty in quantities)
+
+        def takes(quant, quantity):
+            rounding = quant.product_id.uom_id.rounding
+            free = quant.quantity - quant.reserved_quantity
+            return (
+                float_compare(quantity, 0, precision_rounding=rounding) > 0
+                and float_compare(free, quantity, precision_rounding=rounding) >= 0
+                and (
+                    quant.product_id.tracking != "serial"
+                    or float_compare(quantity, 1, precision_rounding=rounding) == 0
+                )
+            )
+
+        return {
+            quant: quantity
+            for quant, quantity in quantities
+            if quant.product_id in products
+            and counts[quant] == 1
+            and quant.lot_id
+            and not (quant.package_id or quant.owner_id)
+            and quant.id in locked
+            and (quant.product_id, quant.location_id) not in untracked
+            and takes(quant, quantity)
+        }
 
     def _serial_is_eligible(self):
         """Whether Generate Serial # serves this move of a return."""
@@ -179,6 +299,26 @@ class StockMove(models.Model):
             "quantity": quantity,
             "location_id": self.location_id.id,
             "location_dest_id": location.id,
+            "picked": True,
+        }
+
+    def _serial_prepare_quant_line_vals(self, quant, lot):
+        """The picked line of this move that moves ``quant`` whole as ``lot``
+        (the quant's own, or the serial that replaces it), with its package
+        and owner: what a transfer from where Odoo reserves nothing (a
+        vendor) holds."""
+        self.ensure_one()
+        return {
+            "move_id": self.id,
+            "picking_id": self.picking_id.id,
+            "product_id": quant.product_id.id,
+            "product_uom_id": quant.product_id.uom_id.id,
+            "lot_id": lot.id,
+            "quantity": quant.quantity,
+            "location_id": quant.location_id.id,
+            "location_dest_id": self.picking_id.location_dest_id.id,
+            "package_id": quant.package_id.id,
+            "owner_id": quant.owner_id.id,
             "picked": True,
         }
 

@@ -29,7 +29,7 @@ source, plus the quantity in the destination, both with the same
 Odoo's loop re-checks the lines' companies; ``_check_company_auto`` did.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from odoo import api, fields, models
 from odoo.tools import float_compare, float_is_zero, float_round
@@ -44,9 +44,9 @@ ADDON = __name__.split(".")[2]
 
 
 # stock: company and picked from the move, reservation (none from a
-# customer location), moves for lines without one; stock_account: valuation
-# of lines created done. Lines of new lots on moves to do need none of it
-# per line.
+# customer location; _serial_create_reserved writes it for the copies),
+# moves for lines without one; stock_account: valuation of lines created
+# done. Lines of lots on moves to do need none of it per line.
 KNOWN_CREATE_OVERRIDES = {"stock", "stock_account", ADDON}
 # The modules whose overrides of these methods the fast path knows it
 # reproduces. Any other module overriding one of them may add behaviour the
@@ -60,6 +60,10 @@ FAST_DONE_KNOWN_OVERRIDES = {
     ("stock.quant", "_compute_inventory_diff_quantity"): {"stock"},
     ("stock.location", "_get_next_inventory_date"): {"stock"},
     ("stock.quant", "_update_available_quantity"): {"stock"},
+    ("stock.quant", "_update_reserved_quantity"): {"stock"},
+    ("stock.quant", "_gather"): {"stock"},
+    ("stock.quant", "_get_available_quantity"): {"stock"},
+    ("stock.quant", "write"): {"stock"},
 }
 
 
@@ -88,16 +92,86 @@ class StockMoveLine(models.Model):
             return self.create(vals_list)
         return create_as_copies(self, vals_list, "lot_id")
 
+    @api.model
+    def _serial_create_reserved(self, vals_list, quants):
+        """``create(vals_list)`` for the lines that reserve ``quants``
+        (``{quant: quantity}``), one line per quant (each holding the
+        quantity unreserved, locked by the caller:
+        stock.move._serial_reserve_quants). create() reserves the quant of
+        each line it creates; the lines inserted as copies of the first of
+        their group (batch_create.py) get their quants' reserved quantity
+        here, in one write() per value, as Odoo's create() would write it."""
+        copied = []
+        if (
+            len(vals_list) > 1
+            and fast_path_enabled(self.env)
+            and copies_supported(self, vals_list, "lot_id", KNOWN_CREATE_OVERRIDES)
+        ):
+            lines = create_as_copies(self, vals_list, "lot_id", copied)
+        else:
+            lines = self.create(vals_list)
+        by_lot = {(quant.lot_id, quant.location_id): quant for quant in quants}
+        reserved = defaultdict(self.env["stock.quant"].browse)
+        for line in self.browse(copied):
+            quant = by_lot[line.lot_id, line.location_id]
+            reserved[quant.reserved_quantity + line.quantity_product_uom] |= quant
+        for quantity, group in reserved.items():
+            # Sudo, as stock's reservation: users reserve through moves.
+            group.sudo().write({"reserved_quantity": quantity})
+        return lines
+
     def _action_done(self):
         """With ``serial_fast_done`` in the context: see the module's docstring."""
         if not self.env.context.get("serial_fast_done"):
             return super()._action_done()
-        fast = self._serial_fast_done_lines()
-        if self - fast:
-            super(StockMoveLine, self - fast)._action_done()
-        if fast:
-            fast._serial_fast_done()
+        new = self._serial_fast_done_lines()
+        known = (self - new)._serial_known_lot_lines(self)
+        if known:
+            # before Odoo's loop: their products' quants are theirs alone
+            known = self.env["stock.quant"]._serial_move_known_lots(known)
+        rest = self - new - known
+        if rest:
+            super(StockMoveLine, rest)._action_done()
+        if known:
+            known.write({"date": fields.Datetime.now()})
+        if new:
+            new._serial_fast_done()
         return True
+
+    def _serial_known_lot_lines(self, batch):
+        """These lines of lots that may have quants, whose quant moves
+        stock.quant._serial_move_known_lots may batch: a lot that is on no
+        other line of ``batch``, no package or owner, a quantity Odoo
+        accepts; and only products whose every other line of the batch
+        takes a fast path, so that Odoo's loop touches none of their
+        quants meanwhile."""
+        if not self._serial_fast_done_supported(inserts=False):
+            return self.browse()
+        precision = self.env["decimal.precision"].precision_get(UOM_PRECISION)
+        lot_counts = Counter(line.lot_id.id for line in batch if line.lot_id)
+        candidates = (
+            self.browse()
+            .concat(
+                *(
+                    group._serial_fast_done_group_lines(precision)
+                    for (product, move, _unit), group in self.grouped(
+                        lambda line: (
+                            line.product_id,
+                            line.move_id,
+                            line.product_uom_id,
+                        )
+                    ).items()
+                    if product.is_storable
+                    and not product.lot_valuated
+                    and move.state not in ("done", "cancel")
+                )
+            )
+            .filtered(lambda line: lot_counts[line.lot_id.id] == 1)
+        )
+        others = self - candidates
+        return candidates.filtered(
+            lambda line: line.product_id not in others.product_id
+        )
 
     def _serial_fast_done_lines(self):
         """The lines for which the batch gives exactly Odoo's result."""
@@ -192,10 +266,13 @@ class StockMoveLine(models.Model):
             and (line.product_id, line.location_id) not in untracked
         )
 
-    def _serial_fast_done_supported(self):
+    def _serial_fast_done_supported(self, inserts=True):
+        """Whether the fast path may run: switched on, no other module
+        overriding what it reproduces, and, for the path that only inserts
+        quants (``inserts``), none storing more on quants."""
         if not fast_path_enabled(self.env):
             return False
-        if not self.env["stock.quant"]._serial_insert_supported():
+        if inserts and not self.env["stock.quant"]._serial_insert_supported():
             return False
         for (model, method), known in FAST_DONE_KNOWN_OVERRIDES.items():
             for cls in type(self.env[model]).__mro__:
@@ -212,11 +289,11 @@ class StockMoveLine(models.Model):
             quantity = line.quantity_product_uom
             product, lot = line.product_id.id, line.lot_id.id
             rows += [
-                QuantRow(product, line.location_id.id, lot, -quantity),
-                QuantRow(product, line.location_dest_id.id, lot, quantity),
+                QuantRow(product, line.location_id.id, lot, -quantity, now),
+                QuantRow(product, line.location_dest_id.id, lot, quantity, now),
             ]
         # Sudo, as stock's _update_available_quantity: users move stock
         # through move lines, they do not write quants.
-        quants = self.env["stock.quant"].sudo()._serial_insert_new_lot_quants(rows, now)
+        quants = self.env["stock.quant"].sudo()._serial_insert_quants(rows)
         self.write({"date": now})
         return quants

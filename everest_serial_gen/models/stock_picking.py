@@ -273,7 +273,7 @@ class StockPicking(models.Model):
             )
             return False
         self.move_ids.filtered(lambda move: move.state != "cancel").picked = True
-        self.with_context(serial_fast_done=True)._serial_validate_done()
+        self._serial_validate_done()
         return True
 
     def _serial_validate_done(self):
@@ -289,6 +289,8 @@ class StockPicking(models.Model):
             skip_sms=True,
             skip_backorder=True,
             picking_ids_not_to_backorder=self.ids,
+            # the batches of stock_move_line.py, where they give Odoo's result
+            serial_fast_done=True,
         ).button_validate()
         self._serial_check_done()
 
@@ -317,6 +319,41 @@ class StockPicking(models.Model):
         return wizard: its return moves, holding exactly these serials,
         validated."""
         self.ensure_one()
+        wizard = self._serial_return_wizard(lines)
+        # Odoo would reserve what it finds of the products: reserve exactly
+        # the serials asked for, where these lines put them
+        returned = wizard.with_context(serial_reserves_itself=True)._create_return()
+        # each return move takes the serials of the move it returns: a
+        # transfer may have several moves of a product
+        by_move = lines.grouped("move_id")
+        missing = False
+        for move in returned.move_ids:
+            origin_lines = by_move[move.origin_returned_move_id]
+            quantities = self.env["stock.quant"]._serial_quants_of(origin_lines)
+            missing = missing or len(quantities) != len(origin_lines)
+            missing = missing or move._serial_reserve_quants(quantities)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "%(transfer)s cannot be returned as it came in: some of its "
+                    "serial numbers are no longer where it put them, or another "
+                    "transfer holds them.",
+                    transfer=self.display_name,
+                )
+            )
+        returned.move_ids.picked = True
+        returned._serial_validate_done()
+        return returned
+
+    def _serial_open_return_of(self, lines):
+        """The return of ``lines`` (done move lines of this transfer) as
+        Odoo's return wizard makes it, its moves left draft for a background
+        job to bring chunk by chunk."""
+        self.ensure_one()
+        return self._serial_return_wizard(lines)._serial_open_return()
+
+    def _serial_return_wizard(self, lines):
+        """Odoo's return wizard on this transfer, set to return ``lines``."""
         by_move = lines.grouped("move_id")
         wizard = (
             self.env["stock.return.picking"]
@@ -330,25 +367,4 @@ class StockPicking(models.Model):
                 )
                 for line in by_move.get(return_line.move_id, [])
             )
-        returned = wizard._create_return()
-        # Odoo reserved what it found; return exactly the serials asked for.
-        returned.move_line_ids.unlink()
-        self.env["stock.move.line"].create(
-            [
-                {
-                    "move_id": move.id,
-                    "picking_id": returned.id,
-                    "product_id": line.product_id.id,
-                    "product_uom_id": line.product_uom_id.id,
-                    "lot_id": line.lot_id.id,
-                    "quantity": line.quantity,
-                    "location_id": line.location_dest_id.id,
-                    "location_dest_id": move.location_dest_id.id,
-                    "picked": True,
-                }
-                for move in returned.move_ids
-                for line in by_move.get(move.origin_returned_move_id, [])
-            ]
-        )
-        returned._serial_validate_done()
-        return returned
+        return wizard

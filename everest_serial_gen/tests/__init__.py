@@ -11,3 +11,5 @@ from . import test_generator
 from . import test_scale
 from . import test_tours
 from . import test_ux
+from . import test_fast_path_moves
+from . import test_background_moves

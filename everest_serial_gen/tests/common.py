@@ -1,4 +1,6 @@
 import unittest
+from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
@@ -190,3 +192,114 @@ class SerialGenCase(SerialGenData, TransactionCase):
         return self.env["stock.quant"].search(
             [("lot_id", "in", lots.ids), ("location_id", "=", location.id)]
         )
+
+
+# What the fast path's comparisons read (BothWays), per record
+BOTH_WAYS_FIELDS = {
+    "stock.picking": "state location_id location_dest_id picking_type_id partner_id",
+    "stock.move": """state picked quantity product_uom_qty product_uom location_id
+        location_dest_id procure_method""",
+    "stock.move.line": """state picked quantity quantity_product_uom product_uom_id
+        location_id location_dest_id package_id result_package_id owner_id""",
+    "stock.quant": """location_id quantity reserved_quantity in_date inventory_date
+        inventory_diff_quantity inventory_quantity inventory_quantity_set package_id
+        owner_id""",
+}
+
+
+class BothWays:
+    """Run a flow of the addon with its fast path and switched off (the
+    system parameter everest_serial_gen.fast_path = 0: Odoo's own create(),
+    reservation and validation, quant by quant), on products of their own,
+    and compare what each leaves field by field (``_both_ways_state``)."""
+
+    def _switch_fast_path(self, on):
+        self.env["ir.config_parameter"].set_param(
+            "everest_serial_gen.fast_path", "1" if on else "0"
+        )
+
+    def _both_ways_values(self, records):
+        names = BOTH_WAYS_FIELDS[records._name].split()
+        return [
+            tuple(
+                bool(record[name])
+                if name in ("package_id", "result_package_id")
+                else record[name].id
+                if record._fields[name].relational
+                else record[name]
+                for name in names
+            )
+            for record in records
+        ]
+
+    def _both_ways_state(self, pickings, lots):
+        """What a user sees of ``pickings`` and of ``lots`` (sorted by name,
+        so that two flows that name their lots alike line up), without
+        names and ids: transfers, moves and their chains, each lot's move
+        lines and quants, the lot's location, the valuation."""
+        lots = lots.sorted("name")
+        moves = pickings.move_ids.sorted(lambda move: (move.product_id.id, move.id))
+        Line = self.env["stock.move.line"]
+        Quant = self.env["stock.quant"]
+        return {
+            "pickings": sorted(self._both_ways_values(pickings)),
+            "moves": [
+                (
+                    *values,
+                    bool(move.origin_returned_move_id),
+                    len(move.move_orig_ids),
+                    len(move.move_dest_ids),
+                )
+                for move, values in zip(
+                    moves, self._both_ways_values(moves), strict=True
+                )
+            ],
+            "lines": [
+                self._both_ways_values(
+                    Line.search([("lot_id", "=", lot.id)], order="id")
+                )
+                for lot in lots
+            ],
+            "quants": [
+                sorted(
+                    self._both_ways_values(
+                        Quant.search([("lot_id", "=", lot.id)], order="id")
+                    )
+                )
+                for lot in lots
+            ],
+            "lot_locations": [lot.location_id.id for lot in lots],
+            "valuation": valuation(moves),
+        }
+
+    @contextmanager
+    def _batched(self):
+        """Count what the fast path's batches take: the lines whose quants
+        ``moved`` at once, the quants ``reserved`` at once."""
+        counts = {"moved": 0, "reserved": 0}
+        Quant = self.env.registry["stock.quant"]
+        MoveLine = self.env.registry["stock.move.line"]
+        move_known, create_reserved = (
+            Quant._serial_move_known_lots,
+            MoveLine._serial_create_reserved,
+        )
+
+        def moved(quants, lines):
+            result = move_known(quants, lines)
+            counts["moved"] += len(result)
+            return result
+
+        def reserved(lines, vals_list, quants):
+            counts["reserved"] += len(quants)
+            return create_reserved(lines, vals_list, quants)
+
+        with (
+            patch.object(Quant, "_serial_move_known_lots", moved),
+            patch.object(MoveLine, "_serial_create_reserved", reserved),
+        ):
+            yield counts
+
+    def assertSameBothWays(self, fast, odoo):
+        self.assertTrue(fast["lines"])
+        for key in odoo:
+            self.assertEqual(fast[key], odoo[key], key)

@@ -47,9 +47,10 @@ def copies_supported(model, vals_list, varying, known_overrides):
     )
 
 
-def create_as_copies(model, vals_list, varying):
+def create_as_copies(model, vals_list, varying, copied_ids=None):
     """``model.create(vals_list)``, for values that mostly differ only by
-    ``varying``."""
+    ``varying``. The ids of the records inserted as copies, which no
+    ``create()`` override saw, are added to ``copied_ids`` when given."""
     groups = {}
     for vals in vals_list:
         key = tuple(sorted((k, v) for k, v in vals.items() if k != varying))
@@ -70,6 +71,8 @@ def create_as_copies(model, vals_list, varying):
         copied += copies.values()
     if copied:
         _after_insert(model.browse(copied))
+    if copied_ids is not None:
+        copied_ids.extend(copied)
     return model.browse(records[id(vals)] for vals in vals_list)
 
 

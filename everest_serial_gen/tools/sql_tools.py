@@ -1,4 +1,9 @@
-"""The two places where the addon talks to PostgreSQL past the ORM."""
+"""Locks and links the ORM has no call for: how the addon serializes work
+on a document (``lock_rows``, ``lock_timeout``), takes the quants it moves
+as Odoo takes them (``lock_quants``), and links thousands of records
+(``link_many2many``). The other SQL of the addon sits where its reason is:
+the batched inserts (batch_create.py, stock_quant.py), the lot uniqueness
+constraint (lot_uniqueness.py), the name checks (serial_numbering.py)."""
 
 from contextlib import contextmanager
 
@@ -35,6 +40,24 @@ def lock_rows(records, timeout=None):
         return
     with lock_timeout(cr, timeout):
         cr.execute(query)
+
+
+def lock_quants(quants):
+    """The ids of ``quants`` this transaction could lock, as Odoo locks the
+    quant it updates (``FOR NO KEY UPDATE SKIP LOCKED``): one that another
+    transaction holds is left out, where Odoo would take another or make a
+    new one."""
+    if not quants:
+        return set()
+    quants.flush_recordset()
+    quants.env.cr.execute(
+        SQL(
+            """SELECT id FROM stock_quant WHERE id = ANY(%s)
+               FOR NO KEY UPDATE SKIP LOCKED""",
+            quants.ids,
+        )
+    )
+    return {id_ for (id_,) in quants.env.cr.fetchall()}
 
 
 @contextmanager

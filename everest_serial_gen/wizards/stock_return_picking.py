@@ -40,6 +40,28 @@ class StockReturnPicking(models.TransientModel):
         line._process_line(picking)
         return picking.move_ids - before
 
+    def _serial_open_return(self):
+        """Odoo's ``_create_return`` but for its confirmation and
+        reservation: the return transfer with a draft move per line of the
+        wizard, which a background job brings back chunk by chunk
+        (``serial.chunked.transfer``). Draft, so that lowering their demand
+        chunk after chunk logs nothing."""
+        self.ensure_one()
+        for return_move in self.product_return_moves.move_id:
+            return_move.move_dest_ids.filtered(
+                lambda move: move.state not in ("done", "cancel")
+            )._do_unreserve()
+        new_picking = self.picking_id.copy(self._prepare_picking_default_values())
+        new_picking.user_id = False
+        new_picking.message_post_with_source(
+            "mail.message_origin_link",
+            render_values={"self": new_picking, "origin": self.picking_id},
+            subtype_xmlid="mail.mt_note",
+        )
+        for return_line in self.product_return_moves:
+            return_line._process_line(new_picking)
+        return new_picking
+
     def _serial_prepare_line_vals(self, move, units):
         """The wizard's line that returns ``units`` of the delivery ``move``."""
         self.ensure_one()

@@ -4,7 +4,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
 
 
 class SerialVendorReturn(models.AbstractModel):
@@ -29,6 +28,20 @@ class SerialVendorReturn(models.AbstractModel):
         destination, items)``, holding exactly the items: quants, or pairs
         (quant, lot to move) when the lot differs from the quant's. Returns
         the transfers, confirmed, their lines picked."""
+        pickings, line_specs = self._create_draft_transfers(groups)
+        # Odoo would reserve any serials of the products: take exactly these
+        pickings.with_context(serial_reserves_itself=True).action_confirm()
+        for picking, pairs in zip(pickings, line_specs, strict=True):
+            if picking.location_id.should_bypass_reservation():
+                self._take_lines(picking, pairs)
+            else:
+                self._reserve_exactly(picking, pairs)
+        return pickings
+
+    @api.model
+    def _create_draft_transfers(self, groups):
+        """The transfers of ``groups`` (see _create_transfers), draft, and
+        for each the pairs (quant, lot to move) it holds."""
         picking_vals, line_specs = [], []
         for partner, picking_type, source, destination, items in groups:
             pairs = [
@@ -41,14 +54,53 @@ class SerialVendorReturn(models.AbstractModel):
                 )
             )
             line_specs.append(pairs)
-        pickings = self.env["stock.picking"].create(picking_vals)
-        pickings.action_confirm()
+        return self.env["stock.picking"].create(picking_vals), line_specs
+
+    @api.model
+    def _runs_in_background(self, groups, validate):
+        """A validated transfer of more serials than the company's batch
+        size runs in the background, as a generation does; its
+        reservation alone runs at once."""
+        return validate and any(
+            len(items) > max(picking_type.company_id.serial_batch_size, 1)
+            for _partner, picking_type, _source, _destination, items in groups
+        )
+
+    @api.model
+    def _queue_transfers(self, operation, groups):
+        """Create the transfers of ``groups`` draft and queue, for each, the
+        job that moves its serials chunk by chunk
+        (serial.chunked.transfer). Returns the transfers."""
+        pickings, line_specs = self._create_draft_transfers(groups)
         for picking, pairs in zip(pickings, line_specs, strict=True):
-            if picking.location_id.should_bypass_reservation():
-                self._take_lines(picking, pairs)
-            else:
-                self._reserve_exactly(picking, pairs)
+            moves = picking.move_ids.grouped("product_id")
+            by_move = defaultdict(list)
+            for quant, lot in pairs:
+                by_move[moves[quant.product_id]].append((quant.lot_id, lot))
+            job = self.env["serial.chunked.transfer"].queue(
+                operation,
+                picking,
+                [
+                    (move, self.env["stock.lot"].concat(*(old for old, _new in items)))
+                    for move, items in by_move.items()
+                ],
+            )
+            self._note_replacements(job, pairs)
         return pickings
+
+    @api.model
+    def _note_replacements(self, job, pairs):
+        """Tell ``job``'s lines which serials come back in place of which."""
+        replacements = self.env["stock.lot"].concat(
+            *(lot for quant, lot in pairs if lot != quant.lot_id)
+        )
+        for line in job.line_ids:
+            mine = replacements.filtered(
+                lambda new, line=line: new.serial_replaces_lot_id in line.move_lot_ids
+            )
+            if mine:
+                # Sudo: users read generations, only the addon writes them.
+                line.sudo().replacement_lot_ids = mine
 
     @api.model
     def _reserve_exactly(self, picking, pairs):
@@ -56,36 +108,19 @@ class SerialVendorReturn(models.AbstractModel):
         ``pairs`` as they are: their lot, package and owner. Odoo moves them
         then, and nothing else; a quant it cannot take whole is refused,
         with the serial and the reason."""
-        picking.do_unreserve()
-        moves = picking.move_ids.grouped("product_id")
-        errors = []
-        for quant, lot in pairs:
-            move = moves[quant.product_id]
-            taken = move._update_reserved_quantity(
-                quant.quantity,
-                quant.location_id,
-                lot_id=lot,
-                package_id=quant.package_id,
-                owner_id=quant.owner_id,
-                strict=True,
+        failed = picking.move_ids._serial_reserve_quants(
+            [(quant, quant.quantity) for quant, _lot in pairs]
+        )
+        errors = [
+            self.env._(
+                "%(serial)s: Odoo could not reserve it in %(location)s "
+                "as it is (its package or owner), or another transfer "
+                "holds it.",
+                serial=quant.lot_id.display_name,
+                location=quant.location_id.display_name,
             )
-            if (
-                float_compare(
-                    taken,
-                    quant.quantity,
-                    precision_rounding=quant.product_id.uom_id.rounding,
-                )
-                < 0
-            ):
-                errors.append(
-                    self.env._(
-                        "%(serial)s: Odoo could not reserve it in %(location)s "
-                        "as it is (its package or owner), or another transfer "
-                        "holds it.",
-                        serial=lot.display_name,
-                        location=quant.location_id.display_name,
-                    )
-                )
+            for quant in failed
+        ]
         if errors:
             raise UserError(
                 self.env._(
@@ -93,7 +128,6 @@ class SerialVendorReturn(models.AbstractModel):
                     errors="\n".join(errors),
                 )
             )
-        picking.move_ids._recompute_state()
         picking.move_ids.picked = True
 
     @api.model
@@ -101,12 +135,10 @@ class SerialVendorReturn(models.AbstractModel):
         """The lines of a transfer from a location Odoo does not reserve in
         (the vendor's): exactly the items of ``pairs``, each quant moved as
         the lot given, with its package and owner."""
-        # Odoo proposed lines of its own; take exactly the items asked for
-        picking.move_line_ids.unlink()
         moves = picking.move_ids.grouped("product_id")
-        self.env["stock.move.line"].create(
+        self.env["stock.move.line"]._serial_create_batch(
             [
-                self._prepare_move_line_vals(moves[quant.product_id], quant, lot)
+                moves[quant.product_id]._serial_prepare_quant_line_vals(quant, lot)
                 for quant, lot in pairs
             ]
         )
@@ -147,24 +179,6 @@ class SerialVendorReturn(models.AbstractModel):
         }
 
     @api.model
-    def _prepare_move_line_vals(self, move, quant, lot):
-        """The picked line of ``move`` that moves ``quant`` as ``lot``."""
-        picking = move.picking_id
-        return {
-            "move_id": move.id,
-            "picking_id": picking.id,
-            "product_id": quant.product_id.id,
-            "product_uom_id": quant.product_id.uom_id.id,
-            "lot_id": lot.id,
-            "quantity": quant.quantity,
-            "location_id": quant.location_id.id,
-            "location_dest_id": picking.location_dest_id.id,
-            "package_id": quant.package_id.id,
-            "owner_id": quant.owner_id.id,
-            "picked": True,
-        }
-
-    @api.model
     def _log_transfers(self, pickings, transfer_body, lot_body):
         """Say on each transfer which serials it holds, and on each serial
         which transfer took it."""
@@ -189,14 +203,20 @@ class SerialVendorReturn(models.AbstractModel):
 
     @api.model
     def _action_open(self, pickings):
-        """The form of the transfer, or the list of the transfers."""
+        """The form of the transfer, or the list of the transfers; after
+        the notification that they run in the background, if they do."""
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "stock.action_picking_tree_all"
         )
         if len(pickings) == 1:
             action.update(views=[(False, "form")], res_id=pickings.id)
         action.update(domain=[("id", "in", pickings.ids)], context={"create": False})
-        return action
+        jobs = pickings._serial_running_jobs()
+        if not jobs:
+            return action
+        notification = jobs[:1]._notification_action()
+        notification["params"]["next"] = action
+        return notification
 
     @api.model
     def send(self, lots, partner, validate=True):
@@ -209,26 +229,30 @@ class SerialVendorReturn(models.AbstractModel):
         lots.check_access("read")
         self.env["stock.picking"].check_access("create")
         partner = self._check_vendor(partner)
-        groups = self._send_groups(lots, partner)
-        pickings = self._create_transfers(
-            [
-                (partner, picking_type, location, vendor_location, quants)
-                for (
-                    _company,
-                    picking_type,
-                    location,
-                    vendor_location,
-                ), quants in groups.items()
-            ],
-        )
+        groups = [
+            (partner, picking_type, location, vendor_location, quants)
+            for (
+                _company,
+                picking_type,
+                location,
+                vendor_location,
+            ), quants in self._send_groups(lots, partner).items()
+        ]
+        if self._runs_in_background(groups, validate):
+            return self._queue_transfers("send", groups)
+        pickings = self._create_transfers(groups)
         if validate:
             pickings._serial_validate_done()
+        self._log_sent(pickings)
+        return pickings
+
+    @api.model
+    def _log_sent(self, pickings):
         self._log_transfers(
             pickings,
             self.env._("%(user)s sent these serial numbers to %(vendor)s: %(serials)s"),
             self.env._("Sent to vendor %(vendor)s with %(transfer)s."),
         )
-        return pickings
 
     @api.model
     def _check_vendor(self, partner):
@@ -350,11 +374,17 @@ class SerialVendorReturn(models.AbstractModel):
                 if replace
             ]
         )
-        pickings = self._create_transfers(
-            self._receive_groups(plan, new_lots, location)
-        )
+        groups = self._receive_groups(plan, new_lots, location)
+        if self._runs_in_background(groups, validate):
+            return self._queue_transfers("receive", groups)
+        pickings = self._create_transfers(groups)
         if validate:
             pickings._serial_validate_done()
+        self._log_received(pickings, self.env["stock.lot"].concat(*new_lots.values()))
+        return pickings
+
+    @api.model
+    def _log_received(self, pickings, replacements):
         self._log_transfers(
             pickings,
             self.env._(
@@ -362,14 +392,13 @@ class SerialVendorReturn(models.AbstractModel):
             ),
             self.env._("Received from vendor %(vendor)s with %(transfer)s."),
         )
-        for original, new in new_lots.items():
-            original._message_log(
+        for new in replacements:
+            new.serial_replaces_lot_id._message_log(
                 body=Markup(
                     self.env._("Replaced by %(serial)s, received from the vendor.")
                 )
                 % {"serial": new._get_html_link()}
             )
-        return pickings
 
     @api.model
     def _check_receive_location(self, location):

@@ -40,8 +40,7 @@ class VendorCase(SerialGenCase):
     def _send(self, lots, validate=True):
         form = self._send_form(lots)
         form.validate_transfer = validate
-        action = form.save().action_send()
-        return self.env["stock.picking"].search(action["domain"])
+        return self._transfers_of(form.save().action_send())
 
     def _receive(self, lots, replace=None, location=None):
         """Receive ``lots`` from the vendor; ``replace``: {lot: new name}."""
@@ -58,7 +57,13 @@ class VendorCase(SerialGenCase):
                 with form.line_ids.edit(index) as line:
                     line.replace = True
                     line.new_serial = replace[lot]
-        action = form.save().action_receive()
+        return self._transfers_of(form.save().action_receive())
+
+    def _transfers_of(self, action):
+        """The transfers the wizard's action opens, after its notification
+        when they run in the background."""
+        if action.get("tag") == "display_notification":
+            action = action["params"]["next"]
         return self.env["stock.picking"].search(action["domain"])
 
     def _deliver(self, lots, partner):

@@ -1,0 +1,171 @@
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+
+class SerialChunkedTransfer(models.AbstractModel):
+    """Known serials moved in the background, chunk by chunk, with one
+    transfer per operation: Reverse Serial Generation, and the vendor loop.
+
+    Above the company's batch size, the operation checks everything and
+    opens its transfers at once, in the user's transaction, with a draft
+    move per line (so that lowering its demand logs nothing); then a
+    ``serial.generation.job`` runs it on the scheduled-action runner, as a
+    generation runs. Each chunk takes the next serials of each move with a
+    move of its own split off the open one, reserved exactly on their quants
+    (or given their lines where Odoo reserves nothing, at a vendor),
+    and done at once; the chunk that brings the last of a transfer
+    validates it. A stopped job's transfers are validated with what came in,
+    the rest cancelled (``serial.receipt.close``).
+    """
+
+    _name = "serial.chunked.transfer"
+    _description = "Serials Moved in the Background"
+
+    @api.model
+    def queue(self, operation, document, moves_lots):
+        """Queue ``operation`` on ``document``: ``moves_lots`` pairs each open
+        (draft) move with the serials it moves. Returns the job."""
+        company = document.company_id
+        job_lines = [
+            self._prepare_job_line_vals(move, lots) for move, lots in moves_lots if lots
+        ]
+        # Sudo: users trigger the runner, they do not manage scheduled actions.
+        self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
+        # Sudo: users read generations, only the addon writes them; the
+        # operation checked the user's rights before it opened the moves.
+        return (
+            self.env["serial.generation.job"]
+            .sudo()
+            .create(
+                {
+                    "operation": operation,
+                    "company_id": company.id,
+                    "user_id": self.env.user.id,
+                    "res_model": document._name,
+                    "res_id": document.id,
+                    "document_name": document.display_name,
+                    "location_dest_id": moves_lots[0][0].location_dest_id.id,
+                    "validate_transfer": True,
+                    "line_ids": [(0, 0, vals) for vals in job_lines],
+                }
+            )
+            .sudo(False)
+        )
+
+    @api.model
+    def _prepare_job_line_vals(self, move, lots):
+        return {
+            "kind": "move",
+            "source_model": move._name,
+            "source_id": move.id,
+            "product_id": move.product_id.id,
+            "move_id": move.id,
+            "count": len(lots),
+            "lot_quantity": 1.0,
+            "move_lot_ids": [(6, 0, lots.ids)],
+        }
+
+    @api.model
+    def run_chunk(self, job, size):
+        """Move the next ``size`` serials of ``job``; return how many each of
+        its lines moved."""
+        chunk, taken = [], {}
+        for line in job.line_ids.filtered(lambda line: line.done_count < line.count):
+            count = min(line.count - line.done_count, size - sum(taken.values()))
+            if count <= 0:
+                break
+            lots = line.move_lot_ids.sorted("id")[
+                line.done_count : line.done_count + count
+            ]
+            chunk.append((line, lots, line.done_count + count == line.count))
+            taken[line] = count
+        moves = self.env["stock.move"]
+        for line, lots, last in chunk:
+            moves |= self._move_lots(line, lots, last)
+        self._done(moves)
+        return taken
+
+    @api.model
+    def _move_lots(self, line, lots, last):
+        """The move of ``line``'s transfer that takes ``lots`` now, confirmed
+        and holding exactly their quants: the open move itself when they are
+        the last of it, a split of it otherwise."""
+        open_move = line.move_id
+        if open_move.state in ("done", "cancel"):
+            raise UserError(
+                self.env._(
+                    "%(transfer)s was validated or cancelled meanwhile.",
+                    transfer=open_move.picking_id.display_name,
+                )
+            )
+        pairs = line._serial_move_pairs(lots)
+        if last:
+            move = open_move
+        else:
+            move = self.env["stock.move"].create(
+                open_move._serial_split_off(sum(q.quantity for q, _lot in pairs))
+            )
+        move.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
+        if move.location_id.should_bypass_reservation():
+            self.env["stock.move.line"]._serial_create_batch(
+                [
+                    move._serial_prepare_quant_line_vals(quant, lot)
+                    for quant, lot in pairs
+                ]
+            )
+        elif move._serial_reserve_quants(
+            [(quant, quant.quantity) for quant, _lot in pairs]
+        ):
+            raise self.not_movable_error(move.location_id, lots)
+        move.picked = True
+        return move
+
+    @api.model
+    def _done(self, moves):
+        """Do the chunk's ``moves``; validate the transfers they end."""
+        for picking, picking_moves in moves.grouped("picking_id").items():
+            rest = picking.move_ids.filtered(
+                lambda move: move.state not in ("done", "cancel")
+            )
+            if rest - picking_moves:
+                # Odoo's look for packages moved whole reads every line of the
+                # transfer: the transfer's own validation runs it, once.
+                picking_moves.with_context(
+                    serial_fast_done=True, serial_chunk_done=True
+                )._action_done(cancel_backorder=True)
+                continue
+            picking.with_context(
+                serial_fast_done=True, cancel_backorder=True
+            )._action_done()
+            picking._serial_check_done()
+
+    @api.model
+    def not_movable_error(self, location, lots):
+        return UserError(
+            self.env._(
+                "Some of %(serials)s are no longer in %(location)s as they "
+                "were, or another transfer holds them.",
+                serials=", ".join(lots.mapped("name")),
+                location=location.display_name,
+            )
+        )
+
+    @api.model
+    def quants_at(self, lots, location):
+        """``{lot: quant}``: where each serial of ``lots`` is in ``location``
+        (or below it), with a quantity that no other transfer holds."""
+        quants = self.env["stock.quant"].search(
+            [
+                ("lot_id", "in", lots.ids),
+                ("location_id", "child_of", location.id),
+                ("quantity", ">", 0),
+            ]
+        )
+        found = {}
+        for quant in quants:
+            rounding = quant.product_id.uom_id.rounding
+            if float_compare(quant.reserved_quantity, 0, precision_rounding=rounding):
+                continue
+            found.setdefault(quant.lot_id, quant)
+        return found

@@ -1,0 +1,138 @@
+"""Reverse Serial Generation above the company's batch size runs in the
+background, chunk by chunk, with one return per transfer, and leaves what
+the reversal run at once leaves (#25)."""
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import BothWays, SerialGenCase
+
+NOW = "2026-11-26 10:00:00"
+LATER = "2026-11-27 15:30:00"
+
+
+@tagged("post_install", "-at_install")
+class TestBackgroundReverse(BothWays, SerialGenCase):
+    def setUp(self):
+        super().setUp()
+        self.Job = self.env["serial.generation.job"]
+
+    def _run_runner(self, times=10):
+        for _call in range(times):
+            self.Job._cron_process()
+
+    def _generated(self, prefix, count=5):
+        product = self._create_product(f"{prefix} Laptop", "serial")
+        with freeze_time(NOW):
+            refund = self._create_credit_note([(product, count)])
+            self._generate(refund)
+        self.env.flush_all()
+        return refund, refund.serial_lot_ids
+
+    def _state(self, refund, lots):
+        """What the reversal left, but for how many moves brought it and
+        valued it: the totals of the valuation."""
+        pickings = refund.serial_picking_ids | refund.serial_picking_ids.return_ids
+        state = self._both_ways_state(pickings, lots)
+        moves = pickings.return_ids.move_ids
+        state["moves"] = (
+            sum(moves.mapped("product_uom_qty")),
+            set(moves.mapped("state")),
+            all(moves.mapped("origin_returned_move_id")),
+            len(moves.move_orig_ids),
+        )
+        state["valuation"] = [
+            sum(layer[index] for layer in state["valuation"]) for index in range(4)
+        ]
+        return state
+
+    @freeze_time(LATER)
+    def test_reverse_in_chunks(self):
+        at_once, at_once_lots = self._generated("ONCE")
+        at_once.action_reverse_serial_generation()
+        self.assertEqual(at_once.serial_job_ids.mapped("operation"), ["generate"])
+
+        refund, lots = self._generated("CHUNKS")
+        self.company.serial_batch_size = 2
+        counts = self._counts()
+        action = refund.action_reverse_serial_generation()
+        self.assertIn("in the background", action["params"]["message"])
+        job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
+        self.assertEqual((job.state, job.total, job.done_count), ("queued", 5, 0))
+        # the return is open, draft, and nothing moved yet
+        returned = refund.serial_picking_ids.return_ids
+        self.assertEqual(job.transfer_ids, returned)
+        self.assertEqual(returned.state, "draft")
+        self.assertEqual(self._counts()["stock.move.line"], counts["stock.move.line"])
+        self.assertEqual(len(self._quants(lots, self.stock_location)), 5)
+        self.assertIn("0 of 5", refund.serial_job_progress)
+        self.assertIn("Reverse Serial Generation", refund.serial_job_progress)
+        # one job per document at a time
+        self.assertNothingCreated(
+            refund.action_reverse_serial_generation,
+            message="Reverse Serial Generation in the background: 0 of 5",
+        )
+
+        self.Job._cron_process()
+        self.assertEqual(job.done_count, 2)
+        self.assertEqual(
+            sum(self._quants(lots, self.stock_location).mapped("quantity")), 3
+        )
+        self.assertNotEqual(returned.state, "done")
+        self._run_runner()
+        self.assertEqual((job.state, job.done_count), ("done", 5))
+        self.assertEqual(returned.state, "done")
+        self.assertEqual(refund.serial_picking_ids.return_ids, returned)
+        self.assertEqual(returned.move_line_ids.lot_id, lots)
+        self.assertFalse(refund.serial_job_progress)
+        self.assertIn(
+            "is done in the background", refund.message_ids[:1].body.striptags()
+        )
+        self.assertSameBothWays(
+            self._state(refund, lots), self._state(at_once, at_once_lots)
+        )
+        # the lots' origin still names the generation only
+        self.assertNotIn(job, lots.serial_job_ids)
+
+    def test_stopped_reversal_validates_what_went_back(self):
+        refund, lots = self._generated("STOP")
+        self.company.serial_batch_size = 2
+        refund.action_reverse_serial_generation()
+        job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
+        self.Job._cron_process()
+        job.action_cancel()
+        self.assertEqual(job.state, "failed")
+        returned = job.transfer_ids
+        self.assertEqual(returned.state, "done")
+        self.assertEqual(len(returned.move_line_ids.lot_id), 2)
+        self.assertEqual(
+            sum(self._quants(lots, self.stock_location).mapped("quantity")), 3
+        )
+        self.assertIn("stopped after 2 of 5", refund.serial_job_progress)
+        # the rest can be reversed again
+        self.company.serial_batch_size = 100
+        refund.action_reverse_serial_generation()
+        self.assertFalse(self._quants(lots, self.stock_location).filtered("quantity"))
+
+    def test_serial_moved_meanwhile_fails_the_chunk(self):
+        refund, lots = self._generated("MOVED")
+        self.company.serial_batch_size = 2
+        refund.action_reverse_serial_generation()
+        job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
+        # a user sends one of the first chunk elsewhere meanwhile
+        moved = job.line_ids.move_lot_ids.sorted("id")[:1]
+        Quant = self.env["stock.quant"]
+        Quant._update_available_quantity(
+            moved.product_id, self.stock_location, -1, lot_id=moved
+        )
+        Quant._update_available_quantity(
+            moved.product_id, self.customer_location, 1, lot_id=moved
+        )
+        self.Job._cron_process()
+        self.assertEqual(job.state, "failed")
+        self.assertIn(moved.name, job.error)
+        self.assertEqual(job.done_count, 0)
+        # the open return was closed: nothing came back, nothing is open
+        self.assertEqual(job.transfer_ids.state, "cancel")
+        self.assertFalse(job.transfer_ids.move_line_ids)

@@ -1,0 +1,121 @@
+"""Send to Vendor and Receive from Vendor above the company's batch size run
+in the background, chunk by chunk, with one transfer, and leave what the
+same operation run at once leaves (#25)."""
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from odoo.addons.everest_serial_gen.tests.common import BothWays
+
+from .test_vendor import VendorCase
+
+RETURNED = "2026-11-26 10:00:00"
+SENT = "2026-11-27 15:30:00"
+RECEIVED = "2026-11-30 09:15:00"
+
+
+@tagged("post_install", "-at_install")
+class TestBackgroundVendor(BothWays, VendorCase):
+    def _run_runner(self, times=10):
+        for _call in range(times):
+            self.env["serial.generation.job"]._cron_process()
+
+    def _loop(self, prefix, batch_size):
+        """5 serials generated on a return, sent to the vendor, then
+        received back, the first replaced by a typed serial."""
+        self.company.serial_batch_size = 100
+        product = self._create_product(
+            f"{prefix} Laptop",
+            "serial",
+            seller_ids=[Command.create({"partner_id": self.vendor.id})],
+        )
+        with freeze_time(RETURNED):
+            receipt = self._create_return_receipt([(product, 5)])
+            self._generate(receipt)
+        lots = receipt.serial_lot_ids.sorted("id")
+        self.env.flush_all()
+        self.company.serial_batch_size = batch_size
+        with freeze_time(SENT):
+            sent = self._send(lots)
+            self._run_runner()
+        self.assertEqual(sent.state, "done")
+        self.assertEqual(sent.move_line_ids.lot_id, lots)
+        self.env.flush_all()
+        with freeze_time(RECEIVED):
+            received = self._receive(lots, replace={lots[0]: f"{prefix}-NEW"})
+            self._run_runner()
+        self.assertEqual(received.state, "done")
+        new = received.move_line_ids.lot_id - lots
+        self.assertEqual(new.name, f"{prefix}-NEW")
+        self.assertEqual(new.serial_replaces_lot_id, lots[0])
+        return receipt | sent | received, lots | new
+
+    def _state(self, pickings, lots):
+        """What the loop left, but for how many moves brought it."""
+        state = self._both_ways_state(pickings, lots)
+        state["moves"] = sorted(
+            (picking.picking_type_id.id, sum(picking.move_ids.mapped("quantity")))
+            for picking in pickings
+        )
+        state["valuation"] = [
+            sum(layer[index] for layer in state["valuation"]) for index in range(4)
+        ]
+        return state
+
+    def test_send_and_receive_in_chunks(self):
+        at_once = self._state(*self._loop("ONCE", 100))
+        in_chunks = self._state(*self._loop("CHUNKS", 2))
+        self.assertSameBothWays(in_chunks, at_once)
+        jobs = self.env["serial.generation.job"].search(
+            [("operation", "in", ("send", "receive"))]
+        )
+        self.assertEqual(sorted(jobs.mapped("operation")), ["receive", "send"])
+        self.assertEqual(set(jobs.mapped("state")), {"done"})
+        self.assertEqual(jobs.mapped("total"), [5, 5])
+
+    def test_send_is_queued_then_logged(self):
+        _receipt, lots = self._returned_serials(3)
+        self.company.serial_batch_size = 2
+        form = self._send_form(lots)
+        action = form.save().action_send()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("Send to Vendor of 3 serial numbers", action["params"]["message"])
+        sent = self.env["stock.picking"].browse(action["params"]["next"]["res_id"])
+        self.assertEqual(sent.state, "draft")
+        self.assertIn("0 of 3", sent.serial_job_progress)
+        self.assertEqual(len(self._quants(lots, self.out_location)), 3)
+        # nothing said of the serials before it is true
+        self.assertFalse(
+            lots.message_ids.filtered(lambda m: "Sent to vendor" in (m.body or ""))
+        )
+        self._run_runner()
+        self.assertEqual(sent.state, "done")
+        self.assertEqual(
+            set(self._quants(lots, self.vendor_location).mapped("quantity")), {1.0}
+        )
+        for lot in lots:
+            self.assertIn(
+                "Sent to vendor",
+                " ".join(lot.message_ids.mapped(lambda m: str(m.body))),
+            )
+
+    def test_stopped_receive_keeps_no_replacement_that_never_came(self):
+        _receipt, lots = self._returned_serials(3)
+        self._send(lots)
+        self.company.serial_batch_size = 2
+        lots = lots.sorted("id")
+        received = self._receive(lots, replace={lots[0]: "NEW-0", lots[2]: "NEW-2"})
+        job = received.serial_job_ids
+        self.assertEqual(job.operation, "receive")
+        self.assertEqual(len(job.line_ids.replacement_lot_ids), 2)
+        self.env["serial.generation.job"]._cron_process()
+        job.action_cancel()
+        self.assertEqual(received.state, "done")
+        self.assertEqual(
+            received.move_line_ids.lot_id.mapped("name"), ["NEW-0", lots[1].name]
+        )
+        # NEW-2 never came in: it is gone; lots[2] is still at the vendor
+        self.assertFalse(self.env["stock.lot"].search([("name", "=", "NEW-2")]))
+        self.assertTrue(lots[2].serial_at_vendor)
