@@ -651,7 +651,14 @@ def run_background_path(bench, path, size, log):
     after each). Returns (OK seconds, [chunk seconds], checked)."""
     env = bench.env
     cr = env.cr
-    run, check = getattr(bench, f"{path}_addon")(size)
+    company = bench.company
+    batch_size = company.serial_batch_size
+    # the setup (a generation to reverse) runs at once; only the path queues
+    company.serial_batch_size = max(batch_size, size + 1)
+    try:
+        run, check = getattr(bench, f"{path}_addon")(size)
+    finally:
+        company.serial_batch_size = batch_size
     env.flush_all()
     cr.commit()
     Job = env["serial.generation.job"]

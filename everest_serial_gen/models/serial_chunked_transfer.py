@@ -103,8 +103,16 @@ class SerialChunkedTransfer(models.AbstractModel):
         if last:
             move = open_move
         else:
-            move = self.env["stock.move"].create(
-                open_move._serial_split_off(sum(q.quantity for q, _lot in pairs))
+            # Sudo: the split keeps the open move's links to the document,
+            # which only the addon sets (field_guard); the user's rights were
+            # checked when the operation was asked for.
+            move = (
+                self.env["stock.move"]
+                .sudo()
+                .create(
+                    open_move._serial_split_off(sum(q.quantity for q, _lot in pairs))
+                )
+                .with_env(self.env)
             )
         move.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
         if move.location_id.should_bypass_reservation():

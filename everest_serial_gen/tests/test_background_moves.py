@@ -4,7 +4,7 @@ the reversal run at once leaves (#25)."""
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import BothWays, SerialGenCase
 
@@ -17,6 +17,12 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
     def setUp(self):
         super().setUp()
         self.Job = self.env["serial.generation.job"]
+        # the job runs as the user who asked: not a superuser
+        self.stock_user = new_test_user(
+            self.env,
+            "background_stock_user",
+            groups="stock.group_stock_user,account.group_account_invoice",
+        )
 
     def _run_runner(self, times=10):
         for _call in range(times):
@@ -56,7 +62,7 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
         refund, lots = self._generated("CHUNKS")
         self.company.serial_batch_size = 2
         counts = self._counts()
-        action = refund.action_reverse_serial_generation()
+        action = refund.with_user(self.stock_user).action_reverse_serial_generation()
         self.assertIn("in the background", action["params"]["message"])
         job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
         self.assertEqual((job.state, job.total, job.done_count), ("queued", 5, 0))
@@ -98,7 +104,7 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
     def test_stopped_reversal_validates_what_went_back(self):
         refund, lots = self._generated("STOP")
         self.company.serial_batch_size = 2
-        refund.action_reverse_serial_generation()
+        refund.with_user(self.stock_user).action_reverse_serial_generation()
         job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
         self.Job._cron_process()
         job.action_cancel()

@@ -5,7 +5,7 @@ same operation run at once leaves (#25)."""
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.everest_serial_gen.tests.common import BothWays
 
@@ -18,6 +18,13 @@ RECEIVED = "2026-11-30 09:15:00"
 
 @tagged("post_install", "-at_install")
 class TestBackgroundVendor(BothWays, VendorCase):
+    def setUp(self):
+        super().setUp()
+        # the jobs run as the user who asked: not a superuser
+        self.stock_user = new_test_user(
+            self.env, "vendor_stock_user", groups="stock.group_stock_user"
+        )
+
     def _run_runner(self, times=10):
         for _call in range(times):
             self.env["serial.generation.job"]._cron_process()
@@ -38,13 +45,15 @@ class TestBackgroundVendor(BothWays, VendorCase):
         self.env.flush_all()
         self.company.serial_batch_size = batch_size
         with freeze_time(SENT):
-            sent = self._send(lots)
+            sent = self._send(lots, user=self.stock_user)
             self._run_runner()
         self.assertEqual(sent.state, "done")
         self.assertEqual(sent.move_line_ids.lot_id, lots)
         self.env.flush_all()
         with freeze_time(RECEIVED):
-            received = self._receive(lots, replace={lots[0]: f"{prefix}-NEW"})
+            received = self._receive(
+                lots, replace={lots[0]: f"{prefix}-NEW"}, user=self.stock_user
+            )
             self._run_runner()
         self.assertEqual(received.state, "done")
         new = received.move_line_ids.lot_id - lots
@@ -106,7 +115,9 @@ class TestBackgroundVendor(BothWays, VendorCase):
         self._send(lots)
         self.company.serial_batch_size = 2
         lots = lots.sorted("id")
-        received = self._receive(lots, replace={lots[0]: "NEW-0", lots[2]: "NEW-2"})
+        received = self._receive(
+            lots, replace={lots[0]: "NEW-0", lots[2]: "NEW-2"}, user=self.stock_user
+        )
         job = received.serial_job_ids
         self.assertEqual(job.operation, "receive")
         self.assertEqual(len(job.line_ids.replacement_lot_ids), 2)

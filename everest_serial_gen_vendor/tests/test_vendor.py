@@ -37,18 +37,17 @@ class VendorCase(SerialGenCase):
             )
         )
 
-    def _send(self, lots, validate=True):
-        form = self._send_form(lots)
+    def _send(self, lots, validate=True, user=None):
+        form = self._send_form(lots, user=user)
         form.validate_transfer = validate
         return self._transfers_of(form.save().action_send())
 
-    def _receive(self, lots, replace=None, location=None):
+    def _receive(self, lots, replace=None, location=None, user=None):
         """Receive ``lots`` from the vendor; ``replace``: {lot: new name}."""
         replace = replace or {}
+        env = self.env(user=user) if user else self.env
         form = Form(
-            self.env["serial.vendor.receive.wizard"].with_context(
-                serial_lot_ids=lots.ids
-            )
+            env["serial.vendor.receive.wizard"].with_context(serial_lot_ids=lots.ids)
         )
         if location:
             form.location_dest_id = location
