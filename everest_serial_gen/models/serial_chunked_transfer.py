@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import Command, api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
@@ -26,10 +26,6 @@ class SerialChunkedTransfer(models.AbstractModel):
     def queue(self, operation, document, moves_lots):
         """Queue ``operation`` on ``document``: ``moves_lots`` pairs each open
         (draft) move with the serials it moves. Returns the job."""
-        company = document.company_id
-        job_lines = [
-            self._prepare_job_line_vals(move, lots) for move, lots in moves_lots if lots
-        ]
         # Sudo: users trigger the runner, they do not manage scheduled actions.
         self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
         # Sudo: users read generations, only the addon writes them; the
@@ -37,21 +33,27 @@ class SerialChunkedTransfer(models.AbstractModel):
         return (
             self.env["serial.generation.job"]
             .sudo()
-            .create(
-                {
-                    "operation": operation,
-                    "company_id": company.id,
-                    "user_id": self.env.user.id,
-                    "res_model": document._name,
-                    "res_id": document.id,
-                    "document_name": document.display_name,
-                    "location_dest_id": moves_lots[0][0].location_dest_id.id,
-                    "validate_transfer": True,
-                    "line_ids": [(0, 0, vals) for vals in job_lines],
-                }
-            )
+            .create(self._prepare_job_vals(operation, document, moves_lots))
             .sudo(False)
         )
+
+    @api.model
+    def _prepare_job_vals(self, operation, document, moves_lots):
+        return {
+            "operation": operation,
+            "company_id": document.company_id.id,
+            "user_id": self.env.user.id,
+            "res_model": document._name,
+            "res_id": document.id,
+            "document_name": document.display_name,
+            "location_dest_id": moves_lots[0][0].location_dest_id.id,
+            "validate_transfer": True,
+            "line_ids": [
+                Command.create(self._prepare_job_line_vals(move, lots))
+                for move, lots in moves_lots
+                if lots
+            ],
+        }
 
     @api.model
     def _prepare_job_line_vals(self, move, lots):
@@ -63,7 +65,7 @@ class SerialChunkedTransfer(models.AbstractModel):
             "move_id": move.id,
             "count": len(lots),
             "lot_quantity": 1.0,
-            "move_lot_ids": [(6, 0, lots.ids)],
+            "move_lot_ids": [Command.set(lots.ids)],
         }
 
     @api.model
