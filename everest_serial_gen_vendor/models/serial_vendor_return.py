@@ -555,15 +555,20 @@ class SerialVendorReturn(models.AbstractModel):
             numbering._check_names(
                 numbering._lot_company(company, product), product, names
             )
-        names = []
+        # one draw per product and company for the replacements without a
+        # typed name, past the names typed in this batch
+        untyped = defaultdict(int)
         for lot, company, name in items:
             if not name:
-                key = (company, lot.product_id)
-                (name,) = numbering._draw_names(
-                    company, lot.product_id, 1, taken=typed[key]
-                )
-                typed[key].append(name)
-            names.append(name)
+                untyped[(company, lot.product_id)] += 1
+        drawn = {
+            key: iter(numbering._draw_names(*key, count, taken=typed[key]))
+            for key, count in untyped.items()
+        }
+        names = [
+            name or next(drawn[(company, lot.product_id)])
+            for lot, company, name in items
+        ]
         now = fields.Datetime.now()
         # Sudo: the link to the replaced serial and the provenance are the
         # addon's only (models/field_guard.py); the user's access to the

@@ -216,6 +216,28 @@ class TestVendor(VendorCase):
         self.assertTrue(replacement.name.startswith("RMA-"))
         self.assertEqual(replacement.serial_replaces_lot_id, lots)
 
+    def test_replacements_named_from_sequence(self):
+        """Three replacements, one typed: the two others get the next two
+        free numbers of the sequence, none twice."""
+        _receipt, lots = self._returned_serials(3)
+        self._send(lots)
+        lots = lots.sorted("id")
+        sequence = self.env["serial.numbering"]._sequence(self.company, lots.product_id)
+        expected = [
+            sequence.get_next_char(sequence.number_next_actual + step)
+            for step in range(2)
+        ]
+        back = self._receive(
+            lots, replace={lots[0]: False, lots[1]: "MFR-TYPED", lots[2]: False}
+        )
+        replacements = back.move_line_ids.lot_id.sorted(
+            lambda lot: lot.serial_replaces_lot_id.id
+        )
+        self.assertEqual(replacements.serial_replaces_lot_id, lots)
+        self.assertEqual(
+            replacements.mapped("name"), [expected[0], "MFR-TYPED", expected[1]]
+        )
+
     def test_send_without_validation(self):
         _receipt, lots = self._returned_serials(2)
         picking = self._send(lots, validate=False)
