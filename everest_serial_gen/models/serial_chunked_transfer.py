@@ -94,11 +94,12 @@ class SerialChunkedTransfer(models.AbstractModel):
         and holding exactly their quants: the open move itself when they are
         the last of it, a split of it otherwise."""
         open_move = line.move_id
-        if open_move.state in ("done", "cancel"):
+        if not open_move or open_move.state in ("done", "cancel"):
             raise UserError(
                 self.env._(
                     "%(transfer)s was validated or cancelled meanwhile.",
-                    transfer=open_move.picking_id.display_name,
+                    transfer=open_move.picking_id.display_name
+                    or line.job_id.document_name,
                 )
             )
         pairs = line._serial_move_pairs(lots)
@@ -179,3 +180,22 @@ class SerialChunkedTransfer(models.AbstractModel):
                 continue
             found.setdefault(quant.lot_id, quant)
         return found
+
+    @api.model
+    def busy_lots(self, lots):
+        """The serials of ``lots`` that a queued job still has to move: no
+        other operation may take them meanwhile."""
+        # Sudo: which serials a job holds decides for every user; only the
+        # serials are returned.
+        lines = (
+            self.env["serial.generation.job.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_lot_ids", "in", lots.ids),
+                    ("job_id.state", "=", "queued"),
+                    ("job_id.operation", "!=", "generate"),
+                ]
+            )
+        )
+        return lots & lines.move_lot_ids.sudo(False)

@@ -245,7 +245,11 @@ class SerialGenerationJob(models.Model):
         """Generate the next chunk as the user who asked for it."""
         self.ensure_one()
         job = self.with_user(self.user_id).with_company(self.company_id)
-        job = job.with_context(allowed_company_ids=[self.company_id.id])
+        # serial_job_running: the transfers the job fills are its own while
+        # it runs (stock.picking._serial_check_not_in_job)
+        job = job.with_context(
+            allowed_company_ids=[self.company_id.id], serial_job_running=True
+        )
         document = job._document()
         if not document:
             raise UserError(self.env._("Its document was deleted."))
@@ -377,6 +381,12 @@ class SerialGenerationJob(models.Model):
                 "%(receipt)s stays open: %(error)s",
                 receipt=receipt.display_name,
                 error=error,
+            )
+        if self.operation != "generate":
+            return self.env._(
+                "%(transfer)s is done with what it moved; the rest of it is "
+                "cancelled.",
+                transfer=receipt.display_name,
             )
         return self.env._(
             "%(receipt)s is done with what was received; the rest of it is "

@@ -79,6 +79,8 @@ class SerialGenerationJobLine(models.Model):
         "stock.move",
         string="Receiving Move",
         check_company=True,
+        # stock.picking._serial_check_not_in_job looks a transfer up by it
+        index="btree_not_null",
         help="The move that brings the units of this line in.",
     )
 

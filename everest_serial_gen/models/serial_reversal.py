@@ -40,7 +40,7 @@ class SerialReversal(models.AbstractModel):
         if not lines and left:
             raise left.move_id._serial_not_returnable_error()
         if self._runs_in_background(document, lines):
-            job = self._queue(document, lines)
+            job = self._queue(document, lines, left.lot_id)
             released = document._serial_release_retrieved()
             return Reversal(job.transfer_ids, left.lot_id, released, job)
         returns = self.env["stock.picking"]
@@ -62,7 +62,7 @@ class SerialReversal(models.AbstractModel):
         )
 
     @api.model
-    def _queue(self, document, lines):
+    def _queue(self, document, lines, left):
         """Open the returns of ``lines`` with Odoo's return wizard, their
         moves draft, and queue the job that brings the serials back
         (serial.chunked.transfer)."""
@@ -75,17 +75,20 @@ class SerialReversal(models.AbstractModel):
                 for move in returned.move_ids
             ]
         job = self.env["serial.chunked.transfer"].queue("reverse", document, moves_lots)
-        document._message_log(
-            body=self.env._(
-                "%(user)s reversed the serial generation: %(count)s serial "
-                "numbers go back with %(transfers)s, in the background, in "
-                "chunks of %(size)s.",
-                user=self.env.user.name,
-                count=job.total,
-                transfers=", ".join(job.transfer_ids.mapped("name")),
-                size=document.company_id.serial_batch_size,
-            )
+        body = self.env._(
+            "%(user)s reversed the serial generation: %(count)s serial "
+            "numbers go back with %(transfers)s, in the background, in "
+            "chunks of %(size)s.",
+            user=self.env.user.name,
+            count=job.total,
+            transfers=", ".join(job.transfer_ids.mapped("name")),
+            size=document.company_id.serial_batch_size,
         )
+        if left:
+            body += " " + self.env._(
+                "Left where they are now: %(serials)s.", serials=self._where(left)
+            )
+        document._message_log(body=body)
         return job
 
     @api.model

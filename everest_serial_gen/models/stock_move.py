@@ -49,6 +49,11 @@ class StockMove(models.Model):
             return None
         return super()._action_assign(force_qty=force_qty)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_serial_job(self):
+        """Odoo deletes a transfer's moves before the transfer itself."""
+        self.picking_id._serial_check_not_in_job()
+
     def _serial_reserve_quants(self, quantities):
         """Reserve exactly ``quantities`` (pairs of a quant and the quantity
         to take from it, in the product's unit) on these moves, the one of

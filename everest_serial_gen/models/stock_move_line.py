@@ -168,9 +168,9 @@ class StockMoveLine(models.Model):
             )
             .filtered(lambda line: lot_counts[line.lot_id.id] == 1)
         )
-        others = self - candidates
+        other_products = set((self - candidates).product_id.ids)
         return candidates.filtered(
-            lambda line: line.product_id not in others.product_id
+            lambda line: line.product_id.id not in other_products
         )
 
     def _serial_fast_done_lines(self):

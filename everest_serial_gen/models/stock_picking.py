@@ -105,6 +105,59 @@ class StockPicking(models.Model):
             return move
         return job_line._source()
 
+    def button_validate(self):
+        self._serial_check_not_in_job()
+        return super().button_validate()
+
+    def action_confirm(self):
+        self._serial_check_not_in_job()
+        return super().action_confirm()
+
+    def action_assign(self):
+        self._serial_check_not_in_job()
+        return super().action_assign()
+
+    def action_cancel(self):
+        self._serial_check_not_in_job()
+        return super().action_cancel()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_serial_job(self):
+        self._serial_check_not_in_job()
+
+    def _serial_check_not_in_job(self):
+        """A transfer that a background job fills chunk by chunk (Reverse,
+        Send to Vendor, Receive from Vendor: serial.chunked.transfer) is the
+        job's until it ends: validated, confirmed, reserved, cancelled or
+        deleted meanwhile, it would take other serials than the job's, or
+        leave the job without its moves. Cancel the job to stop it."""
+        if not self or self.env.context.get("serial_job_running"):
+            return
+        # Sudo: whether a job holds the transfer decides for every user;
+        # only that is read.
+        held = (
+            self.env["serial.generation.job.line"]
+            .sudo()
+            .search(
+                [
+                    ("move_id.picking_id", "in", self.ids),
+                    ("job_id.state", "=", "queued"),
+                    ("job_id.operation", "!=", "generate"),
+                ],
+                limit=1,
+            )
+        )
+        if held:
+            raise UserError(
+                self.env._(
+                    "%(transfer)s is being filled in the background "
+                    "(%(progress)s). Wait until it is done, or cancel the job "
+                    "from Serial Generations.",
+                    transfer=held.move_id.picking_id.display_name,
+                    progress=held.job_id._progress_text(),
+                )
+            )
+
     def _serial_job_stopped(self, job):
         """A return cancelled while its serials were generated in the
         background keeps no serial that never held stock: Odoo's own
@@ -323,6 +376,9 @@ class StockPicking(models.Model):
         # Odoo would reserve what it finds of the products: reserve exactly
         # the serials asked for, where these lines put them
         returned = wizard.with_context(serial_reserves_itself=True)._create_return()
+        # the flag was for Odoo's reservation of the return only: the moves
+        # its validation chains (a 2-step route's next step) reserve as usual
+        returned = returned.with_context(serial_reserves_itself=False)
         # each return move takes the serials of the move it returns: a
         # transfer may have several moves of a product
         by_move = lines.grouped("move_id")

@@ -4,6 +4,7 @@ the reversal run at once leaves (#25)."""
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import BothWays, SerialGenCase
@@ -142,3 +143,31 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
         # the open return was closed: nothing came back, nothing is open
         self.assertEqual(job.transfer_ids.state, "cancel")
         self.assertFalse(job.transfer_ids.move_line_ids)
+
+    def test_the_jobs_transfer_is_the_jobs_until_it_ends(self):
+        """Validated, reserved, cancelled or deleted by hand meanwhile, the
+        return would take other serials or leave the job without moves."""
+        refund, lots = self._generated("HELD")
+        self.company.serial_batch_size = 2
+        refund.with_user(self.stock_user).action_reverse_serial_generation()
+        job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
+        returned = job.transfer_ids.with_user(self.stock_user)
+        for action in (
+            returned.button_validate,
+            returned.action_confirm,
+            returned.action_assign,
+            returned.action_cancel,
+        ):
+            self.assertNothingCreated(action, message="being filled in the background")
+        # a stock user may not delete moves: an administrator; Odoo cancels
+        # the moves before it deletes them, which the request's rollback
+        # undoes (a savepoint here)
+        with self.assertRaises(UserError) as caught:
+            job.transfer_ids.unlink()
+        self.assertIn("being filled in the background", str(caught.exception))
+        self.assertEqual(returned.state, "draft")
+        self.Job._cron_process()
+        job.action_cancel()
+        # once the job stopped, the transfer is the user's again
+        self.assertEqual(returned.state, "done")
+        self.assertEqual(len(returned.move_line_ids), 2)

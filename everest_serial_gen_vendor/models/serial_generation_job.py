@@ -19,6 +19,17 @@ class SerialGenerationJob(models.Model):
         """A stopped Receive from Vendor keeps no replacement serial that
         never came in: it was created at OK only to reserve its name."""
         result = super()._fail(error)
+        # what the finished chunks moved is logged as the run at once logs it
+        moved = self.transfer_ids.filtered(lambda picking: picking.state == "done")
+        if self.operation == "send":
+            self.env["serial.vendor.return"]._log_sent(moved)
+        elif self.operation == "receive":
+            self.env["serial.vendor.return"]._log_received(
+                moved,
+                self.line_ids.replacement_lot_ids.filtered(
+                    lambda lot: lot in moved.move_line_ids.lot_id
+                ),
+            )
         if self.operation == "receive":
             # Sudo: the runner removes what its own job created, whoever
             # stopped it; the job's user may not delete serials.

@@ -61,9 +61,21 @@ class SerialVendorReturn(models.AbstractModel):
         """A validated transfer of more serials than the company's batch
         size runs in the background, as a generation does; its
         reservation alone runs at once."""
-        return validate and any(
+        if not validate or not any(
             len(items) > max(picking_type.company_id.serial_batch_size, 1)
             for _partner, picking_type, _source, _destination, items in groups
+        ):
+            return False
+        # a job moves one whole quant per serial: lots, or a serial held by
+        # several quants, are moved at once
+        quants = [
+            item[0] if isinstance(item, tuple) else item
+            for *_key, items in groups
+            for item in items
+        ]
+        lots = [quant.lot_id for quant in quants]
+        return len(set(lots)) == len(lots) and all(
+            lot.product_id.tracking == "serial" for lot in lots
         )
 
     @api.model
@@ -95,8 +107,10 @@ class SerialVendorReturn(models.AbstractModel):
             *(lot for quant, lot in pairs if lot != quant.lot_id)
         )
         for line in job.line_ids:
+            originals = set(line.move_lot_ids.ids)
             mine = replacements.filtered(
-                lambda new, line=line: new.serial_replaces_lot_id in line.move_lot_ids
+                lambda new, originals=originals: new.serial_replaces_lot_id.id
+                in originals
             )
             if mine:
                 # Sudo: users read generations, only the addon writes them.
@@ -274,11 +288,14 @@ class SerialVendorReturn(models.AbstractModel):
             ]
         )
         by_lot = quants.grouped("lot_id")
+        busy = self.env["serial.chunked.transfer"].busy_lots(lots)
         errors = []
         groups = defaultdict(lambda: self.env["stock.quant"])
         for lot in lots:
             lot_quants = by_lot.get(lot, self.env["stock.quant"])
             key, error = None, self._send_stock_error(lot, lot_quants)
+            if lot in busy:
+                error = self._busy_error(lot)
             if not error:
                 key, error = self._send_group_key(lot, lot_quants, partner)
             if error:
@@ -316,6 +333,13 @@ class SerialVendorReturn(models.AbstractModel):
                 serial=lot.display_name,
             )
         return None
+
+    @api.model
+    def _busy_error(self, lot):
+        return self.env._(
+            "%(serial)s is being moved in the background by another operation.",
+            serial=lot.display_name,
+        )
 
     @api.model
     def _send_group_key(self, lot, quants, partner):
@@ -513,8 +537,12 @@ class SerialVendorReturn(models.AbstractModel):
         last_sent = {}
         for line in sent_lines:
             last_sent.setdefault(line.lot_id, line)
+        busy = self.env["serial.chunked.transfer"].busy_lots(originals)
         errors, sources = [], {}
         for lot in originals:
+            if lot in busy:
+                errors.append(self._busy_error(lot))
+                continue
             quant = by_lot.get(lot, self.env["stock.quant"])[:1]
             line = last_sent.get(lot)
             if not quant or not line or lot.serial_replaced_by_ids:

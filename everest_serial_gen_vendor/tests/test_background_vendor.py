@@ -130,3 +130,20 @@ class TestBackgroundVendor(BothWays, VendorCase):
         # NEW-2 never came in: it is gone; lots[2] is still at the vendor
         self.assertFalse(self.env["stock.lot"].search([("name", "=", "NEW-2")]))
         self.assertTrue(lots[2].serial_at_vendor)
+        # what came in is said, as the run at once says it; nothing else
+        bodies = {
+            lot: " ".join(map(str, lot.message_ids.mapped("body"))) for lot in lots
+        }
+        self.assertIn("Replaced by", bodies[lots[0]])
+        self.assertIn("Received from vendor", bodies[lots[1]])
+        self.assertNotIn("Received from vendor", bodies[lots[2]])
+
+    def test_serials_of_a_queued_job_are_its_own(self):
+        _receipt, lots = self._returned_serials(3)
+        self.company.serial_batch_size = 2
+        self._send(lots, user=self.stock_user)
+        self.company.serial_batch_size = 100
+        self.assertNothingCreated(
+            lambda: self._send(lots[:1], user=self.stock_user),
+            message="being moved in the background",
+        )
