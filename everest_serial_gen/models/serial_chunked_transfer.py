@@ -85,7 +85,7 @@ class SerialChunkedTransfer(models.AbstractModel):
         moves = self.env["stock.move"]
         for line, lots, last in chunk:
             moves |= self._move_lots(line, lots, last)
-        self._done(moves)
+        moves._serial_done_in_chunk()
         return taken
 
     @api.model
@@ -131,25 +131,6 @@ class SerialChunkedTransfer(models.AbstractModel):
             raise self.not_movable_error(move.location_id, lots)
         move.picked = True
         return move
-
-    @api.model
-    def _done(self, moves):
-        """Do the chunk's ``moves``; validate the transfers they end."""
-        for picking, picking_moves in moves.grouped("picking_id").items():
-            rest = picking.move_ids.filtered(
-                lambda move: move.state not in ("done", "cancel")
-            )
-            if rest - picking_moves:
-                # Odoo's look for packages moved whole reads every line of the
-                # transfer: the transfer's own validation runs it, once.
-                picking_moves.with_context(
-                    serial_fast_done=True, serial_chunk_done=True
-                )._action_done(cancel_backorder=True)
-                continue
-            picking.with_context(
-                serial_fast_done=True, cancel_backorder=True
-            )._action_done()
-            picking._serial_check_done()
 
     @api.model
     def not_movable_error(self, location, lots):

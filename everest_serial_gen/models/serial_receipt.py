@@ -61,23 +61,8 @@ class SerialReceipt(models.AbstractModel):
         moves = [split[move] if isinstance(move, int) else move for move in moves]
         self._create_receipt_lines(moves, lines)
         chunk = self.env["stock.move"].concat(*moves)
-        pickings = chunk.picking_id
-        for picking, picking_chunk in chunk.grouped("picking_id").items():
-            rest = picking.move_ids.filtered(
-                lambda move: move.state not in ("done", "cancel")
-            )
-            if rest - picking_chunk:
-                # Odoo's look for packages moved whole reads every line of the
-                # receipt: the receipt's own validation runs it, once.
-                picking_chunk.with_context(
-                    serial_fast_done=True, serial_chunk_done=True
-                )._action_done(cancel_backorder=True)
-                continue
-            picking.with_context(
-                serial_fast_done=True, cancel_backorder=True
-            )._action_done()
-            picking._serial_check_done()
-        return pickings
+        chunk._serial_done_in_chunk()
+        return chunk.picking_id
 
     @api.model
     def close(self, job):

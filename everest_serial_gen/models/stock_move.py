@@ -307,6 +307,26 @@ class StockMove(models.Model):
             "picked": True,
         }
 
+    def _serial_done_in_chunk(self):
+        """Do these moves, a background chunk's, at once; validate each
+        transfer they are the last open moves of (serial.receipt,
+        serial.chunked.transfer)."""
+        for picking, moves in self.grouped("picking_id").items():
+            rest = picking.move_ids.filtered(
+                lambda move: move.state not in ("done", "cancel")
+            )
+            if rest - moves:
+                # Odoo's look for packages moved whole reads every line of the
+                # transfer: the transfer's own validation runs it, once.
+                moves.with_context(
+                    serial_fast_done=True, serial_chunk_done=True
+                )._action_done(cancel_backorder=True)
+                continue
+            picking.with_context(
+                serial_fast_done=True, cancel_backorder=True
+            )._action_done()
+            picking._serial_check_done()
+
     def _serial_prepare_quant_line_vals(self, quant, lot):
         """The picked line of this move that moves ``quant`` whole as ``lot``
         (the quant's own, or the serial that replaces it), with its package
