@@ -41,8 +41,9 @@ class ResCompany(models.Model):
     serial_batch_size = fields.Integer(
         string="Background Generation Above",
         default=2000,
-        help="Generations of more serials than this run in the background, in "
-        "chunks of this size, each committed on its own.",
+        help="Generations, reversals and validated vendor transfers of more "
+        "serials than this run in the background, in chunks of this size, each "
+        "committed on its own.",
     )
 
     @api.constrains("serial_batch_size")

@@ -30,12 +30,20 @@ class SerialChunkedTransfer(models.AbstractModel):
         self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
         # Sudo: users read generations, only the addon writes them; the
         # operation checked the user's rights before it opened the moves.
-        return (
+        job = (
             self.env["serial.generation.job"]
             .sudo()
             .create(self._prepare_job_vals(operation, document, moves_lots))
-            .sudo(False)
         )
+        # Sudo: only the addon marks a transfer as its job's
+        job.transfer_ids.serial_job_held = True
+        return job.sudo(False)
+
+    @api.model
+    def release(self, job):
+        """The job ended: its transfers are their users' again."""
+        # Sudo: only the addon marks a transfer as its job's
+        job.sudo().transfer_ids.serial_job_held = False
 
     @api.model
     def _prepare_job_vals(self, operation, document, moves_lots):

@@ -106,8 +106,10 @@ class SerialGenerateMixin(models.AbstractModel):
             job = document.sudo().serial_job_ids.sorted("id")[-1:]
             if job.state == "queued":
                 document.serial_job_progress = job._progress_text()
-            elif job.state == "failed" and (
-                job.operation != "generate" or document.sudo()._serial_has_remaining()
+            elif (
+                job.state == "failed"
+                and job.operation == "generate"
+                and document.sudo()._serial_has_remaining()
             ):
                 document.serial_job_progress = job._stopped_text()
             else:

@@ -122,7 +122,7 @@ class SerialGenerationJob(models.Model):
             )
         else:
             message = self.env._(
-                "%(operation)s of %(count)s serial numbers runs in the "
+                "%(operation)s: %(count)s serial numbers are moved in the "
                 "background. %(document)s shows the progress.",
                 operation=self._operation_name(),
                 count=self.total,
@@ -259,6 +259,7 @@ class SerialGenerationJob(models.Model):
             self._record_progress(taken, job.env["stock.lot"])
             if self.done_count >= self.total:
                 self.state = "done"
+                self.env["serial.chunked.transfer"].release(self)
                 job._on_done(document)
             return
         lines, taken = job.line_ids._next_chunk(size)
@@ -310,11 +311,14 @@ class SerialGenerationJob(models.Model):
         self.sudo().write({"state": "failed", "error": error})
         document = self._document()
         if not document:
+            if self.operation != "generate":
+                self.env["serial.chunked.transfer"].release(self)
             return
         body = self._stopped_text()
         if self.operation == "generate":
             note = document._serial_job_stopped(self)
         else:
+            self.env["serial.chunked.transfer"].release(self)
             note = self.env["serial.receipt"].close(self)
         if note:
             body += " " + note
@@ -351,7 +355,7 @@ class SerialGenerationJob(models.Model):
             )
         return self.env._(
             "%(operation)s in the background stopped after %(done)s of "
-            "%(total)s serial numbers: %(error)s",
+            "%(total)s serial numbers: %(error)s.",
             operation=self._operation_name(),
             done=self.done_count,
             total=self.total,

@@ -9,6 +9,19 @@ from ..tools.field_guard import check_addon_fields
 from ..tools.serial_plan import SerialQuantities
 from ..tools.sql_tools import lock_quants
 
+# What a user may not change on a move of a transfer a background job fills
+JOB_HELD_MOVE_FIELDS = {
+    "product_uom_qty",
+    "product_qty",
+    "product_uom",
+    "product_id",
+    "quantity",
+    "move_line_ids",
+    "picking_id",
+    "location_id",
+    "location_dest_id",
+}
+
 
 class StockMove(models.Model):
     _name = "stock.move"
@@ -38,6 +51,9 @@ class StockMove(models.Model):
 
     def write(self, vals):
         check_addon_fields(self, [vals], ("serial_account_move_line_id",))
+        if JOB_HELD_MOVE_FIELDS.intersection(vals):
+            # a background job's transfer takes exactly its demand
+            self.picking_id._serial_check_not_in_job()
         return super().write(vals)
 
     def _action_assign(self, force_qty=False):
@@ -322,8 +338,9 @@ class StockMove(models.Model):
                     serial_fast_done=True, serial_chunk_done=True
                 )._action_done(cancel_backorder=True)
                 continue
+            # skip_sms: as the validation run at once (_serial_validate_done)
             picking.with_context(
-                serial_fast_done=True, cancel_backorder=True
+                serial_fast_done=True, cancel_backorder=True, skip_sms=True
             )._action_done()
             picking._serial_check_done()
 

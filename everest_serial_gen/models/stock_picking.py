@@ -5,7 +5,17 @@ from odoo.tools import float_compare
 from ..tools.field_guard import check_addon_fields
 
 # The links that the guards against losing stock rest on: the addon only.
-SERIAL_LINK_FIELDS = ("serial_lot_ids", "serial_account_move_id")
+SERIAL_LINK_FIELDS = ("serial_lot_ids", "serial_account_move_id", "serial_job_held")
+# What a user may not change on a transfer a background job fills
+JOB_HELD_FIELDS = {
+    "move_ids",
+    "move_ids_without_package",
+    "move_line_ids",
+    "location_id",
+    "location_dest_id",
+    "picking_type_id",
+    "state",
+}
 
 
 class StockPicking(models.Model):
@@ -38,6 +48,14 @@ class StockPicking(models.Model):
         check_company=True,
         help="The credit note whose Generate Serial # created this receipt.",
     )
+    serial_job_held = fields.Boolean(
+        string="Filled in the Background",
+        readonly=True,
+        copy=False,
+        help="A background job (Reverse, Send to Vendor, Receive from Vendor) "
+        "fills this transfer chunk by chunk; it is the job's until the job "
+        "ends.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -46,6 +64,8 @@ class StockPicking(models.Model):
 
     def write(self, vals):
         check_addon_fields(self, [vals], SERIAL_LINK_FIELDS)
+        if JOB_HELD_FIELDS.intersection(vals):
+            self._serial_check_not_in_job()
         return super().write(vals)
 
     # Hooks of serial.generate.mixin --------------------------------------------
@@ -131,32 +151,45 @@ class StockPicking(models.Model):
         job's until it ends: validated, confirmed, reserved, cancelled or
         deleted meanwhile, it would take other serials than the job's, or
         leave the job without its moves. Cancel the job to stop it."""
-        if not self or self.env.context.get("serial_job_running"):
+        held = self.filtered("serial_job_held")
+        if not held or self.env.context.get("serial_job_running"):
             return
-        # Sudo: whether a job holds the transfer decides for every user;
-        # only that is read.
-        held = (
+        raise UserError(
+            self.env._(
+                "%(transfer)s is being filled in the background: %(progress)s "
+                "Wait until it is done, or cancel the job from Serial "
+                "Generations.",
+                transfer=held[:1].display_name,
+                progress=held[:1]._serial_holding_job()._progress_text(),
+            )
+        )
+
+    def _serial_holding_job(self):
+        """The queued background job that fills this transfer."""
+        self.ensure_one()
+        # Sudo: users read generations, the transfer's banner shows it to all.
+        return (
             self.env["serial.generation.job.line"]
             .sudo()
             .search(
                 [
-                    ("move_id.picking_id", "in", self.ids),
+                    ("move_id.picking_id", "=", self.id),
                     ("job_id.state", "=", "queued"),
                     ("job_id.operation", "!=", "generate"),
                 ],
                 limit=1,
             )
+            .job_id
         )
-        if held:
-            raise UserError(
-                self.env._(
-                    "%(transfer)s is being filled in the background "
-                    "(%(progress)s). Wait until it is done, or cancel the job "
-                    "from Serial Generations.",
-                    transfer=held.move_id.picking_id.display_name,
-                    progress=held.job_id._progress_text(),
-                )
-            )
+
+    def _compute_serial_job_progress(self):
+        """A transfer a job fills shows the job's progress, whatever the
+        job's document (a credit note's reversal fills a return)."""
+        super()._compute_serial_job_progress()
+        for picking in self.filtered("serial_job_held"):
+            job = picking._serial_holding_job()
+            if job:
+                picking.serial_job_progress = job._progress_text()
 
     def _serial_job_stopped(self, job):
         """A return cancelled while its serials were generated in the

@@ -4,6 +4,7 @@ the reversal run at once leaves (#25)."""
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -116,7 +117,10 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
         self.assertEqual(
             sum(self._quants(lots, self.stock_location).mapped("quantity")), 3
         )
-        self.assertIn("stopped after 2 of 5", refund.serial_job_progress)
+        self.assertIn("stopped after 2 of 5", refund.message_ids[:1].body.striptags())
+        # the transfer is done with what moved: no banner stays
+        self.assertFalse(refund.serial_job_progress)
+        self.assertFalse(returned.serial_job_held)
         # the rest can be reversed again
         self.company.serial_batch_size = 100
         refund.action_reverse_serial_generation()
@@ -152,7 +156,15 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
         refund.with_user(self.stock_user).action_reverse_serial_generation()
         job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
         returned = job.transfer_ids.with_user(self.stock_user)
+        # the return shows the job's progress, though the job is the credit
+        # note's
+        self.assertIn("0 of 5", returned.serial_job_progress)
+        move = returned.move_ids
         for action in (
+            lambda: move.write({"product_uom_qty": 1}),
+            lambda: returned.write(
+                {"move_ids": [Command.update(move.id, {"product_uom_qty": 1})]}
+            ),
             returned.button_validate,
             returned.action_confirm,
             returned.action_assign,

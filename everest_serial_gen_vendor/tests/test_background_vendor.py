@@ -90,7 +90,9 @@ class TestBackgroundVendor(BothWays, VendorCase):
         form = self._send_form(lots)
         action = form.save().action_send()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertIn("Send to Vendor of 3 serial numbers", action["params"]["message"])
+        self.assertIn(
+            "Send to Vendor: 3 serial numbers are moved", action["params"]["message"]
+        )
         sent = self.env["stock.picking"].browse(action["params"]["next"]["res_id"])
         self.assertEqual(sent.state, "draft")
         self.assertIn("0 of 3", sent.serial_job_progress)
