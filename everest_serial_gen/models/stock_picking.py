@@ -185,11 +185,12 @@ class StockPicking(models.Model):
     def _compute_serial_job_progress(self):
         """A transfer a job fills shows the job's progress, whatever the
         job's document (a credit note's reversal fills a return)."""
-        super()._compute_serial_job_progress()
+        result = super()._compute_serial_job_progress()
         for picking in self.filtered("serial_job_held"):
             job = picking._serial_holding_job()
             if job:
                 picking.serial_job_progress = job._progress_text()
+        return result
 
     def _serial_job_stopped(self, job):
         """A return cancelled while its serials were generated in the
