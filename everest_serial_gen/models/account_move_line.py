@@ -109,13 +109,15 @@ class AccountMoveLine(models.Model):
         """A credit note may take as received what came back on a return."""
         return True
 
-    def _serial_default_known(self, remaining):
+    def _serial_default_known(self, remaining, taken=None):
         """``(lots, {lot: units})`` the wizard offers to attach, up to
-        ``remaining`` units: first the serials that came back on the
-        customer's return receipts and are on no credit note yet, then those
-        the line's deliveries took to the customer and that Odoo's Return
-        may still bring back (its sale's, with everest_serial_gen_sale)."""
+        ``remaining`` units, but what earlier lines took (``taken``): first
+        the serials that came back on the customer's return receipts and
+        are on no credit note yet, then those the line's deliveries took to
+        the customer and that Odoo's Return may still bring back (its
+        sale's, with everest_serial_gen_sale)."""
         self.ensure_one()
+        taken = taken or {}
         attach = self.env["serial.attach"]
         product = self.product_id
         rounding = product.uom_id.rounding
@@ -126,12 +128,15 @@ class AccountMoveLine(models.Model):
             self.company_id,
             product=product,
             deliveries=deliveries,
+            source=self,
         ).items():
+            if lot in taken:
+                continue
             units = line.quantity_product_uom
             if float_compare(units, remaining, precision_rounding=rounding) <= 0:
                 quantities[lot] = units
                 remaining -= units
-        quantities.update(attach._default_delivered(deliveries, remaining))
+        quantities.update(attach._default_delivered(deliveries, remaining, taken))
         return self.env["stock.lot"].concat(*quantities), quantities
 
     # How much came back ----------------------------------------------------------

@@ -66,45 +66,9 @@ class SerialAttach(models.AbstractModel):
 
     @api.model
     def _customer_quantities(self, lots):
-        """{lot: units at customer locations}, in one query."""
-        # Sudo: whether a serial is at a customer decides what may be
-        # attached, whatever locations the user may read.
-        return {
-            lot: quantity
-            for lot, quantity in self.env["stock.quant"]
-            .sudo()
-            ._read_group(
-                [
-                    ("lot_id", "in", lots.ids),
-                    ("location_id.usage", "=", "customer"),
-                    ("quantity", ">", 0),
-                ],
-                ["lot_id"],
-                ["quantity:sum"],
-            )
-        }
-
-    @api.model
-    def _customer_locations(self, lots):
-        """{lot: the customer location that holds most of it}, in one query."""
-        # Sudo: see _customer_quantities.
-        where = {}
-        for lot, location, _quantity in sorted(
-            self.env["stock.quant"]
-            .sudo()
-            ._read_group(
-                [
-                    ("lot_id", "in", lots.ids),
-                    ("location_id.usage", "=", "customer"),
-                    ("quantity", ">", 0),
-                ],
-                ["lot_id", "location_id"],
-                ["quantity:sum"],
-            ),
-            key=lambda row: row[2],
-        ):
-            where[lot] = location
-        return where
+        """{lot: units at customers}: a unit is at a customer when its last
+        done move put it there (``stock.lot._serial_stays``)."""
+        return {lot: stay.units for lot, stay in lots._serial_stays("customer").items()}
 
     @api.model
     def _delivery_domain(self, company):
@@ -235,12 +199,16 @@ class SerialAttach(models.AbstractModel):
     # Return receipts a credit note may retrieve ---------------------------------
 
     @api.model
-    def _return_lines(self, partner, company, lots=None, product=None, deliveries=None):
+    def _return_lines(
+        self, partner, company, lots=None, product=None, deliveries=None, source=None
+    ):
         """{lot: the done move line that brought it back from ``partner`` on a
         return receipt of ``company``}, for ``lots`` (or any lot of
-        ``product``) now in our stock and on no credit note. Returns of
-        ``deliveries`` are left out: the credit note counts them already,
-        as returns of its own sale."""
+        ``product``) now in our stock, the last time they came back, and
+        that no credit note took yet. Returns of ``deliveries`` are left
+        out: the credit note counts them already, as returns of its own
+        sale; so are those ``source`` (the credit note line) may not take
+        (``_serial_retrievable``)."""
         scope = [("lot_id", "in", lots.ids)] if lots is not None else []
         if product:
             scope.append(("product_id", "=", product.id))
@@ -264,25 +232,67 @@ class SerialAttach(models.AbstractModel):
             ],
             order="date desc, id desc",
         )
-        taken = self._credited_lots(lines.lot_id)
+        if source is not None:
+            lines = source._serial_retrievable(lines)
+        latest = self._latest_returns(lines.lot_id)
+        claimed = self._claims(lines)
         found = {}
         for line in lines:
-            if line.lot_id not in taken:
+            if line not in claimed and latest.get(line.lot_id) == line:
                 found.setdefault(line.lot_id, line)
         return found
 
     @api.model
-    def _credited_lots(self, lots):
-        """Those of ``lots`` that a credit note, not cancelled, already has."""
-        # Sudo: storekeepers may not read credit notes; only ids are kept.
-        moves = (
-            self.env["account.move"]
+    def _latest_returns(self, lots):
+        """{lot: the last done move line that took it out of a customer
+        location}: a unit sold again and back again comes back on its
+        latest return, never on one before the sale."""
+        # Sudo: which return is the latest decides, whatever transfers the
+        # user may read; the lines are only compared.
+        lines = (
+            self.env["stock.move.line"]
             .sudo()
             .search(
-                [("serial_lot_ids", "in", lots.ids), ("state", "!=", "cancel")],
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("state", "=", "done"),
+                    ("location_id.usage", "=", "customer"),
+                ],
+                order="date desc, id desc",
             )
         )
-        return lots & moves.serial_lot_ids
+        latest = {}
+        for line in lines:
+            latest.setdefault(line.lot_id.sudo(False), line.sudo(False))
+        return latest
+
+    @api.model
+    def _claims(self, lines):
+        """{done move line that came back from a customer: the credit note,
+        not cancelled, that took it}: its own receipt's, or one that
+        retrieved it."""
+        # Sudo: storekeepers may not read credit notes; only ids are kept.
+        lines = lines.sudo()
+        claims = {
+            line.sudo(False): line.move_id.serial_account_move_line_id.move_id
+            for line in lines
+            if line.move_id.serial_account_move_line_id
+            and line.move_id.serial_account_move_line_id.parent_state != "cancel"
+        }
+        retrieving = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("serial_retrieved_line_ids", "in", lines.ids),
+                    ("parent_state", "!=", "cancel"),
+                ]
+            )
+        )
+        for credit_line in retrieving:
+            for line in credit_line.serial_retrieved_line_ids & lines:
+                claims.setdefault(line.sudo(False), credit_line.move_id)
+        return claims
 
     # Defaults ------------------------------------------------------------------
 
@@ -303,12 +313,14 @@ class SerialAttach(models.AbstractModel):
         return taken
 
     @api.model
-    def _default_delivered(self, deliveries, remaining, partner=None):
+    def _default_delivered(self, deliveries, remaining, taken=None):
         """[(lot, units)]: the lots ``deliveries`` took to the customer that
         are still there and that Odoo's Return may bring back, up to
-        ``remaining`` units, oldest delivery first."""
+        ``remaining`` units, oldest delivery first; less what earlier lines
+        of the document took already (``taken``: {lot: units})."""
         if not deliveries or remaining <= 0:
             return []
+        taken = taken or {}
         returnable = self._returnable_lots(deliveries)
         at_customer = self._customer_quantities(
             self.env["stock.lot"].concat(*(lot for _move, lot in returnable))
@@ -319,9 +331,9 @@ class SerialAttach(models.AbstractModel):
         ):
             per_lot[lot] += units
         candidates = [
-            (lot, min(units, at_customer.get(lot, 0.0)))
+            (lot, min(units, at_customer.get(lot, 0.0) - taken.get(lot, 0.0)))
             for lot, units in per_lot.items()
-            if at_customer.get(lot)
+            if at_customer.get(lot, 0.0) - taken.get(lot, 0.0) > 0
         ]
         product = deliveries.product_id[:1]
         return self._take(
@@ -351,6 +363,7 @@ class SerialAttach(models.AbstractModel):
                     document.company_id,
                     lots=outside,
                     deliveries=source._serial_delivery_moves(),
+                    source=source,
                 ).values()
             )
         return min(units, max(remaining, 0.0))
@@ -386,7 +399,7 @@ class SerialAttach(models.AbstractModel):
         retrievable = {}
         if outside and source._serial_can_retrieve():
             retrievable = self._return_lines(
-                partner, company, lots=outside, deliveries=deliveries
+                partner, company, lots=outside, deliveries=deliveries, source=source
             )
         in_stock = outside.filtered(lambda lot: lot not in retrievable)
         if in_stock:
@@ -508,16 +521,57 @@ class SerialAttach(models.AbstractModel):
 
     @api.model
     def _check_not_credited(self, document, lots):
-        """A credit note never brings the same unit in twice."""
+        """A credit note never brings the same unit in twice: a unit's stay
+        at a customer is credited once. A unit at a customer now begins a
+        stay nobody credited yet (an earlier one, before it was sold again,
+        does not count), unless a queued generation is bringing it back; a
+        unit back in our stock was credited by whoever took the return that
+        brought it."""
         if not document._serial_checks_credited():
             return
-        credited = self._credited_lots(lots) - document.serial_lot_ids
+        at_customer = self._customer_quantities(lots)
+        latest = self._latest_returns(lots.filtered(lambda lot: lot not in at_customer))
+        claims = self._claims(self.env["stock.move.line"].concat(*latest.values()))
+        credited = lots.filtered(
+            lambda lot: lot in latest
+            and claims.get(latest[lot])
+            and claims[latest[lot]] != document
+        )
         if credited:
             raise UserError(
                 self.env._(
-                    "%(serials)s are already on a credit note: a credit note never "
-                    "brings the same unit in twice.",
+                    "%(serials)s is already on a credit note, %(documents)s: a "
+                    "credit note never brings the same unit in twice.",
+                    serials=credited.name,
+                    documents=claims[latest[credited]].display_name,
+                )
+                if len(credited) == 1
+                else self.env._(
+                    "%(serials)s are already on credit notes (%(documents)s): a "
+                    "credit note never brings the same unit in twice.",
                     serials=", ".join(credited.mapped("name")),
+                    documents=", ".join(
+                        dict.fromkeys(
+                            claims[latest[lot]].display_name for lot in credited
+                        )
+                    ),
+                )
+            )
+        pending = self.env["serial.chunked.transfer"].busy_lots(
+            lots.filtered(lambda lot: lot in at_customer), document
+        )
+        if pending:
+            raise UserError(
+                self.env._(
+                    "%(serials)s is being brought back in the background by "
+                    "another generation.",
+                    serials=pending.name,
+                )
+                if len(pending) == 1
+                else self.env._(
+                    "%(serials)s are being brought back in the background by "
+                    "another generation.",
+                    serials=", ".join(pending.mapped("name")),
                 )
             )
 

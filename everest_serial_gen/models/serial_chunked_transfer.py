@@ -125,15 +125,14 @@ class SerialChunkedTransfer(models.AbstractModel):
                 )
                 .with_env(self.env)
             )
-        move.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
         if move.location_id.should_bypass_reservation():
-            self.env["stock.move.line"]._serial_create_batch(
-                [
-                    move._serial_prepare_quant_line_vals(quant, lot)
-                    for quant, lot in pairs
-                ]
+            # from a vendor: lines as Odoo's receipts make them, numbered
+            move._serial_fill(
+                [(move, lot, quant.quantity, quant.lot_id) for quant, lot in pairs]
             )
-        elif move._serial_reserve_quants(
+            return move
+        move.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
+        if move._serial_reserve_quants(
             [(quant, quant.quantity) for quant, _lot in pairs]
         ):
             raise self.not_movable_error(move.location_id, lots)
@@ -154,7 +153,15 @@ class SerialChunkedTransfer(models.AbstractModel):
     @api.model
     def quants_at(self, lots, location):
         """``{lot: quant}``: where each serial of ``lots`` is in ``location``
-        (or below it), with a quantity that no other transfer holds."""
+        (or below it), with a quantity that no other transfer holds. Where
+        Odoo reserves nothing (a vendor, a customer), the serials there as
+        their moves tell it, each read as a quant (``Stay``)."""
+        if location.should_bypass_reservation():
+            return {
+                lot: stay
+                for lot, stay in lots._serial_stays(location.usage).items()
+                if stay.location._child_of(location)
+            }
         quants = self.env["stock.quant"].search(
             [
                 ("lot_id", "in", lots.ids),
@@ -171,9 +178,10 @@ class SerialChunkedTransfer(models.AbstractModel):
         return found
 
     @api.model
-    def busy_lots(self, lots):
-        """The serials of ``lots`` that a queued job still has to move: no
-        other operation may take them meanwhile."""
+    def busy_lots(self, lots, document=None):
+        """The serials of ``lots`` that a queued job still has to move or to
+        bring back (a generation attaching them): no other operation may
+        take them meanwhile. The jobs of ``document`` itself do not count."""
         # Sudo: which serials a job holds decides for every user; only the
         # serials are returned.
         lines = (
@@ -181,10 +189,16 @@ class SerialChunkedTransfer(models.AbstractModel):
             .sudo()
             .search(
                 [
-                    ("move_lot_ids", "in", lots.ids),
                     ("job_id.state", "=", "queued"),
-                    ("job_id.operation", "!=", "generate"),
+                    "|",
+                    ("move_lot_ids", "in", lots.ids),
+                    ("attach_lot_ids", "in", lots.ids),
                 ]
             )
         )
-        return lots & lines.move_lot_ids.sudo(False)
+        if document:
+            lines = lines.filtered(
+                lambda line: (line.job_id.res_model, line.job_id.res_id)
+                != (document._name, document.id)
+            )
+        return lots & (lines.move_lot_ids | lines.attach_lot_ids).sudo(False)

@@ -34,10 +34,16 @@ class SerialGenerateLineMixin(models.AbstractModel):
         receipt (a credit note's may)."""
         return False
 
-    def _serial_default_known(self, remaining):
+    def _serial_default_known(self, remaining, taken=None):
         """``(lots, {lot: units})`` the wizard offers to attach, up to
-        ``remaining`` units."""
+        ``remaining`` units, but what earlier lines of the document were
+        offered (``taken``: {lot: units}): a unit is offered once."""
         return self.env["stock.lot"], {}
+
+    def _serial_retrievable(self, lines):
+        """Those of ``lines``, done move lines that brought units back on a
+        return receipt, that this line may take as received."""
+        return lines
 
     def _serial_default_new_quantity(self, remaining, lots, known):
         """What the wizard offers to generate: what the known serials leave."""

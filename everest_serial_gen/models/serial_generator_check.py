@@ -1,5 +1,5 @@
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
@@ -108,6 +108,7 @@ class SerialGeneratorCheck(models.AbstractModel):
         for line in lines:
             self._check_plan_line(document, line)
             requested[line.source] += line.quantity + line.known_quantity
+        self._check_each_unit_once(lines)
         for source, quantity in requested.items():
             total, serialized = source._serial_quantities()
             remaining = total - serialized
@@ -144,6 +145,58 @@ class SerialGeneratorCheck(models.AbstractModel):
                 )
             )
         return lines
+
+    @api.model
+    def _check_each_unit_once(self, lines):
+        """A unit comes in once: refuse, naming it, a serial that two lines
+        of the plan attach or retrieve, a return line two lines retrieve,
+        or more units of a lot than the customers hold."""
+        counts = Counter()
+        lot_units = defaultdict(float)
+        for line in lines:
+            for lot in line.attached or ():
+                if lot.product_id.tracking == "serial":
+                    counts[lot] += 1
+                else:
+                    lot_units[lot] += line.attached_quantities[lot]
+            for returned in line.retrieved or ():
+                counts[
+                    returned.lot_id
+                    if returned.lot_id.product_id.tracking == "serial"
+                    else returned
+                ] += 1
+        twice = [key for key, count in counts.items() if count > 1]
+        names = [
+            key.name if key._name == "stock.lot" else key.lot_id.name for key in twice
+        ]
+        if lot_units:
+            at_customers = self.env["serial.attach"]._customer_quantities(
+                self.env["stock.lot"].concat(*lot_units)
+            )
+            names += [
+                lot.name
+                for lot, units in lot_units.items()
+                if float_compare(
+                    units,
+                    at_customers.get(lot, 0.0),
+                    precision_rounding=lot.product_id.uom_id.rounding,
+                )
+                > 0
+            ]
+        if names:
+            raise UserError(
+                self.env._(
+                    "%(serials)s would come in twice: each unit is received "
+                    "once, on one line. Remove it from the other lines.",
+                    serials=names[0],
+                )
+                if len(names) == 1
+                else self.env._(
+                    "%(serials)s would come in twice: each unit is received "
+                    "once, on one line. Remove them from the other lines.",
+                    serials=", ".join(names),
+                )
+            )
 
     @api.model
     def _nothing_left_message(self, document):

@@ -1,5 +1,4 @@
 from odoo import api, models
-from odoo.tools import float_compare
 
 
 class SerialReceipt(models.AbstractModel):
@@ -41,26 +40,7 @@ class SerialReceipt(models.AbstractModel):
         if not lines:
             return self.env["stock.picking"]
         self.open(document, lines, location)
-        moves, split_vals = [], []
-        for line in lines:
-            open_move = line.job_line.with_env(self.env).move_id
-            rounding = line.product.uom_id.rounding
-            if (
-                float_compare(
-                    line.moved_quantity,
-                    open_move.product_qty,
-                    precision_rounding=rounding,
-                )
-                >= 0
-            ):
-                moves.append(open_move)
-                continue
-            moves.append(len(split_vals))
-            split_vals.append(open_move._serial_split_off(line.moved_quantity))
-        split = self._create_moves(split_vals)
-        moves = [split[move] if isinstance(move, int) else move for move in moves]
-        self._create_receipt_lines(moves, lines)
-        chunk = self.env["stock.move"].concat(*moves)
+        chunk = self.env["stock.move"]._serial_bring_in(lines)
         chunk._serial_done_in_chunk()
         return chunk.picking_id
 
@@ -158,39 +138,6 @@ class SerialReceipt(models.AbstractModel):
         return self.env["stock.move"].sudo().create(vals_list).with_env(self.env)
 
     @api.model
-    def _create_receipt_lines(self, moves, lines):
-        """One done-to-be line per lot of the plan ``lines``, on their
-        ``moves``; an attached lot comes from where it is at the customer."""
-        attached = self.env["stock.lot"].concat(
-            *(line.attached for line in lines if line.attached)
-        )
-        where = self.env["serial.attach"]._customer_locations(attached)
-        move_lines = self.env["stock.move.line"]._serial_create_batch(
-            [
-                dict(
-                    move._serial_prepare_move_line_vals(
-                        lot, quantity, move.location_dest_id
-                    ),
-                    location_id=(where.get(lot) or move.location_id).id,
-                )
-                for move, line in zip(moves, lines, strict=True)
-                for lot, quantity in _line_lots(line)
-            ]
-        )
-        # Odoo's receipts apply the putaway rules line by line; most databases
-        # have none that apply, so skip that loop over thousands of lines.
-        if self.env["stock.putaway.rule"].search_count(
-            [
-                "|",
-                ("product_id", "in", move_lines.product_id.ids),
-                ("product_id", "=", False),
-            ],
-            limit=1,
-        ):
-            move_lines._apply_putaway_strategy()
-        return move_lines
-
-    @api.model
     def _prepare_picking_vals(self, document, location, wizard=None):
         """The values of a receipt of ``document`` into ``location``: over
         those of Odoo's Return of ``wizard``'s delivery, or from the
@@ -242,11 +189,3 @@ class SerialReceipt(models.AbstractModel):
             "to_refund": False,
             **job_line._source()._serial_receipt_move_vals(),
         }
-
-
-def _line_lots(line):
-    """(lot, units) of a plan line: its new lots, then its attached ones."""
-    for lot in line.lots or ():
-        yield lot, line.lot_quantity
-    for lot in line.attached or ():
-        yield lot, line.attached_quantities[lot]

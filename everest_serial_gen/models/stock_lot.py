@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 from odoo.tools.sql import create_index, drop_index
 
 from ..compat import ODOO_19
@@ -19,6 +19,7 @@ from ..tools.lot_uniqueness import (
     duplicate_lot_error,
     warn_duplicate_lots,
 )
+from ..tools.serial_plan import Stay
 
 # Why a serial exists, who brought it and on which document, and the
 # generations that took it: written by the addon only, since the guards and
@@ -155,7 +156,10 @@ class StockLot(models.Model):
                 jobs[-1:].create_date if jobs else False
             )
             lot.serial_origin_partner_id = partner or False
-            lot.serial_origin_date = fields.Date.to_date(date) if date else False
+            # the day in the user's time zone, not UTC's
+            lot.serial_origin_date = (
+                fields.Date.context_today(lot, date) if date else False
+            )
             lot.serial_origin_html = (
                 Markup(
                     "<table class='table table-sm o_serial_origin'>"
@@ -167,6 +171,83 @@ class StockLot(models.Model):
                 if rows
                 else False
             )
+
+    # Where a unit is ---------------------------------------------------------
+
+    def _serial_stays(self, usage):
+        """{lot: Stay}: the lots of these that are now in a location of
+        ``usage`` ("customer", "supplier"), and how many units, as their done
+        move lines tell it.
+
+        A serial is there when its last done move line ended there: a
+        package or an owner does not make a second unit, and a unit that
+        went out and came back again (sold, credited, resold) is where its
+        last move put it. A lot holds, in each such location, what came in
+        less what left, never below nothing: a receipt of units nobody
+        recorded going there takes nothing from there.
+        """
+        # Sudo: where a unit is decides what may come back, whatever
+        # transfers the user may read; only the lots' stays are returned.
+        lines = (
+            self.env["stock.move.line"]
+            .sudo()
+            .search_fetch(
+                [("lot_id", "in", self.ids), ("state", "=", "done")],
+                [
+                    "lot_id",
+                    "location_id",
+                    "location_dest_id",
+                    "result_package_id",
+                    "owner_id",
+                    "quantity_product_uom",
+                ],
+                order="date, id",
+            )
+        )
+        stays = {}
+        by_lot = lines.grouped("lot_id")
+        for lot, lot_lines in by_lot.items():
+            stay = (
+                _serial_stay(lot, lot_lines, usage)
+                if lot.product_id.tracking == "serial"
+                else _lot_stay(lot, lot_lines, usage)
+            )
+            if stay:
+                stays[lot.sudo(False)] = stay
+        # a lot that no move ever moved is where its quants are: stock
+        # imported from an earlier system, counted at the customer
+        unmoved = self.filtered(lambda lot: lot not in by_lot)
+        if unmoved:
+            stays.update(unmoved._serial_quant_stays(usage))
+        return stays
+
+    def _serial_quant_stays(self, usage):
+        """{lot: Stay} of these lots, which no move ever moved, from their
+        positive quants in locations of ``usage``."""
+        # Sudo: see _serial_stays.
+        quants = (
+            self.env["stock.quant"]
+            .sudo()
+            .search(
+                [
+                    ("lot_id", "in", self.ids),
+                    ("location_id.usage", "=", usage),
+                    ("quantity", ">", 0),
+                ]
+            )
+        )
+        stays = {}
+        for lot, lot_quants in quants.grouped("lot_id").items():
+            quant = lot_quants.sorted("quantity")[-1]
+            stays[lot.sudo(False)] = Stay(
+                lot.sudo(False),
+                quant.location_id.sudo(False),
+                quant.package_id.sudo(False),
+                quant.owner_id.sudo(False),
+                sum(lot_quants.mapped("quantity")),
+                self.env["stock.move.line"],
+            )
+        return stays
 
     # Uniqueness and links --------------------------------------------------
 
@@ -357,6 +438,56 @@ class StockLot(models.Model):
         return all("product_id" in vals for vals in vals_list) and copies_supported(
             self, vals_list, "name", KNOWN_CREATE_OVERRIDES
         )
+
+
+def _serial_stay(lot, lines, usage):
+    """The stay of a serial: where its last done line put it, if that is a
+    location of ``usage``."""
+    last = lines[-1]
+    if last.location_dest_id.usage != usage:
+        return None
+    return Stay(
+        lot.sudo(False),
+        last.location_dest_id.sudo(False),
+        last.result_package_id.sudo(False),
+        last.owner_id.sudo(False),
+        1.0,
+        last.sudo(False),
+    )
+
+
+def _lot_stay(lot, lines, usage):
+    """The stay of a lot: per location of ``usage``, the units that came in
+    less those that left, never below nothing; where most of them are."""
+    units, last_in = {}, {}
+    for line in lines:
+        quantity = line.quantity_product_uom
+        if line.location_id.usage == usage:
+            left = units.get(line.location_id, 0.0) - quantity
+            units[line.location_id] = max(left, 0.0)
+        if line.location_dest_id.usage == usage:
+            units[line.location_dest_id] = (
+                units.get(line.location_dest_id, 0.0) + quantity
+            )
+            last_in[line.location_dest_id] = line
+    rounding = lines[:1].product_id.uom_id.rounding
+    held = {
+        location: quantity
+        for location, quantity in units.items()
+        if float_compare(quantity, 0, precision_rounding=rounding) > 0
+    }
+    if not held:
+        return None
+    location = max(held, key=held.get)
+    line = last_in[location]
+    return Stay(
+        lot.sudo(False),
+        location.sudo(False),
+        line.result_package_id.sudo(False),
+        line.owner_id.sudo(False),
+        sum(held.values()),
+        line.sudo(False),
+    )
 
 
 ADDON = __name__.split(".")[2]

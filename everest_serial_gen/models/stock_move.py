@@ -1,10 +1,11 @@
-from collections import Counter
+from collections import Counter, defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
 from ..compat import MOVE_HAS_NAME
+from ..tools.fast_path import fast_path_enabled
 from ..tools.field_guard import check_addon_fields
 from ..tools.serial_plan import SerialQuantities
 from ..tools.sql_tools import lock_quants
@@ -40,6 +41,12 @@ class StockMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_addon_fields(self, vals_list, ("serial_account_move_line_id",))
+        picking_ids = {
+            vals["picking_id"] for vals in vals_list if vals.get("picking_id")
+        }
+        if picking_ids:
+            # a background job's transfer takes no move but its own
+            self.env["stock.picking"].browse(picking_ids)._serial_check_not_in_job()
         if MOVE_HAS_NAME:
             # 18.0 requires a description, which 19.0 no longer has: the
             # addon, its demo data and tests give none, as on 19.0
@@ -64,6 +71,31 @@ class StockMove(models.Model):
         if self.env.context.get("serial_reserves_itself"):
             return None
         return super()._action_assign(force_qty=force_qty)
+
+    def _get_available_move_lines(
+        self, assigned_moves_ids, partially_available_moves_ids
+    ):
+        """Odoo's lines of a return move, from what the moves it returns
+        brought where: only those of the units a generation brings back,
+        when it asks (``serial_assign_only``: {move id: {lot id, or False
+        for units without a known lot: units}}), so that Odoo places them
+        with their location, package and owner and nothing else."""
+        available = super()._get_available_move_lines(
+            assigned_moves_ids, partially_available_moves_ids
+        )
+        only = self.env.context.get("serial_assign_only")
+        if not only or self.id not in only:
+            return available
+        wanted = dict(only[self.id])
+        rounding = self.product_id.uom_id.rounding
+        restricted = {}
+        for key, quantity in available.items():
+            lot_id = key[1].id or False
+            units = min(quantity, wanted.get(lot_id, 0.0))
+            if float_compare(units, 0, precision_rounding=rounding) > 0:
+                restricted[key] = units
+                wanted[lot_id] -= units
+        return restricted
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_serial_job(self):
@@ -205,18 +237,19 @@ class StockMove(models.Model):
         self.ensure_one()
         return self.origin_returned_move_id
 
-    def _serial_default_known(self, remaining):
+    def _serial_default_known(self, remaining, taken=None):
         """``(lots, {lot: units})`` the wizard offers to attach, up to
-        ``remaining`` units: the serials delivered to the customer of the
-        return that are still there, and that Odoo's Return may bring back."""
+        ``remaining`` units but what earlier moves took (``taken``): the
+        serials delivered to the customer of the return that are still
+        there, and that Odoo's Return may bring back."""
         self.ensure_one()
         attach = self.env["serial.attach"]
         deliveries = self._serial_delivery_moves() or attach._customer_deliveries(
             self.picking_id.partner_id, self.company_id, self.product_id
         )
-        taken = attach._default_delivered(deliveries, remaining)
-        lots = self.env["stock.lot"].concat(*(lot for lot, _units in taken))
-        return lots, dict(taken)
+        found = attach._default_delivered(deliveries, remaining, taken)
+        lots = self.env["stock.lot"].concat(*(lot for lot, _units in found))
+        return lots, dict(found)
 
     def _serial_new_lot_vals(self):
         """What Odoo's receipts put on a new lot that this move brings in,
@@ -309,19 +342,208 @@ class StockMove(models.Model):
                 to_unlink |= line
         to_unlink.unlink()
 
-    def _serial_prepare_move_line_vals(self, lot, quantity, location):
+    @api.model
+    def _serial_bring_in(self, lines):
+        """The moves that bring the new and attached lots of the plan
+        ``lines`` (one chunk of a generation) in now, with their lines: the
+        open move of each line (``job_line.move_id``) for all it has left,
+        else a move split off it, chained as it is (created in one batch);
+        filled as Odoo fills them (``_serial_fill``). Returns the moves."""
+        moves, split_vals = [], []
+        for line in lines:
+            open_move = line.job_line.with_env(self.env).move_id
+            rounding = line.product.uom_id.rounding
+            if (
+                float_compare(
+                    line.moved_quantity,
+                    open_move.product_qty,
+                    precision_rounding=rounding,
+                )
+                >= 0
+            ):
+                moves.append(open_move)
+                continue
+            open_move._serial_release_unlotted_lines(line.moved_quantity)
+            moves.append(len(split_vals))
+            split_vals.append(open_move._serial_split_off(line.moved_quantity))
+        # Sudo: the split keeps the open move's links to the document, which
+        # only the addon sets (field_guard); the generator checked the user.
+        split = self.sudo().create(split_vals).with_env(self.env)
+        moves = [split[move] if isinstance(move, int) else move for move in moves]
+        entries = []
+        for move, line in zip(moves, lines, strict=True):
+            entries += [(move, lot, line.lot_quantity, None) for lot in line.lots or ()]
+            entries += [
+                (move, lot, line.attached_quantities[lot], lot)
+                for lot in line.attached or ()
+            ]
+        return self._serial_fill(entries)
+
+    @api.model
+    def _serial_fill(self, entries):
+        """Give the moves of ``entries``, which bring units in from where Odoo reserves
+        nothing (a customer, a vendor), their lines for ``entries``:
+        ``(move, lot, units, came_as)``, a new lot (``came_as`` None) or a
+        known one that comes back as the serial ``came_as`` (itself, or the
+        serial it replaces).
+
+        Odoo makes the lines, as for its own receipts: confirming a move
+        assigns it (``_action_assign``). A move chained to what it returns
+        (Odoo's Return) gets its known serials from there, with the location,
+        package and owner they were delivered in, restricted to these
+        serials (``_get_available_move_lines``); the rest of its demand gets
+        lines without a lot, which are then numbered with the new lots and
+        the known serials that no chain explains, as Odoo's own Assign
+        Serial Numbers numbers them (``_generate_serial_move_line_commands``),
+        these from where they are (``stock.lot._serial_stays``). The lines
+        are picked, ready to validate.
+        """
+        by_move = defaultdict(list)
+        for move, lot, units, came_as in entries:
+            by_move[move].append((lot, units, came_as))
+        at_once = self.browse()._serial_fill_at_once(by_move)
+        for move in at_once:
+            del by_move[move]
+        moves = self.browse().concat(*by_move)
+        only = {}
+        for move, items in by_move.items():
+            wanted = defaultdict(float)
+            for _lot, units, came_as in items:
+                key = came_as.id if came_as and move.move_orig_ids else False
+                wanted[key] += units
+            only[move.id] = dict(wanted)
+        moves = moves.with_context(serial_assign_only=only)
+        # as Odoo's Return: confirmed (which assigns a plain receipt), then
+        # assigned (a chained move waits for what it returns until then)
+        moves.filtered(lambda move: move.state == "draft")._action_confirm(merge=False)
+        moves._action_assign()
+        stays = {}
+        for usage in set(moves.location_id.mapped("usage")):
+            came_as = self.env["stock.lot"].concat(
+                *(
+                    came
+                    for move, items in by_move.items()
+                    if move.location_id.usage == usage
+                    for _lot, _units, came in items
+                    if came
+                )
+            )
+            stays[usage] = came_as._serial_stays(usage)
+        for move, items in by_move.items():
+            move = move.with_env(self.env)
+            placed = move.move_line_ids.lot_id if move.move_orig_ids else ()
+            field_data = [
+                move._serial_numbered_line_vals(
+                    lot, units, stays[move.location_id.usage].get(came_as)
+                )
+                for lot, units, came_as in items
+                if not (came_as and came_as in placed)
+            ]
+            missing = [
+                came_as.name
+                for lot, units, came_as in items
+                if came_as and move.move_orig_ids and came_as not in placed
+            ]
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "Odoo's return of %(transfer)s does not offer %(serials)s: "
+                        "it is no longer where its delivery left it.",
+                        transfer=move.origin_returned_move_id.picking_id.display_name,
+                        serials=", ".join(missing),
+                    )
+                )
+            if field_data:
+                lotless = move.move_line_ids.filtered(
+                    lambda line: not line.lot_id and not line.lot_name
+                )
+                move.write(
+                    {
+                        "move_line_ids": move._generate_serial_move_line_commands(
+                            field_data, origin_move_line=lotless[:1]
+                        )
+                    }
+                )
+        moves.picked = True
+        return (moves | at_once).with_context(serial_assign_only=None)
+
+    def _serial_fill_at_once(self, by_move):
+        """The fast path of ``_serial_fill`` for the moves of ``by_move``
+        that only receive new lots, have no line yet and take them from
+        where Odoo reserves nothing: their lines created at once, as copies
+        (``stock.move.line._serial_create_batch``), holding what Odoo's
+        assignment and numbering store (the values of Odoo's
+        ``_prepare_move_line_vals``, the lot, the quantity in the product's
+        unit), and the moves assigned as ``_action_assign`` leaves them.
+        Returns those moves."""
+        if not fast_path_enabled(self.env):
+            return self.browse()
+        moves = self.browse().concat(
+            *(
+                move
+                for move, items in by_move.items()
+                if move.state == "draft"
+                and not move.move_line_ids
+                and move._should_bypass_reservation()
+                and all(came_as is None for _lot, _units, came_as in items)
+            )
+        )
+        if not moves:
+            return moves
+        # Odoo's confirmation, without its assignment: the lines come below
+        moves.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
+        vals_list = []
+        for move in moves:
+            base = move._prepare_move_line_vals()
+            vals_list += [
+                dict(
+                    base,
+                    lot_id=lot.id,
+                    quantity=units,
+                    product_uom_id=move.product_id.uom_id.id,
+                )
+                for lot, units, _came_as in by_move[move]
+            ]
+        lines = self.env["stock.move.line"]._serial_create_batch(vals_list)
+        # what _action_assign writes on the moves it assigned
+        moves.write({"state": "assigned"})
+        for count, group in (
+            moves.filtered(lambda move: move.product_id.tracking == "serial")
+            .grouped("product_uom_qty")
+            .items()
+        ):
+            group.next_serial_count = count
+        # Odoo's assignment applies the putaway rules line by line; most
+        # databases have none that apply: skip that loop over the lines
+        if self.env["stock.putaway.rule"].search_count(
+            [
+                "|",
+                ("product_id", "in", lines.product_id.ids),
+                ("product_id", "=", False),
+            ],
+            limit=1,
+        ):
+            lines._apply_putaway_strategy()
+        moves.picked = True
+        return moves
+
+    def _serial_numbered_line_vals(self, lot, units, stay):
+        """What numbering writes on a line of this move for ``lot``: its
+        units in the product's unit; from where ``stay`` says the unit is,
+        for a known serial that no chain places."""
         self.ensure_one()
-        return {
-            "move_id": self.id,
-            "picking_id": self.picking_id.id,
-            "product_id": self.product_id.id,
-            "product_uom_id": self.product_id.uom_id.id,
+        vals = {
             "lot_id": lot.id,
-            "quantity": quantity,
-            "location_id": self.location_id.id,
-            "location_dest_id": location.id,
-            "picked": True,
+            "quantity": units,
+            "product_uom_id": self.product_id.uom_id.id,
         }
+        if stay:
+            vals.update(
+                location_id=stay.location.id,
+                package_id=stay.package.id,
+                owner_id=stay.owner.id,
+            )
+        return vals
 
     def _serial_done_in_chunk(self):
         """Do these moves, a background chunk's, at once; validate each
@@ -343,26 +565,6 @@ class StockMove(models.Model):
                 serial_fast_done=True, cancel_backorder=True, skip_sms=True
             )._action_done()
             picking._serial_check_done()
-
-    def _serial_prepare_quant_line_vals(self, quant, lot):
-        """The picked line of this move that moves ``quant`` whole as ``lot``
-        (the quant's own, or the serial that replaces it), with its package
-        and owner: what a transfer from where Odoo reserves nothing (a
-        vendor) holds."""
-        self.ensure_one()
-        return {
-            "move_id": self.id,
-            "picking_id": self.picking_id.id,
-            "product_id": quant.product_id.id,
-            "product_uom_id": quant.product_id.uom_id.id,
-            "lot_id": lot.id,
-            "quantity": quant.quantity,
-            "location_id": quant.location_id.id,
-            "location_dest_id": self.picking_id.location_dest_id.id,
-            "package_id": quant.package_id.id,
-            "owner_id": quant.owner_id.id,
-            "picked": True,
-        }
 
     def _serial_move_into(self, location, quantity):
         """The move that brings ``quantity`` (product unit) of this one into

@@ -42,6 +42,22 @@ from .stock_quant import QuantRow
 
 ADDON = __name__.split(".")[2]
 
+# What a user may not change on a line of a transfer a background job fills
+JOB_HELD_LINE_FIELDS = {
+    "lot_id",
+    "lot_name",
+    "quantity",
+    "product_id",
+    "product_uom_id",
+    "location_id",
+    "location_dest_id",
+    "package_id",
+    "result_package_id",
+    "owner_id",
+    "move_id",
+    "picking_id",
+}
+
 
 # stock: company and picked from the move, reservation (none from a
 # customer location; _serial_create_reserved writes it for the copies),
@@ -73,6 +89,23 @@ class StockMoveLine(models.Model):
     @api.model
     def default_get(self, fields_list):
         return remembered_defaults(self, fields_list, super().default_get)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        pickings = {vals["picking_id"] for vals in vals_list if vals.get("picking_id")}
+        moves = {vals["move_id"] for vals in vals_list if vals.get("move_id")}
+        if pickings or moves:
+            # a background job's transfer takes no line but its own
+            (
+                self.env["stock.picking"].browse(pickings)
+                | self.env["stock.move"].browse(moves).picking_id
+            )._serial_check_not_in_job()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if JOB_HELD_LINE_FIELDS.intersection(vals):
+            self.picking_id._serial_check_not_in_job()
+        return super().write(vals)
 
     @api.model
     def _serial_create_batch(self, vals_list):

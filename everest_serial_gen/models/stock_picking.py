@@ -236,38 +236,15 @@ class StockPicking(models.Model):
         return note
 
     def _serial_receive(self, lines, location, validate=True):
-        """Add one picked line per serial of the plan ``lines`` (a chunk of
-        one generation) into ``location``, in place of the lines without a
-        lot that Odoo's reservation made, then validate when asked and every
+        """Give the moves of the plan ``lines`` (a chunk of one generation)
+        their lines, as Odoo's assignment makes them, numbered with the new
+        lots (``stock.move._serial_fill``), in place of the lines without a
+        lot that Odoo's reservation made; then validate when asked and every
         move is covered."""
         self.ensure_one()
         lines = [line for line in lines if line.moved_quantity]
         self._serial_prepare_moves(lines, location)
-        where = self.env["serial.attach"]._customer_locations(
-            self.env["stock.lot"].concat(
-                *(line.attached for line in lines if line.attached)
-            )
-        )
-        vals_list = []
-        moves = self.env["stock.move"]
-        for line in lines:
-            move = line.job_line.with_env(self.env).move_id
-            moves |= move
-            vals_list += [
-                move._serial_prepare_move_line_vals(lot, line.lot_quantity, location)
-                for lot in line.lots or ()
-            ]
-            vals_list += [
-                dict(
-                    move._serial_prepare_move_line_vals(
-                        lot, line.attached_quantities[lot], location
-                    ),
-                    location_id=(where.get(lot) or move.location_id).id,
-                )
-                for lot in line.attached or ()
-            ]
-        self.env["stock.move.line"]._serial_create_batch(vals_list)
-        moves.filtered(lambda move: move.state == "draft")._action_confirm(merge=False)
+        self.env["stock.move"]._serial_bring_in(lines)
         if validate:
             self._serial_validate()
         return self
@@ -342,7 +319,9 @@ class StockPicking(models.Model):
             )
         else:
             source._action_cancel()
-        made._action_confirm(merge=False)
+        # confirmed without lines: each chunk's move gets those of its own
+        # serials from Odoo's assignment (stock.move._serial_fill)
+        made.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
 
     def _serial_validate(self):
         """Validate when every move is covered, with serials where tracked;

@@ -169,6 +169,30 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
             returned.action_confirm,
             returned.action_assign,
             returned.action_cancel,
+            # over RPC, a move or a line of its own added to the transfer
+            lambda: self.env["stock.move"]
+            .with_user(self.stock_user)
+            .create(
+                {
+                    "product_id": move.product_id.id,
+                    "product_uom_qty": 1,
+                    "product_uom": move.product_uom.id,
+                    "picking_id": returned.id,
+                    "location_id": returned.location_id.id,
+                    "location_dest_id": returned.location_dest_id.id,
+                }
+            ),
+            lambda: self.env["stock.move.line"]
+            .with_user(self.stock_user)
+            .create(
+                {
+                    "move_id": move.id,
+                    "product_id": move.product_id.id,
+                    "quantity": 1,
+                    "location_id": returned.location_id.id,
+                    "location_dest_id": returned.location_dest_id.id,
+                }
+            ),
         ):
             self.assertNothingCreated(action, message="being filled in the background")
         # a stock user may not delete moves: an administrator; Odoo cancels

@@ -368,7 +368,7 @@ class TestLotBatch(SerialGenCase):
         move = receipt.move_ids
         lots = self._lots()._serial_create_batch(self._vals("ML", 6))
         vals = [
-            move._serial_prepare_move_line_vals(lot, 1.0, move.location_dest_id)
+            dict(move._prepare_move_line_vals(quantity=1.0), lot_id=lot.id)
             for lot in lots
         ]
         Line = self.env["stock.move.line"]

@@ -1,8 +1,12 @@
 """What a user meets around Generate Serial # (issue #16): where it shows,
 what the wizard says, what OK leads to, the labels and the settings."""
 
+from datetime import date
+
+from freezegun import freeze_time
+
 from odoo import fields
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import SerialGenCase
 
@@ -242,6 +246,32 @@ class TestAfterOk(SerialGenCase):
         self.assertEqual(lot.serial_document_ref, receipt)
         self.assertIn(self._link(receipt), str(lot.serial_origin_html))
         self.assertEqual(lot.serial_origin_partner_id, self.customer)
+
+    def test_returned_on_is_the_users_day(self):
+        """Just before midnight UTC, a user east of UTC is already on the
+        next day: the serial's Returned On is that day, the user's (#29)."""
+        user = new_test_user(
+            self.env,
+            "brussels",
+            groups="stock.group_stock_user,account.group_account_invoice",
+            tz="Europe/Brussels",
+        )
+        with freeze_time("2026-12-06 23:30:00"):
+            refund = self._create_credit_note([(self.serial_product, 1)])
+            form = self._wizard_form(refund, user=user)
+            form.save().action_generate()
+            lot = refund.serial_lot_ids.with_user(user)
+            self.assertEqual(lot.serial_origin_date, date(2026, 12, 7))
+            # and the day of a user west of UTC is still the 6th
+            west = new_test_user(
+                self.env,
+                "new_york",
+                groups="stock.group_stock_user",
+                tz="America/New_York",
+            )
+            self.assertEqual(
+                lot.with_user(west).serial_origin_date, date(2026, 12, 6)
+            )
 
     def _link(self, record):
         return (

@@ -80,3 +80,49 @@ class SerialQuantities(NamedTuple):
 
     total: float
     serialized: float
+
+
+class Stay(NamedTuple):
+    """Where a unit of a lot is now, outside our stock (at a customer, at a
+    vendor): read from the lot's done move lines, not from quants, whose
+    packages and negative quantities would count it twice or not at all.
+
+    ``units`` is how many units of the lot are there (1 for a serial);
+    ``location``, ``package`` and ``owner`` are where the last line that
+    brought them put them, and ``line`` that line (none for units that a
+    quant alone records, imported from an earlier system). It reads as a quant
+    (``product_id``, ``lot_id``, ``quantity``...) where code moves one."""
+
+    lot: object
+    location: object
+    package: object
+    owner: object
+    units: float
+    line: object
+
+    # A stay reads as the quant it would be, where quants do not tell
+    # (Odoo reserves nothing at customers and vendors): product, lot,
+    # quantity, location, package and owner.
+    @property
+    def product_id(self):
+        return self.lot.product_id
+
+    @property
+    def lot_id(self):
+        return self.lot
+
+    @property
+    def quantity(self):
+        return self.units
+
+    @property
+    def location_id(self):
+        return self.location
+
+    @property
+    def package_id(self):
+        return self.package
+
+    @property
+    def owner_id(self):
+        return self.owner

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -162,9 +164,13 @@ class SerialGenerateWizard(models.TransientModel):
         for wizard in self:
             commands = [fields.Command.clear()]
             document = wizard._serial_document()
+            # a unit is offered to one line only
+            taken = defaultdict(float)
             for source in document._serial_source_lines() if document else []:
                 quantity, serialized = source._serial_quantities()
-                lots, _units = source._serial_default_known(quantity - serialized)
+                lots, units = source._serial_default_known(quantity - serialized, taken)
+                for lot, count in units.items():
+                    taken[lot] += count
                 commands.append(
                     fields.Command.create(
                         {

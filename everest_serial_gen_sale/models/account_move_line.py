@@ -32,6 +32,22 @@ class AccountMoveLine(models.Model):
             .sorted(lambda move: (move.date, move.id))
         )
 
+    def _serial_retrievable(self, lines):
+        """A return that Odoo counts for another sale line (``to_refund``
+        with that line) lowered that sale's delivered quantity: its units
+        are that sale's, never this line's."""
+        lines = super()._serial_retrievable(lines)
+        # Sudo: accountants read this without stock rights; lines are only
+        # filtered.
+        mine = self.sudo().sale_line_ids
+        return lines.filtered(
+            lambda line: not (
+                line.sudo().move_id.to_refund
+                and line.sudo().move_id.sale_line_id
+                and line.sudo().move_id.sale_line_id not in mine
+            )
+        )
+
     def _serial_default_new_quantity(self, remaining, lots, known):
         """What the wizard offers to generate: what the known serials leave,
         and, for a sale, no more than what was delivered and has not come

@@ -17,7 +17,7 @@ class SaleFlows:
     """Sales delivered, invoiced and credited as a user does them, and Odoo's
     own Return: for transaction cases and browser tours alike."""
 
-    def _in_stock(self, product, names, quantity=1.0):
+    def _in_stock(self, product, names, quantity=1.0, owner=None):
         lots = self.env["stock.lot"].create(
             [
                 {"name": name, "product_id": product.id, "company_id": self.company.id}
@@ -31,15 +31,17 @@ class SaleFlows:
                     "location_id": self.stock_location.id,
                     "lot_id": lot.id,
                     "inventory_quantity": quantity,
+                    "owner_id": owner.id if owner else False,
                 }
             ).action_apply_inventory()
         return lots
 
     def _sell_deliver_invoice(
-        self, product, quantity, partner=None, deliver=True, **line_values
+        self, product, quantity, partner=None, deliver=True, pack=False, **line_values
     ):
         """A sale, delivered with the serials in stock (unless not
-        ``deliver``), invoiced and posted."""
+        ``deliver``; put in a pack when ``pack``, at the step of the route
+        that packs), invoiced and posted."""
         order = self.env["sale.order"].create(
             {
                 "partner_id": (partner or self.customer).id,
@@ -56,14 +58,35 @@ class SaleFlows:
             }
         )
         order.action_confirm()
-        delivery = order.picking_ids
         if deliver:
-            delivery.action_assign()
-            delivery.move_ids.picked = True
-            delivery._serial_validate_done()
+            self._deliver_order(order, pack)
+        delivery = order.picking_ids.filtered(
+            lambda picking: picking.location_dest_id.usage == "customer"
+        )
         invoice = order._create_invoices()
         invoice.action_post()
         return order, delivery, invoice
+
+    def _deliver_order(self, order, pack=False):
+        """Every step of the order's route, in turn, as a user validates
+        them; ``pack`` puts the goods in a pack at the packing step, or in
+        one step at the delivery."""
+        while pickings := order.picking_ids.filtered(
+            lambda picking: picking.state not in ("done", "cancel")
+        ):
+            picking = pickings.sorted("id")[0]
+            picking.action_assign()
+            picking.move_ids.picked = True
+            steps = picking.picking_type_id.warehouse_id.delivery_steps
+            packs = (
+                picking.picking_type_id
+                == picking.picking_type_id.warehouse_id[
+                    "pack_type_id" if steps == "pick_pack_ship" else "out_type_id"
+                ]
+            )
+            if pack and packs:
+                picking.action_put_in_pack()
+            picking._serial_validate_done()
 
     def _credit_note(self, invoice, quantity=None):
         """Odoo's Credit Note button on the invoice, then Confirm."""

@@ -29,12 +29,13 @@ class SerialVendorReturn(models.AbstractModel):
         (quant, lot to move) when the lot differs from the quant's. Returns
         the transfers, confirmed, their lines picked."""
         pickings, line_specs = self._create_draft_transfers(groups)
-        # Odoo would reserve any serials of the products: take exactly these
-        pickings.with_context(serial_reserves_itself=True).action_confirm()
         for picking, pairs in zip(pickings, line_specs, strict=True):
             if picking.location_id.should_bypass_reservation():
                 self._take_lines(picking, pairs)
             else:
+                # Odoo would reserve any serials of the products: take
+                # exactly these
+                picking.with_context(serial_reserves_itself=True).action_confirm()
                 self._reserve_exactly(picking, pairs)
         return pickings
 
@@ -147,15 +148,19 @@ class SerialVendorReturn(models.AbstractModel):
     @api.model
     def _take_lines(self, picking, pairs):
         """The lines of a transfer from a location Odoo does not reserve in
-        (the vendor's): exactly the items of ``pairs``, each quant moved as
-        the lot given, with its package and owner."""
+        (the vendor's): Odoo's own, as its receipts make them at
+        confirmation, numbered with the lots of ``pairs``, each quant coming
+        back as the lot given, from where the serial is at the vendor
+        (``stock.move._serial_fill``)."""
         moves = picking.move_ids.grouped("product_id")
-        self.env["stock.move.line"]._serial_create_batch(
+        self.env["stock.move"]._serial_fill(
             [
-                moves[quant.product_id]._serial_prepare_quant_line_vals(quant, lot)
+                (moves[quant.product_id], lot, quant.quantity, quant.lot_id)
                 for quant, lot in pairs
             ]
         )
+        if picking.state == "draft":
+            picking.action_confirm()
 
     @api.model
     def _prepare_picking_vals(self, partner, picking_type, source, destination, pairs):
@@ -515,16 +520,11 @@ class SerialVendorReturn(models.AbstractModel):
 
     @api.model
     def _receive_sources(self, originals):
-        """For each serial, its quant at the vendor and the done move line
-        that sent it there; refuse, in one error, the ones not at a vendor."""
-        quants = self.env["stock.quant"].search(
-            [
-                ("lot_id", "in", originals.ids),
-                ("location_id.usage", "=", "supplier"),
-                ("quantity", ">", 0),
-            ]
-        )
-        by_lot = quants.grouped("lot_id")
+        """For each serial, where it is at the vendor (its ``Stay``, read as
+        a quant: the last move that took it there, whatever the vendor's
+        quants sum to after earlier trips) and the done move line that sent
+        it there; refuse, in one error, the ones not at a vendor."""
+        at_vendor = originals._serial_stays("supplier")
         sent_lines = self.env["stock.move.line"].search(
             [
                 ("lot_id", "in", originals.ids),
@@ -543,7 +543,7 @@ class SerialVendorReturn(models.AbstractModel):
             if lot in busy:
                 errors.append(self._busy_error(lot))
                 continue
-            quant = by_lot.get(lot, self.env["stock.quant"])[:1]
+            quant = at_vendor.get(lot)
             line = last_sent.get(lot)
             if not quant or not line or lot.serial_replaced_by_ids:
                 errors.append(

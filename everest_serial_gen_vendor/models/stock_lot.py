@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.everest_serial_gen.tools.html_links import record_link
 
@@ -70,28 +71,47 @@ class StockLot(models.Model):
     # At vendor ------------------------------------------------------------------
 
     @api.model
-    def _serial_at_vendor_domain(self):
-        return [
-            (
-                "quant_ids",
-                "any",
-                [("location_id.usage", "=", "supplier"), ("quantity", ">", 0)],
-            ),
-            ("serial_replaced_by_ids", "=", False),
-        ]
+    def _serial_at_vendor_ids(self):
+        """The ids of the lots whose last done move ended at a vendor: the
+        same reading as ``_serial_stays("supplier")``, in one query for the
+        filter At Vendor (only lots that ever went to a vendor are read)."""
+        self.env["stock.move.line"].flush_model(
+            ["lot_id", "state", "date", "location_dest_id"]
+        )
+        self.env["stock.location"].flush_model(["usage"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT sent.lot_id
+                     FROM (SELECT DISTINCT line.lot_id
+                             FROM stock_move_line line
+                             JOIN stock_location dest ON dest.id = line.location_dest_id
+                            WHERE line.state = 'done' AND line.lot_id IS NOT NULL
+                              AND dest.usage = 'supplier') AS sent
+                     CROSS JOIN LATERAL (
+                           SELECT location_dest_id FROM stock_move_line
+                            WHERE lot_id = sent.lot_id AND state = 'done'
+                         ORDER BY date DESC, id DESC LIMIT 1) AS last
+                     JOIN stock_location dest ON dest.id = last.location_dest_id
+                    WHERE dest.usage = 'supplier'"""
+            )
+        )
+        return [lot_id for (lot_id,) in self.env.cr.fetchall()]
 
     def _compute_serial_at_vendor(self):
-        # The form computes it on new records too: search the stored ones.
-        at_vendor = self.search(
-            [("id", "in", self._origin.ids), *self._serial_at_vendor_domain()]
-        )
+        # The form computes it on new records too: read the stored ones.
+        at_vendor = self._origin._serial_stays("supplier")
         for lot in self:
-            lot.serial_at_vendor = lot._origin in at_vendor
+            lot.serial_at_vendor = bool(
+                lot._origin in at_vendor and not lot.serial_replaced_by_ids
+            )
 
     def _search_serial_at_vendor(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError()
-        domain = self._serial_at_vendor_domain()
+        domain = [
+            ("id", "in", self._serial_at_vendor_ids()),
+            ("serial_replaced_by_ids", "=", False),
+        ]
         if (operator == "=") == value:
             return domain
         return ["!", "&", *domain]

@@ -238,6 +238,35 @@ class TestVendor(VendorCase):
             replacements.mapped("name"), [expected[0], "MFR-TYPED", expected[1]]
         )
 
+    def test_replacement_goes_to_the_vendor_again(self):
+        """A replacement is a serial like any other: sent, received, sent
+        again and received again (#29), its vendor's quants whatever they
+        sum to after the first trip."""
+        _receipt, lots = self._returned_serials(1)
+        self._send(lots)
+        replacement = self._receive(lots, replace={lots: "MFR-1"}).move_line_ids.lot_id
+        self.assertEqual(replacement.name, "MFR-1")
+        self.assertFalse(replacement.serial_at_vendor)
+        self.assertTrue(replacement.serial_can_send)
+        for trip in range(2):
+            self._send(replacement)
+            self.assertTrue(replacement.serial_at_vendor, trip)
+            self.assertIn(
+                replacement,
+                self.env["stock.lot"].search([("serial_at_vendor", "=", True)]),
+            )
+            back = self._receive(replacement)
+            self.assertEqual(back.state, "done")
+            self.assertEqual(back.move_line_ids.lot_id, replacement)
+            self.assertFalse(replacement.serial_at_vendor, trip)
+            self.assertEqual(replacement.location_id, self.out_location, trip)
+            self.assertEqual(
+                sum(self._quants(replacement, self.out_location).mapped("quantity")),
+                1,
+            )
+        # the replaced serial stays replaced: it does not come back
+        self.assertFalse(lots.serial_at_vendor)
+
     def test_send_without_validation(self):
         _receipt, lots = self._returned_serials(2)
         picking = self._send(lots, validate=False)
