@@ -15,6 +15,7 @@ so that a fresh clone on the same machine, which is what CI is, reuses it.
 Only the standard library is used: this runs before any virtualenv exists.
 """
 
+import ast
 import contextlib
 import fcntl
 import hashlib
@@ -35,12 +36,32 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "everest_serial_gen"
-# The addons of the repository, side by side at its root, the OCA way: the
-# core, the bridge to sales, the service-center loop. `make run`, the wheels
-# and the translation templates cover them; the tests run with them all,
-# and with the test-only document type (never installed in production).
-ADDONS = (ADDON, f"{ADDON}_sale", f"{ADDON}_vendor")
-TEST_ADDONS = (*ADDONS, f"test_{ADDON}")
+
+
+def discover_addons():
+    """The addons of the repository, side by side at its root, the OCA way:
+    each directory holding an installable ``__manifest__.py``, the core
+    first, then the others by name. {name: manifest}"""
+    found = {}
+    for path in REPO.glob("*/__manifest__.py"):
+        if path.parent.name.startswith((".", "_")):
+            continue
+        try:
+            manifest = ast.literal_eval(path.read_text())
+        except (SyntaxError, ValueError) as error:
+            sys.exit(f"{path.relative_to(REPO)} is no dict literal: {error}")
+        if manifest.get("installable", True):
+            found[path.parent.name] = manifest
+    return {name: found[name] for name in sorted(found, key=lambda n: (n != ADDON, n))}
+
+
+MANIFESTS = discover_addons()
+# Every addon found there is linted and tested. Those whose name starts with
+# test_ are for the tests only (a toy document type): never installed by
+# `make run`, never packaged as wheels, no translation template; `make run`,
+# the wheels and `make pot` cover the others (ADDONS).
+TEST_ADDONS = tuple(MANIFESTS)
+ADDONS = tuple(name for name in TEST_ADDONS if not name.startswith("test_"))
 # The Odoo series the harness knows; the first is the default.
 SERIES = ("18.0", "19.0")
 ARCHIVE_URL = "https://nightly.odoo.com/{0}/nightly/src/odoo_{0}.latest.tar.gz"
@@ -689,6 +710,17 @@ def run_database(series, postgres, odoo, python, port):
     init = run_job(odoo_cmd(python, odoo, config, *first, "--stop-after-init"))
     if init.returncode:
         die(f"Installing {ADDON} failed.", init.returncode)
+    # an addon added to the repository since the database was made: -u
+    # leaves it alone
+    missing = [a for a in ADDONS if not modules_installed(postgres, run_db, [a])]
+    if missing and first[0] == "-u":
+        say(f"installing {', '.join(missing)} into {run_db}")
+        init = run_job(
+            odoo_cmd(python, odoo, config, "-i", ",".join(missing))
+            + ["--stop-after-init"]
+        )
+        if init.returncode:
+            die(f"Installing {', '.join(missing)} failed.", init.returncode)
     if not modules_installed(postgres, run_db, ADDONS):
         die(NOT_INSTALLED)
     return config
@@ -861,9 +893,11 @@ def cmd_test(series, args):
     odoo, python = setup(series)
     prefix = f"esg_test_{series.slug}"
     extra = {} if args else EXTRA_MODULE_TESTS
-    args = args or [str(REPO / addon / "tests") for addon in TEST_ADDONS] + [
-        f"--ignore={REPO / path}" for path in extra
-    ]
+    args = args or [
+        str(REPO / addon / "tests")
+        for addon in TEST_ADDONS
+        if (REPO / addon / "tests").is_dir()
+    ] + [f"--ignore={REPO / path}" for path in extra]
     results = []
     with Postgres() as postgres:
         runs = [([REPO / path], (*ADDONS, *more)) for path, more in extra.items()]
@@ -1053,8 +1087,18 @@ def cmd_wheels(_series, _args):
     python = virtualenv("venv-build", BUILD_TOOLS)
     dist = REPO / "dist"
     dist.mkdir(exist_ok=True)
+    # built from the commit: an addon directory not committed yet is left out
+    committed = run(
+        ["git", "ls-tree", "--name-only", "HEAD"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    addons = [addon for addon in ADDONS if addon in committed]
+    for addon in sorted(set(ADDONS) - set(addons)):
+        say(f"{addon} is not committed: no wheel")
     archive = run(
-        ["git", "archive", "--format=tar", "HEAD", *ADDONS],
+        ["git", "archive", "--format=tar", "HEAD", *addons],
         cwd=REPO,
         capture_output=True,
     ).stdout
@@ -1062,7 +1106,7 @@ def cmd_wheels(_series, _args):
         with tempfile.TemporaryDirectory(prefix="esg-wheel-") as tmp:
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
                 tar.extractall(tmp, filter="data")
-            for addon in ADDONS:
+            for addon in addons:
                 manifest = Path(tmp) / addon / "__manifest__.py"
                 text, count = re.subn(
                     r'("version":\s*")(\d+\.\d+\.\d+")',
