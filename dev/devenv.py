@@ -17,6 +17,7 @@ Only the standard library is used: this runs before any virtualenv exists.
 
 import ast
 import contextlib
+import email.parser
 import fcntl
 import hashlib
 import io
@@ -93,6 +94,25 @@ LINT_TOOLS = [
     "pylint-odoo==9.1.3",
     "oca-odoo-pre-commit-hooks==0.0.33",
 ]
+# OCA's addons that addons of the repository depend on, per series: their
+# distributions on the package index, pinned, with every OCA addon they
+# depend on in turn (Odoo's own addons come with the source tree). pip
+# installs them with --no-deps into CACHE/oca-<series>-<key of the pins>,
+# whose odoo/addons is on Odoo's addons path; what they require besides
+# Odoo goes into the series' virtualenv, pinned by dev/constraints*.txt.
+# The newest of each series, but queue_job on 18.0: from 18.0.1.7.1 on it
+# marks methods with odoo.api.private, which Odoo 18.0 gained after the
+# 18.0 source tree the harness has (its odoo/api.py has none; 19.0's has).
+OCA_ADDONS = {
+    "18.0": (
+        "odoo-addon-queue-job==18.0.1.7.0.1",
+        "odoo-addon-rma==18.0.2.8.4.2",
+    ),
+    "19.0": (
+        "odoo-addon-queue-job==19.0.2.4.0.1",
+        "odoo-addon-rma==19.0.1.0.4.2",
+    ),
+}
 # Test files that need Odoo modules the addon does not depend on: each runs
 # in a database of its own with them, the rest without (cmd_test).
 EXTRA_MODULE_TESTS = {
@@ -139,6 +159,12 @@ class Series:
         own = REPO / "dev" / f"constraints-{name}.txt"
         self.constraints = [REPO / "dev" / "constraints.txt"]
         self.constraints += [own] if own.is_file() else []
+        self.oca_pins = tuple(sorted(OCA_ADDONS.get(name, ())))
+        # odoo-addon-queue-job==18.0.1.7.0.1: queue_job
+        self.oca_names = tuple(
+            pin.partition("==")[0].removeprefix("odoo-addon-").replace("-", "_")
+            for pin in self.oca_pins
+        )
 
     def source_variable(self):
         """ODOO_SOURCE_19_0 when set, else ODOO_SOURCE: (name, value)."""
@@ -580,8 +606,11 @@ class Postgres:
 # Odoo ------------------------------------------------------------------------
 
 
-def write_config(path, odoo, postgres, data_dir, addons_dir=REPO, **options):
+def write_config(path, odoo, postgres, data_dir, addons_dir=REPO, oca=None, **options):
+    """Odoo's configuration file: its addons path has Odoo's addons, the
+    repository's (``addons_dir``) and OCA's (``oca``, from oca_tree)."""
     addons = [odoo / "addons", odoo / "odoo" / "addons", addons_dir]
+    addons += [oca / "odoo" / "addons"] if oca else []
     values = {
         "addons_path": ",".join(str(p) for p in addons),
         "data_dir": data_dir,
@@ -652,25 +681,161 @@ def drop_database(postgres, database, data_dir):
 
 
 def setup(series):
+    """The series' Odoo tree, its virtualenv's python and the directory of
+    its OCA addons (None when it has none)."""
     odoo = odoo_source(series)
     python = virtualenv(
         f"venv-{series.name}",
         odoo_requirements(odoo) + TEST_TOOLS,
         series.constraints,
     )
-    return odoo, python
+    oca = oca_tree(series, python)
+    if oca:
+        install_requirements(
+            python, oca_requirements(oca), series.constraints, "OCA's addons"
+        )
+    check_depends(series, odoo, oca)
+    return odoo, python, oca
+
+
+def oca_tree(series, python):
+    """OCA's addons of the series (``OCA_ADDONS``), installed by pip from
+    their wheels into ``CACHE/oca-<series>-<key>``, keyed on the pins: a
+    change of pins installs anew. Never half a tree: a temporary sibling is
+    filled then renamed. Returns the directory (its odoo/addons holds the
+    addons), or None when the series has none."""
+    if not series.oca_pins:
+        return None
+    key = hashlib.sha256("\n".join(series.oca_pins).encode()).hexdigest()[:12]
+    target = CACHE / f"oca-{series.name}-{key}"
+    if target.is_dir():
+        return target
+    say(f"installing OCA's {', '.join(series.oca_pins)} into {target}")
+    tmp = Path(tempfile.mkdtemp(prefix=f".oca-{series.name}-", dir=CACHE))
+    try:
+        # the wheels require an odoo distribution, which the source tree
+        # is without pip knowing: --no-deps, and their own requirements
+        # come from oca_requirements
+        result = run(
+            [python, "-m", "pip", "install", "-q", "--no-deps"]
+            + ["--only-binary=:all:", "--target", tmp, *series.oca_pins],
+            check=False,
+        )
+        if result.returncode:
+            die(f"pip could not install {', '.join(series.oca_pins)}.")
+        for name in series.oca_names:
+            if not (tmp / "odoo" / "addons" / name / "__manifest__.py").is_file():
+                die(f"The wheels of {', '.join(series.oca_pins)} hold no {name}.")
+        try:
+            tmp.rename(target)
+        except OSError:
+            # another command installed the same pins meanwhile: use that
+            if not target.is_dir():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _distribution_name(requirement):
+    """'requests>=2 ; python_version < "3.12"' -> 'requests', as pip
+    compares names (lower case, runs of -_. as one -)."""
+    name = re.split(r"[\s;<>=!~\[(@]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def oca_requirements(oca):
+    """What OCA's installed wheels require (their Requires-Dist) besides
+    Odoo and other OCA addons, which the source tree and ``OCA_ADDONS``
+    provide."""
+    requirements = set()
+    for metadata in sorted(oca.glob("*.dist-info/METADATA")):
+        headers = email.parser.HeaderParser().parsestr(metadata.read_text())
+        for requirement in headers.get_all("Requires-Dist") or []:
+            name = _distribution_name(requirement)
+            if name == "odoo" or name.startswith("odoo-addon-"):
+                continue
+            if re.search(r"\bextra\s*==", requirement):
+                continue  # an optional feature's
+            requirements.add(requirement.strip())
+    return sorted(requirements)
+
+
+def install_requirements(python, requirements, constraints, what):
+    """Install ``requirements`` (of ``what``) into the virtualenv of
+    ``python``, each pinned by ``constraints``; keyed on both, apart from
+    the virtualenv's own key, which stays as it is."""
+    venv = python.parent.parent
+    key = hashlib.sha256(
+        "\n".join(requirements + [c.read_text() for c in constraints]).encode()
+    ).hexdigest()
+    stamp = venv / ".esg-oca-requirements"
+    if stamp.is_file() and stamp.read_text() == key:
+        return
+    pinned = {
+        _distribution_name(line.split("#")[0])
+        for c in constraints
+        for line in c.read_text().splitlines()
+        if line.split("#")[0].strip()
+    }
+    unpinned = [r for r in requirements if _distribution_name(r) not in pinned]
+    if unpinned:
+        die(
+            f"{what} require {', '.join(unpinned)}, which "
+            f"{', '.join(str(c.relative_to(REPO)) for c in constraints)} "
+            "do not pin: add a pin (name==version) there."
+        )
+    if requirements:
+        say(f"installing what {what} require into {venv}: {', '.join(requirements)}")
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as reqs:
+            reqs.write("\n".join(requirements) + "\n")
+            reqs.flush()
+            result = run(
+                [python, "-m", "pip", "install", "-q", "--prefer-binary"]
+                + ["-r", reqs.name]
+                + [arg for c in constraints for arg in ("-c", c)],
+                check=False,
+            )
+        if result.returncode:
+            die(f"pip could not install what {what} require into {venv}.")
+    stamp.write_text(key)
+
+
+def check_depends(series, odoo, oca):
+    """Every module that an addon of the repository or of OCA depends on is
+    found: in Odoo's tree, in the repository, or among OCA's addons. Else
+    stop with what to add to ``OCA_ADDONS``, rather than let Odoo fail."""
+    roots = [odoo / "addons", odoo / "odoo" / "addons"]
+    roots += [oca / "odoo" / "addons"] if oca else []
+    known = set(MANIFESTS)
+    for root in roots:
+        known |= {path.parent.name for path in root.glob("*/__manifest__.py")}
+    manifests = dict(MANIFESTS)
+    if oca:
+        for path in (oca / "odoo" / "addons").glob("*/__manifest__.py"):
+            manifests[path.parent.name] = ast.literal_eval(path.read_text())
+    for addon, manifest in manifests.items():
+        unknown = [d for d in manifest.get("depends", ()) if d not in known]
+        if unknown:
+            die(
+                f"{addon} depends on {', '.join(unknown)}, which neither Odoo "
+                f"{series.name} nor the repository nor OCA's addons of "
+                "OCA_ADDONS in dev/devenv.py have. An OCA addon: add its "
+                "distribution (odoo-addon-<name>==<version>) to OCA_ADDONS, "
+                "for each series."
+            )
 
 
 def cmd_run(series, _args):
     ensure_wkhtmltopdf(required=False)
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     with Postgres() as postgres:
-        config = run_database(series, postgres, odoo, python, HTTP_PORT)
+        config = run_database(series, postgres, odoo, python, oca, HTTP_PORT)
         say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
         return serve(odoo_cmd(python, odoo, config))
 
 
-def run_database(series, postgres, odoo, python, port):
+def run_database(series, postgres, odoo, python, oca, port):
     """`make run`'s database, with the addon and its demo data: created,
     or updated to the checkout; returns the configuration file to serve it
     on ``port``."""
@@ -681,6 +846,7 @@ def run_database(series, postgres, odoo, python, port):
         odoo,
         postgres,
         data_dir,
+        oca=oca,
         db_name=run_db,
         dbfilter=f"^{run_db}$",
         http_port=port,
@@ -729,10 +895,10 @@ def run_database(series, postgres, odoo, python, port):
 def cmd_production(series, args):
     """bench/production.py against `make run`'s database, on a server run as
     in production: workers and a cron worker (port ESG_PROD_PORT, 8079)."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     port = int(os.environ.get("ESG_PROD_PORT", "8079"))
     with Postgres() as postgres:
-        config = run_database(series, postgres, odoo, python, port)
+        config = run_database(series, postgres, odoo, python, oca, port)
         server = odoo_cmd(python, odoo, config) + [
             "--workers=4",
             "--max-cron-threads=1",
@@ -776,7 +942,14 @@ def serve(cmd):
 
 @contextlib.contextmanager
 def scratch_database(
-    postgres, odoo, python, prefix, demo=True, modules=ADDONS, addons_dir=REPO
+    postgres,
+    odoo,
+    python,
+    oca,
+    prefix,
+    demo=True,
+    modules=ADDONS,
+    addons_dir=REPO,
 ):
     """A new, uniquely named database with ``modules`` installed from
     ``addons_dir``; dropped at the end, with its filestore. ``prefix`` names
@@ -792,6 +965,7 @@ def scratch_database(
         dbfilter=f"^{database}$",
         http_port=0,
         addons_dir=addons_dir,
+        oca=oca,
         **({} if demo else {"without_demo": "True"}),
     )
     try:
@@ -890,7 +1064,7 @@ def cmd_test(series, args):
     tests the addon as it is installed."""
     ensure_browser()
     ensure_wkhtmltopdf()
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     prefix = f"esg_test_{series.slug}"
     extra = {} if args else EXTRA_MODULE_TESTS
     args = args or [
@@ -902,7 +1076,9 @@ def cmd_test(series, args):
     with Postgres() as postgres:
         runs = [([REPO / path], (*ADDONS, *more)) for path, more in extra.items()]
         for paths, modules in [*runs, (args, TEST_ADDONS)]:
-            with scratch_database(postgres, odoo, python, prefix, modules=modules) as (
+            with scratch_database(
+                postgres, odoo, python, oca, prefix, modules=modules
+            ) as (
                 database,
                 config,
             ):
@@ -928,12 +1104,12 @@ PEER_SUITES = ("sale_stock", "stock_account", "stock")
 def cmd_peer(series, args):
     """Odoo's own test suites (``PEER_SUITES``, or the addons named in
     ``args``) in a new database with the addon installed."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     suites = args or PEER_SUITES
     prefix = f"esg_peer_{series.slug}"
     results, summaries = [], []
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
+        with scratch_database(postgres, odoo, python, oca, prefix, demo=False) as (
             database,
             config,
         ):
@@ -961,10 +1137,10 @@ def cmd_peer(series, args):
 
 def cmd_bench(series, args):
     """Time Odoo's own serial generation against the addon's: bench/README.md."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     prefix = f"esg_bench_{series.slug}"
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
+        with scratch_database(postgres, odoo, python, oca, prefix, demo=False) as (
             database,
             config,
         ):
@@ -986,7 +1162,7 @@ def cmd_upgrade_check(series, args):
     """Install the previous release (``PREVIOUS_RELEASE``, or the commit in
     ``args``) with its demo data, upgrade it to the checkout and compare
     what a user sees: dev/upgrade_check.py."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     ref = args[0] if args else PREVIOUS_RELEASE
     previous = Path(tempfile.mkdtemp(prefix="previous-release-", dir=CACHE))
     archive = run(["git", "-C", REPO, "archive", ref, ADDON], capture_output=True)
@@ -1000,6 +1176,7 @@ def cmd_upgrade_check(series, args):
                 postgres,
                 odoo,
                 python,
+                oca,
                 prefix,
                 modules=(ADDON, "sale_stock"),
                 addons_dir=previous,
@@ -1011,6 +1188,7 @@ def cmd_upgrade_check(series, args):
                     odoo,
                     postgres,
                     data_dir,
+                    oca=oca,
                     db_name=database,
                     http_port=0,
                 )
@@ -1033,11 +1211,11 @@ def cmd_upgrade_check(series, args):
 
 def cmd_pot(series, _args):
     """Export each addon's translation template with Odoo's own exporter."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     prefix = f"esg_pot_{series.slug}"
     results = []
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
+        with scratch_database(postgres, odoo, python, oca, prefix, demo=False) as (
             database,
             config,
         ):
