@@ -113,8 +113,13 @@ OCA_ADDONS = {
         "odoo-addon-rma==19.0.1.0.4.2",
     ),
 }
-# Test files that need Odoo modules the addon does not depend on: each runs
-# in a database of its own with them, the rest without (cmd_test).
+# Test files to run in a database of their own with more modules (cmd_test):
+# the addons of the repository that the main run installs, the file's own
+# addon, and the modules named. A file that needs a module no addon here
+# depends on (an Odoo module) runs only there, and is left out of its
+# addon's run. A file whose modules are all addons of the repository (an
+# OCA bridge: "f'{ADDON}/tests/test_background.py': (f'{ADDON}_queue',)")
+# runs both ways: in its addon's run, and again with them.
 EXTRA_MODULE_TESTS = {
     f"{ADDON}/tests/test_fast_path_expiry.py": ("product_expiry",),
 }
@@ -165,6 +170,25 @@ class Series:
             pin.partition("==")[0].removeprefix("odoo-addon-").replace("-", "_")
             for pin in self.oca_pins
         )
+
+    def oca_needs(self, *modules):
+        """The OCA addons (of ``OCA_ADDONS``) that ``modules`` are or depend
+        on, directly or through addons of the repository."""
+        needs, seen, todo = set(), set(), list(modules)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in self.oca_names:
+                needs.add(name)
+            elif name in MANIFESTS:
+                todo += MANIFESTS[name].get("depends", [])
+        return needs
+
+    def without_oca(self, addons):
+        """``addons`` less those that need an OCA addon: the bridges."""
+        return tuple(addon for addon in addons if not self.oca_needs(addon))
 
     def source_variable(self):
         """ODOO_SOURCE_19_0 when set, else ODOO_SOURCE: (name, value)."""
@@ -653,6 +677,17 @@ def modules_installed(postgres, database, modules):
     return result.returncode == 0 and result.stdout.strip() == str(len(modules))
 
 
+def installed_modules(postgres, database, modules):
+    """Those of ``modules`` that are installed in ``database``."""
+    result = postgres.psql(
+        "SELECT name FROM ir_module_module WHERE state = 'installed' "
+        "AND name = ANY(string_to_array(:'names', ',')) ORDER BY name",
+        database=database,
+        names=",".join(modules),
+    )
+    return result.stdout.split()
+
+
 def database_series(postgres, database):
     """The Odoo series a database was made with ('18.0'), from base's version."""
     result = postgres.psql(
@@ -1057,31 +1092,36 @@ def ensure_wkhtmltopdf(required=True):
 
 
 def cmd_test(series, args):
-    """The tests, in a new database with the addon and its demo data. Test
-    files that need Odoo modules the addon does not depend on
-    (``EXTRA_MODULE_TESTS``) run first, each in a database of its own with
-    those modules, so that the main run, whose summary is the last line,
-    tests the addon as it is installed."""
+    """The tests (``test_runs``), each run in a new database with its
+    modules and their demo data; the main run last, so that its summary is
+    the last line. Fails when any run fails."""
     ensure_browser()
     ensure_wkhtmltopdf()
     odoo, python, oca = setup(series)
     prefix = f"esg_test_{series.slug}"
-    extra = {} if args else EXTRA_MODULE_TESTS
-    args = args or [
-        str(REPO / addon / "tests")
-        for addon in TEST_ADDONS
-        if (REPO / addon / "tests").is_dir()
-    ] + [f"--ignore={REPO / path}" for path in extra]
     results = []
     with Postgres() as postgres:
-        runs = [([REPO / path], (*ADDONS, *more)) for path, more in extra.items()]
-        for paths, modules in [*runs, (args, TEST_ADDONS)]:
+        for paths, modules in test_runs(series, args):
             with scratch_database(
                 postgres, odoo, python, oca, prefix, modules=modules
-            ) as (
-                database,
-                config,
-            ):
+            ) as (database, config):
+                if not series.oca_needs(*modules):
+                    # no bridge by accident, e.g. an auto_install one
+                    bridges = [a for a in TEST_ADDONS if series.oca_needs(a)]
+                    strays = installed_modules(
+                        postgres, database, [*series.oca_names, *bridges]
+                    )
+                    if strays:
+                        say(f"{database} has {', '.join(strays)}, asked for none")
+                        results.append(1)
+                        continue
+                    if series.oca_names:
+                        not_here = ", ".join([*series.oca_names, *bridges])
+                        say(f"{database} has none of {not_here}, as asked")
+                if not paths:
+                    say(f"{', '.join(modules)}: installed; no tests/ to run")
+                    results.append(0)
+                    continue
                 tests = run_job(
                     [python, "-m", "pytest", "-p", "no:cacheprovider"]
                     # an HTTP server for the browser tours (HttpCase)
@@ -1093,6 +1133,81 @@ def cmd_test(series, args):
                 )
                 results.append(tests.returncode)
     return max(results)
+
+
+def _unique(names):
+    return tuple(dict.fromkeys(names))
+
+
+def _owner(path):
+    """The addon of the repository that holds ``path`` (relative to the
+    repository or absolute; pytest's ``::`` node suffix allowed), or None."""
+    path = Path(str(path).split("::")[0])
+    try:
+        parts = (REPO / path).resolve().relative_to(REPO).parts
+    except ValueError:
+        return None
+    return parts[0] if parts and parts[0] in MANIFESTS else None
+
+
+def test_runs(series, args):
+    """What ``make test`` runs: [(pytest arguments, modules to install)].
+
+    Without ``args``, one run per addon that needs an OCA addon (a bridge:
+    its own tests/, in a database with it and what it depends on), then one
+    per file of ``EXTRA_MODULE_TESTS``, then the main run: the tests of
+    every other addon, in a database with those addons only (so neither
+    OCA's addons nor a bridge). With ``args`` (pytest's), one run in the
+    database their paths call for: the main run's, a bridge's, or an
+    ``EXTRA_MODULE_TESTS`` file's own (when it is left out of the main
+    run); the union when they name several. Options alone (``-k name``)
+    select among the main run's tests, in its database."""
+    main = series.without_oca(TEST_ADDONS)
+    # the file's own database: the main run's addons (no test addon), its
+    # own addon (a bridge, a test addon), the modules named
+    extra = {
+        path: _unique(
+            [*series.without_oca(ADDONS), *filter(None, [_owner(path)]), *more]
+        )
+        for path, more in EXTRA_MODULE_TESTS.items()
+    }
+    # those that need a module no addon here is: left out of their addon's run
+    alone = [
+        path
+        for path, more in EXTRA_MODULE_TESTS.items()
+        if not all(module in MANIFESTS for module in more)
+    ]
+
+    def tests(addon):
+        folder = REPO / addon / "tests"
+        if not folder.is_dir():
+            return []
+        ignored = [path for path in alone if _owner(path) == addon]
+        return [folder, *(f"--ignore={REPO / path}" for path in ignored)]
+
+    main_tests = [arg for addon in main for arg in tests(addon)]
+    if args:
+        modules, paths = [], False
+        for arg in args:
+            path = arg.split("::")[0]
+            if arg.startswith("-") or not (REPO / path).exists():
+                continue
+            paths = True
+            owner = _owner(path)
+            relative = owner and (REPO / path).resolve().relative_to(REPO).as_posix()
+            if relative in alone:
+                modules += extra[relative]
+            elif owner and series.oca_needs(owner):
+                modules.append(owner)
+            else:
+                modules += main
+        if not paths:  # options only (-k ...): the main run's tests
+            return [([*args, *main_tests], main)]
+        return [(args, _unique(modules))]
+    bridges = [addon for addon in TEST_ADDONS if series.oca_needs(addon)]
+    runs = [(tests(addon), (addon,)) for addon in bridges]
+    runs += [([REPO / path], modules) for path, modules in extra.items()]
+    return [*runs, (main_tests, main)]
 
 
 # Odoo's own suites that the addon must leave passing (README, "Odoo's own
@@ -1109,10 +1224,16 @@ def cmd_peer(series, args):
     prefix = f"esg_peer_{series.slug}"
     results, summaries = [], []
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, oca, prefix, demo=False) as (
-            database,
-            config,
-        ):
+        with scratch_database(
+            postgres,
+            odoo,
+            python,
+            oca,
+            prefix,
+            demo=False,
+            # Odoo's suites with the addons as installed by default: no OCA
+            modules=series.without_oca(ADDONS),
+        ) as (database, config):
             for suite in suites:
                 log = Path(config).parent / f"{suite}.log"
                 with open(log, "w") as output:
@@ -1140,10 +1261,15 @@ def cmd_bench(series, args):
     odoo, python, oca = setup(series)
     prefix = f"esg_bench_{series.slug}"
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, oca, prefix, demo=False) as (
-            database,
-            config,
-        ):
+        with scratch_database(
+            postgres,
+            odoo,
+            python,
+            oca,
+            prefix,
+            demo=False,
+            modules=series.without_oca(ADDONS),
+        ) as (database, config):
             bench = run_job(
                 [python, REPO / "bench" / "bench_generate.py"]
                 + ["--config", config, "--database", database, *args],
@@ -1215,10 +1341,10 @@ def cmd_pot(series, _args):
     prefix = f"esg_pot_{series.slug}"
     results = []
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, oca, prefix, demo=False) as (
-            database,
-            config,
-        ):
+        # every addon, the bridges with their OCA addons
+        with scratch_database(
+            postgres, odoo, python, oca, prefix, demo=False, modules=ADDONS
+        ) as (database, config):
             for addon in ADDONS:
                 pot = REPO / addon / "i18n" / f"{addon}.pot"
                 pot.parent.mkdir(exist_ok=True)
