@@ -126,6 +126,12 @@ EXTRA_MODULE_TESTS = {
 PG_DB_USER = "odoo"  # Odoo refuses to connect as 'postgres'
 PG_PRIVATE_PORT = int(os.environ.get("ESG_PGPORT", "54329"))
 HTTP_PORT = int(os.environ.get("ESG_HTTP_PORT", "8069"))
+# `make run` and `make production` listen on this machine only, unless told
+# otherwise (0.0.0.0: every interface)
+HTTP_INTERFACE = os.environ.get("ESG_HTTP_INTERFACE") or "127.0.0.1"
+# queue_job's runner on `make run`'s server when an addon needs queue_job:
+# jobs of two channels at once (queue_job's README, "Configuration")
+QUEUE_JOB_CHANNELS = "root:2"
 
 MISSING_ODOO = """\
 No Odoo {series} source found. Set {var} (or ODOO_SOURCE) to the directory of
@@ -159,6 +165,11 @@ class Series:
         # `make run`'s database: the default series keeps its historic name
         default_db = ADDON if name == SERIES[0] else f"{ADDON}_{self.slug}"
         self.run_db = os.environ.get("ESG_DB") or default_db
+        # Odoo's default server-wide modules (--load); 19.0 serves XML-RPC
+        # from its rpc module
+        self.server_wide_modules = ("base", "web")
+        if self.version >= (19, 0):
+            self.server_wide_modules = ("base", "rpc", "web")
         # dev/constraints.txt pins what every series shares; a series' own
         # file, when there is one, pins what only that series requires
         own = REPO / "dev" / f"constraints-{name}.txt"
@@ -630,9 +641,13 @@ class Postgres:
 # Odoo ------------------------------------------------------------------------
 
 
-def write_config(path, odoo, postgres, data_dir, addons_dir=REPO, oca=None, **options):
+def write_config(
+    path, odoo, postgres, data_dir, addons_dir=REPO, oca=None, sections=(), **options
+):
     """Odoo's configuration file: its addons path has Odoo's addons, the
-    repository's (``addons_dir``) and OCA's (``oca``, from oca_tree)."""
+    repository's (``addons_dir``) and OCA's (``oca``, from oca_tree).
+    ``options`` go into [options], ``sections`` ({name: {key: value}}) are
+    sections of their own, e.g. [queue_job]."""
     addons = [odoo / "addons", odoo / "odoo" / "addons", addons_dir]
     addons += [oca / "odoo" / "addons"] if oca else []
     values = {
@@ -647,7 +662,10 @@ def write_config(path, odoo, postgres, data_dir, addons_dir=REPO, oca=None, **op
         **options,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("[options]\n" + "".join(f"{k} = {v}\n" for k, v in values.items()))
+    text = "[options]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+    for name, items in dict(sections).items():
+        text += f"\n[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in items.items())
+    path.write_text(text)
     return path
 
 
@@ -866,25 +884,43 @@ def cmd_run(series, _args):
     odoo, python, oca = setup(series)
     with Postgres() as postgres:
         config = run_database(series, postgres, odoo, python, oca, HTTP_PORT)
-        say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
+        say(f"serving {local_url(HTTP_PORT)}  (login admin, password admin)")
         return serve(odoo_cmd(python, odoo, config))
 
 
+def local_url(port):
+    """The URL of `make run`'s server on this machine."""
+    host = HTTP_INTERFACE
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def run_database(series, postgres, odoo, python, oca, port):
-    """`make run`'s database, with the addon and its demo data: created,
-    or updated to the checkout; returns the configuration file to serve it
-    on ``port``."""
+    """`make run`'s database, with every addon (the bridges too, with their
+    OCA addons) and their demo data: created, or updated to the checkout;
+    returns the configuration file to serve it on ``port``, on
+    ``HTTP_INTERFACE``. When an addon needs queue_job, its runner starts
+    with the server (server-wide), so that its jobs run."""
     run_db = series.run_db
     data_dir = CACHE / "data"  # filestores are per database
+    options, sections = {}, {}
+    if "queue_job" in series.oca_needs(*ADDONS):
+        modules = [*series.server_wide_modules, "queue_job"]
+        options["server_wide_modules"] = ",".join(modules)
+        sections["queue_job"] = {"channels": QUEUE_JOB_CHANNELS}
     config = write_config(
         CACHE / f"run-{series.name}" / f"odoo-{port}.conf",
         odoo,
         postgres,
         data_dir,
         oca=oca,
+        sections=sections,
         db_name=run_db,
         dbfilter=f"^{run_db}$",
+        http_interface=HTTP_INTERFACE,
         http_port=port,
+        **options,
     )
     made_with = database_series(postgres, run_db)
     if made_with and made_with != series.name:
@@ -942,7 +978,7 @@ def cmd_production(series, args):
         check = run_job(
             [sys.executable, REPO / "bench" / "production.py"]
             + ["--server-cmd", json.dumps([str(part) for part in server])]
-            + ["--url", f"http://localhost:{port}", "--db", series.run_db]
+            + ["--url", local_url(port), "--db", series.run_db]
             + ["--log", Path(config).parent / "production.log", *args],
             cwd=REPO,
         )
