@@ -15,7 +15,9 @@ so that a fresh clone on the same machine, which is what CI is, reuses it.
 Only the standard library is used: this runs before any virtualenv exists.
 """
 
+import ast
 import contextlib
+import email.parser
 import fcntl
 import hashlib
 import io
@@ -35,12 +37,32 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ADDON = "everest_serial_gen"
-# The addons of the repository, side by side at its root, the OCA way: the
-# core, the bridge to sales, the service-center loop. `make run`, the wheels
-# and the translation templates cover them; the tests run with them all,
-# and with the test-only document type (never installed in production).
-ADDONS = (ADDON, f"{ADDON}_sale", f"{ADDON}_vendor")
-TEST_ADDONS = (*ADDONS, f"test_{ADDON}")
+
+
+def discover_addons():
+    """The addons of the repository, side by side at its root, the OCA way:
+    each directory holding an installable ``__manifest__.py``, the core
+    first, then the others by name. {name: manifest}"""
+    found = {}
+    for path in REPO.glob("*/__manifest__.py"):
+        if path.parent.name.startswith((".", "_")):
+            continue
+        try:
+            manifest = ast.literal_eval(path.read_text())
+        except (SyntaxError, ValueError) as error:
+            sys.exit(f"{path.relative_to(REPO)} is no dict literal: {error}")
+        if manifest.get("installable", True):
+            found[path.parent.name] = manifest
+    return {name: found[name] for name in sorted(found, key=lambda n: (n != ADDON, n))}
+
+
+MANIFESTS = discover_addons()
+# Every addon found there is linted and tested. Those whose name starts with
+# test_ are for the tests only (a toy document type): never installed by
+# `make run`, never packaged as wheels, no translation template; `make run`,
+# the wheels and `make pot` cover the others (ADDONS).
+TEST_ADDONS = tuple(MANIFESTS)
+ADDONS = tuple(name for name in TEST_ADDONS if not name.startswith("test_"))
 # The Odoo series the harness knows; the first is the default.
 SERIES = ("18.0", "19.0")
 ARCHIVE_URL = "https://nightly.odoo.com/{0}/nightly/src/odoo_{0}.latest.tar.gz"
@@ -72,14 +94,44 @@ LINT_TOOLS = [
     "pylint-odoo==9.1.3",
     "oca-odoo-pre-commit-hooks==0.0.33",
 ]
-# Test files that need Odoo modules the addon does not depend on: each runs
-# in a database of its own with them, the rest without (cmd_test).
+# OCA's addons that addons of the repository depend on, per series: their
+# distributions on the package index, pinned, with every OCA addon they
+# depend on in turn (Odoo's own addons come with the source tree). pip
+# installs them with --no-deps into CACHE/oca-<series>-<key of the pins>,
+# whose odoo/addons is on Odoo's addons path; what they require besides
+# Odoo goes into the series' virtualenv, pinned by dev/constraints*.txt.
+# The newest of each series, but queue_job on 18.0: from 18.0.1.7.1 on it
+# marks methods with odoo.api.private, which Odoo 18.0 gained after the
+# 18.0 source tree the harness has (its odoo/api.py has none; 19.0's has).
+OCA_ADDONS = {
+    "18.0": (
+        "odoo-addon-queue-job==18.0.1.7.0.1",
+        "odoo-addon-rma==18.0.2.8.4.2",
+    ),
+    "19.0": (
+        "odoo-addon-queue-job==19.0.2.4.0.1",
+        "odoo-addon-rma==19.0.1.0.4.2",
+    ),
+}
+# Test files to run in a database of their own with more modules (cmd_test):
+# the addons of the repository that the main run installs, the file's own
+# addon, and the modules named. A file that needs a module no addon here
+# depends on (an Odoo module) runs only there, and is left out of its
+# addon's run. A file whose modules are all addons of the repository (an
+# OCA bridge: "f'{ADDON}/tests/test_background.py': (f'{ADDON}_queue',)")
+# runs both ways: in its addon's run, and again with them.
 EXTRA_MODULE_TESTS = {
     f"{ADDON}/tests/test_fast_path_expiry.py": ("product_expiry",),
 }
 PG_DB_USER = "odoo"  # Odoo refuses to connect as 'postgres'
 PG_PRIVATE_PORT = int(os.environ.get("ESG_PGPORT", "54329"))
 HTTP_PORT = int(os.environ.get("ESG_HTTP_PORT", "8069"))
+# `make run` and `make production` listen on this machine only, unless told
+# otherwise (0.0.0.0: every interface)
+HTTP_INTERFACE = os.environ.get("ESG_HTTP_INTERFACE") or "127.0.0.1"
+# queue_job's runner on `make run`'s server when an addon needs queue_job:
+# jobs of two channels at once (queue_job's README, "Configuration")
+QUEUE_JOB_CHANNELS = "root:2"
 
 MISSING_ODOO = """\
 No Odoo {series} source found. Set {var} (or ODOO_SOURCE) to the directory of
@@ -113,11 +165,41 @@ class Series:
         # `make run`'s database: the default series keeps its historic name
         default_db = ADDON if name == SERIES[0] else f"{ADDON}_{self.slug}"
         self.run_db = os.environ.get("ESG_DB") or default_db
+        # Odoo's default server-wide modules (--load); 19.0 serves XML-RPC
+        # from its rpc module
+        self.server_wide_modules = ("base", "web")
+        if self.version >= (19, 0):
+            self.server_wide_modules = ("base", "rpc", "web")
         # dev/constraints.txt pins what every series shares; a series' own
         # file, when there is one, pins what only that series requires
         own = REPO / "dev" / f"constraints-{name}.txt"
         self.constraints = [REPO / "dev" / "constraints.txt"]
         self.constraints += [own] if own.is_file() else []
+        self.oca_pins = tuple(sorted(OCA_ADDONS.get(name, ())))
+        # odoo-addon-queue-job==18.0.1.7.0.1: queue_job
+        self.oca_names = tuple(
+            pin.partition("==")[0].removeprefix("odoo-addon-").replace("-", "_")
+            for pin in self.oca_pins
+        )
+
+    def oca_needs(self, *modules):
+        """The OCA addons (of ``OCA_ADDONS``) that ``modules`` are or depend
+        on, directly or through addons of the repository."""
+        needs, seen, todo = set(), set(), list(modules)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in self.oca_names:
+                needs.add(name)
+            elif name in MANIFESTS:
+                todo += MANIFESTS[name].get("depends", [])
+        return needs
+
+    def without_oca(self, addons):
+        """``addons`` less those that need an OCA addon: the bridges."""
+        return tuple(addon for addon in addons if not self.oca_needs(addon))
 
     def source_variable(self):
         """ODOO_SOURCE_19_0 when set, else ODOO_SOURCE: (name, value)."""
@@ -559,8 +641,15 @@ class Postgres:
 # Odoo ------------------------------------------------------------------------
 
 
-def write_config(path, odoo, postgres, data_dir, addons_dir=REPO, **options):
+def write_config(
+    path, odoo, postgres, data_dir, addons_dir=REPO, oca=None, sections=(), **options
+):
+    """Odoo's configuration file: its addons path has Odoo's addons, the
+    repository's (``addons_dir``) and OCA's (``oca``, from oca_tree).
+    ``options`` go into [options], ``sections`` ({name: {key: value}}) are
+    sections of their own, e.g. [queue_job]."""
     addons = [odoo / "addons", odoo / "odoo" / "addons", addons_dir]
+    addons += [oca / "odoo" / "addons"] if oca else []
     values = {
         "addons_path": ",".join(str(p) for p in addons),
         "data_dir": data_dir,
@@ -573,7 +662,10 @@ def write_config(path, odoo, postgres, data_dir, addons_dir=REPO, **options):
         **options,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("[options]\n" + "".join(f"{k} = {v}\n" for k, v in values.items()))
+    text = "[options]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+    for name, items in dict(sections).items():
+        text += f"\n[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in items.items())
+    path.write_text(text)
     return path
 
 
@@ -601,6 +693,17 @@ def modules_installed(postgres, database, modules):
         names=",".join(modules),
     )
     return result.returncode == 0 and result.stdout.strip() == str(len(modules))
+
+
+def installed_modules(postgres, database, modules):
+    """Those of ``modules`` that are installed in ``database``."""
+    result = postgres.psql(
+        "SELECT name FROM ir_module_module WHERE state = 'installed' "
+        "AND name = ANY(string_to_array(:'names', ',')) ORDER BY name",
+        database=database,
+        names=",".join(modules),
+    )
+    return result.stdout.split()
 
 
 def database_series(postgres, database):
@@ -631,38 +734,193 @@ def drop_database(postgres, database, data_dir):
 
 
 def setup(series):
+    """The series' Odoo tree, its virtualenv's python and the directory of
+    its OCA addons (None when it has none)."""
     odoo = odoo_source(series)
     python = virtualenv(
         f"venv-{series.name}",
         odoo_requirements(odoo) + TEST_TOOLS,
         series.constraints,
     )
-    return odoo, python
+    oca = oca_tree(series, python)
+    if oca:
+        install_requirements(
+            python, oca_requirements(oca), series.constraints, "OCA's addons"
+        )
+    check_depends(series, odoo, oca)
+    return odoo, python, oca
+
+
+def oca_tree(series, python):
+    """OCA's addons of the series (``OCA_ADDONS``), installed by pip from
+    their wheels into ``CACHE/oca-<series>-<key>``, keyed on the pins: a
+    change of pins installs anew. Never half a tree: a temporary sibling is
+    filled then renamed. Returns the directory (its odoo/addons holds the
+    addons), or None when the series has none."""
+    if not series.oca_pins:
+        return None
+    key = hashlib.sha256("\n".join(series.oca_pins).encode()).hexdigest()[:12]
+    target = CACHE / f"oca-{series.name}-{key}"
+    if target.is_dir():
+        return target
+    say(f"installing OCA's {', '.join(series.oca_pins)} into {target}")
+    tmp = Path(tempfile.mkdtemp(prefix=f".oca-{series.name}-", dir=CACHE))
+    try:
+        # the wheels require an odoo distribution, which the source tree
+        # is without pip knowing: --no-deps, and their own requirements
+        # come from oca_requirements
+        result = run(
+            [python, "-m", "pip", "install", "-q", "--no-deps"]
+            + ["--only-binary=:all:", "--target", tmp, *series.oca_pins],
+            check=False,
+        )
+        if result.returncode:
+            die(f"pip could not install {', '.join(series.oca_pins)}.")
+        for name in series.oca_names:
+            if not (tmp / "odoo" / "addons" / name / "__manifest__.py").is_file():
+                die(f"The wheels of {', '.join(series.oca_pins)} hold no {name}.")
+        try:
+            tmp.rename(target)
+        except OSError:
+            # another command installed the same pins meanwhile: use that
+            if not target.is_dir():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _distribution_name(requirement):
+    """'requests>=2 ; python_version < "3.12"' -> 'requests', as pip
+    compares names (lower case, runs of -_. as one -)."""
+    name = re.split(r"[\s;<>=!~\[(@]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def oca_requirements(oca):
+    """What OCA's installed wheels require (their Requires-Dist) besides
+    Odoo and other OCA addons, which the source tree and ``OCA_ADDONS``
+    provide."""
+    requirements = set()
+    for metadata in sorted(oca.glob("*.dist-info/METADATA")):
+        headers = email.parser.HeaderParser().parsestr(metadata.read_text())
+        for requirement in headers.get_all("Requires-Dist") or []:
+            name = _distribution_name(requirement)
+            if name == "odoo" or name.startswith("odoo-addon-"):
+                continue
+            if re.search(r"\bextra\s*==", requirement):
+                continue  # an optional feature's
+            requirements.add(requirement.strip())
+    return sorted(requirements)
+
+
+def install_requirements(python, requirements, constraints, what):
+    """Install ``requirements`` (of ``what``) into the virtualenv of
+    ``python``, each pinned by ``constraints``; keyed on both, apart from
+    the virtualenv's own key, which stays as it is."""
+    venv = python.parent.parent
+    key = hashlib.sha256(
+        "\n".join(requirements + [c.read_text() for c in constraints]).encode()
+    ).hexdigest()
+    stamp = venv / ".esg-oca-requirements"
+    if stamp.is_file() and stamp.read_text() == key:
+        return
+    pinned = {
+        _distribution_name(line.split("#")[0])
+        for c in constraints
+        for line in c.read_text().splitlines()
+        if line.split("#")[0].strip()
+    }
+    unpinned = [r for r in requirements if _distribution_name(r) not in pinned]
+    if unpinned:
+        die(
+            f"{what} require {', '.join(unpinned)}, which "
+            f"{', '.join(str(c.relative_to(REPO)) for c in constraints)} "
+            "do not pin: add a pin (name==version) there."
+        )
+    if requirements:
+        say(f"installing what {what} require into {venv}: {', '.join(requirements)}")
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as reqs:
+            reqs.write("\n".join(requirements) + "\n")
+            reqs.flush()
+            result = run(
+                [python, "-m", "pip", "install", "-q", "--prefer-binary"]
+                + ["-r", reqs.name]
+                + [arg for c in constraints for arg in ("-c", c)],
+                check=False,
+            )
+        if result.returncode:
+            die(f"pip could not install what {what} require into {venv}.")
+    stamp.write_text(key)
+
+
+def check_depends(series, odoo, oca):
+    """Every module that an addon of the repository or of OCA depends on is
+    found: in Odoo's tree, in the repository, or among OCA's addons. Else
+    stop with what to add to ``OCA_ADDONS``, rather than let Odoo fail."""
+    roots = [odoo / "addons", odoo / "odoo" / "addons"]
+    roots += [oca / "odoo" / "addons"] if oca else []
+    known = set(MANIFESTS)
+    for root in roots:
+        known |= {path.parent.name for path in root.glob("*/__manifest__.py")}
+    manifests = dict(MANIFESTS)
+    if oca:
+        for path in (oca / "odoo" / "addons").glob("*/__manifest__.py"):
+            manifests[path.parent.name] = ast.literal_eval(path.read_text())
+    for addon, manifest in manifests.items():
+        unknown = [d for d in manifest.get("depends", ()) if d not in known]
+        if unknown:
+            die(
+                f"{addon} depends on {', '.join(unknown)}, which neither Odoo "
+                f"{series.name} nor the repository nor OCA's addons of "
+                "OCA_ADDONS in dev/devenv.py have. An OCA addon: add its "
+                "distribution (odoo-addon-<name>==<version>) to OCA_ADDONS, "
+                "for each series."
+            )
 
 
 def cmd_run(series, _args):
     ensure_wkhtmltopdf(required=False)
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     with Postgres() as postgres:
-        config = run_database(series, postgres, odoo, python, HTTP_PORT)
-        say(f"serving http://localhost:{HTTP_PORT}  (login admin, password admin)")
+        config = run_database(series, postgres, odoo, python, oca, HTTP_PORT)
+        say(f"serving {local_url(HTTP_PORT)}  (login admin, password admin)")
         return serve(odoo_cmd(python, odoo, config))
 
 
-def run_database(series, postgres, odoo, python, port):
-    """`make run`'s database, with the addon and its demo data: created,
-    or updated to the checkout; returns the configuration file to serve it
-    on ``port``."""
+def local_url(port):
+    """The URL of `make run`'s server on this machine."""
+    host = HTTP_INTERFACE
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def run_database(series, postgres, odoo, python, oca, port):
+    """`make run`'s database, with every addon (the bridges too, with their
+    OCA addons) and their demo data: created, or updated to the checkout;
+    returns the configuration file to serve it on ``port``, on
+    ``HTTP_INTERFACE``. When an addon needs queue_job, its runner starts
+    with the server (server-wide), so that its jobs run."""
     run_db = series.run_db
     data_dir = CACHE / "data"  # filestores are per database
+    options, sections = {}, {}
+    if "queue_job" in series.oca_needs(*ADDONS):
+        modules = [*series.server_wide_modules, "queue_job"]
+        options["server_wide_modules"] = ",".join(modules)
+        sections["queue_job"] = {"channels": QUEUE_JOB_CHANNELS}
     config = write_config(
         CACHE / f"run-{series.name}" / f"odoo-{port}.conf",
         odoo,
         postgres,
         data_dir,
+        oca=oca,
+        sections=sections,
         db_name=run_db,
         dbfilter=f"^{run_db}$",
+        http_interface=HTTP_INTERFACE,
         http_port=port,
+        **options,
     )
     made_with = database_series(postgres, run_db)
     if made_with and made_with != series.name:
@@ -689,6 +947,17 @@ def run_database(series, postgres, odoo, python, port):
     init = run_job(odoo_cmd(python, odoo, config, *first, "--stop-after-init"))
     if init.returncode:
         die(f"Installing {ADDON} failed.", init.returncode)
+    # an addon added to the repository since the database was made: -u
+    # leaves it alone
+    missing = [a for a in ADDONS if not modules_installed(postgres, run_db, [a])]
+    if missing and first[0] == "-u":
+        say(f"installing {', '.join(missing)} into {run_db}")
+        init = run_job(
+            odoo_cmd(python, odoo, config, "-i", ",".join(missing))
+            + ["--stop-after-init"]
+        )
+        if init.returncode:
+            die(f"Installing {', '.join(missing)} failed.", init.returncode)
     if not modules_installed(postgres, run_db, ADDONS):
         die(NOT_INSTALLED)
     return config
@@ -697,10 +966,10 @@ def run_database(series, postgres, odoo, python, port):
 def cmd_production(series, args):
     """bench/production.py against `make run`'s database, on a server run as
     in production: workers and a cron worker (port ESG_PROD_PORT, 8079)."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     port = int(os.environ.get("ESG_PROD_PORT", "8079"))
     with Postgres() as postgres:
-        config = run_database(series, postgres, odoo, python, port)
+        config = run_database(series, postgres, odoo, python, oca, port)
         server = odoo_cmd(python, odoo, config) + [
             "--workers=4",
             "--max-cron-threads=1",
@@ -709,7 +978,7 @@ def cmd_production(series, args):
         check = run_job(
             [sys.executable, REPO / "bench" / "production.py"]
             + ["--server-cmd", json.dumps([str(part) for part in server])]
-            + ["--url", f"http://localhost:{port}", "--db", series.run_db]
+            + ["--url", local_url(port), "--db", series.run_db]
             + ["--log", Path(config).parent / "production.log", *args],
             cwd=REPO,
         )
@@ -744,7 +1013,14 @@ def serve(cmd):
 
 @contextlib.contextmanager
 def scratch_database(
-    postgres, odoo, python, prefix, demo=True, modules=ADDONS, addons_dir=REPO
+    postgres,
+    odoo,
+    python,
+    oca,
+    prefix,
+    demo=True,
+    modules=ADDONS,
+    addons_dir=REPO,
 ):
     """A new, uniquely named database with ``modules`` installed from
     ``addons_dir``; dropped at the end, with its filestore. ``prefix`` names
@@ -760,6 +1036,7 @@ def scratch_database(
         dbfilter=f"^{database}$",
         http_port=0,
         addons_dir=addons_dir,
+        oca=oca,
         **({} if demo else {"without_demo": "True"}),
     )
     try:
@@ -851,27 +1128,36 @@ def ensure_wkhtmltopdf(required=True):
 
 
 def cmd_test(series, args):
-    """The tests, in a new database with the addon and its demo data. Test
-    files that need Odoo modules the addon does not depend on
-    (``EXTRA_MODULE_TESTS``) run first, each in a database of its own with
-    those modules, so that the main run, whose summary is the last line,
-    tests the addon as it is installed."""
+    """The tests (``test_runs``), each run in a new database with its
+    modules and their demo data; the main run last, so that its summary is
+    the last line. Fails when any run fails."""
     ensure_browser()
     ensure_wkhtmltopdf()
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     prefix = f"esg_test_{series.slug}"
-    extra = {} if args else EXTRA_MODULE_TESTS
-    args = args or [str(REPO / addon / "tests") for addon in TEST_ADDONS] + [
-        f"--ignore={REPO / path}" for path in extra
-    ]
     results = []
     with Postgres() as postgres:
-        runs = [([REPO / path], (*ADDONS, *more)) for path, more in extra.items()]
-        for paths, modules in [*runs, (args, TEST_ADDONS)]:
-            with scratch_database(postgres, odoo, python, prefix, modules=modules) as (
-                database,
-                config,
-            ):
+        for paths, modules in test_runs(series, args):
+            with scratch_database(
+                postgres, odoo, python, oca, prefix, modules=modules
+            ) as (database, config):
+                if not series.oca_needs(*modules):
+                    # no bridge by accident, e.g. an auto_install one
+                    bridges = [a for a in TEST_ADDONS if series.oca_needs(a)]
+                    strays = installed_modules(
+                        postgres, database, [*series.oca_names, *bridges]
+                    )
+                    if strays:
+                        say(f"{database} has {', '.join(strays)}, asked for none")
+                        results.append(1)
+                        continue
+                    if series.oca_names:
+                        not_here = ", ".join([*series.oca_names, *bridges])
+                        say(f"{database} has none of {not_here}, as asked")
+                if not paths:
+                    say(f"{', '.join(modules)}: installed; no tests/ to run")
+                    results.append(0)
+                    continue
                 tests = run_job(
                     [python, "-m", "pytest", "-p", "no:cacheprovider"]
                     # an HTTP server for the browser tours (HttpCase)
@@ -885,6 +1171,81 @@ def cmd_test(series, args):
     return max(results)
 
 
+def _unique(names):
+    return tuple(dict.fromkeys(names))
+
+
+def _owner(path):
+    """The addon of the repository that holds ``path`` (relative to the
+    repository or absolute; pytest's ``::`` node suffix allowed), or None."""
+    path = Path(str(path).split("::")[0])
+    try:
+        parts = (REPO / path).resolve().relative_to(REPO).parts
+    except ValueError:
+        return None
+    return parts[0] if parts and parts[0] in MANIFESTS else None
+
+
+def test_runs(series, args):
+    """What ``make test`` runs: [(pytest arguments, modules to install)].
+
+    Without ``args``, one run per addon that needs an OCA addon (a bridge:
+    its own tests/, in a database with it and what it depends on), then one
+    per file of ``EXTRA_MODULE_TESTS``, then the main run: the tests of
+    every other addon, in a database with those addons only (so neither
+    OCA's addons nor a bridge). With ``args`` (pytest's), one run in the
+    database their paths call for: the main run's, a bridge's, or an
+    ``EXTRA_MODULE_TESTS`` file's own (when it is left out of the main
+    run); the union when they name several. Options alone (``-k name``)
+    select among the main run's tests, in its database."""
+    main = series.without_oca(TEST_ADDONS)
+    # the file's own database: the main run's addons (no test addon), its
+    # own addon (a bridge, a test addon), the modules named
+    extra = {
+        path: _unique(
+            [*series.without_oca(ADDONS), *filter(None, [_owner(path)]), *more]
+        )
+        for path, more in EXTRA_MODULE_TESTS.items()
+    }
+    # those that need a module no addon here is: left out of their addon's run
+    alone = [
+        path
+        for path, more in EXTRA_MODULE_TESTS.items()
+        if not all(module in MANIFESTS for module in more)
+    ]
+
+    def tests(addon):
+        folder = REPO / addon / "tests"
+        if not folder.is_dir():
+            return []
+        ignored = [path for path in alone if _owner(path) == addon]
+        return [folder, *(f"--ignore={REPO / path}" for path in ignored)]
+
+    main_tests = [arg for addon in main for arg in tests(addon)]
+    if args:
+        modules, paths = [], False
+        for arg in args:
+            path = arg.split("::")[0]
+            if arg.startswith("-") or not (REPO / path).exists():
+                continue
+            paths = True
+            owner = _owner(path)
+            relative = owner and (REPO / path).resolve().relative_to(REPO).as_posix()
+            if relative in alone:
+                modules += extra[relative]
+            elif owner and series.oca_needs(owner):
+                modules.append(owner)
+            else:
+                modules += main
+        if not paths:  # options only (-k ...): the main run's tests
+            return [([*args, *main_tests], main)]
+        return [(args, _unique(modules))]
+    bridges = [addon for addon in TEST_ADDONS if series.oca_needs(addon)]
+    runs = [(tests(addon), (addon,)) for addon in bridges]
+    runs += [([REPO / path], modules) for path, modules in extra.items()]
+    return [*runs, (main_tests, main)]
+
+
 # Odoo's own suites that the addon must leave passing (README, "Odoo's own
 # suites"): run in a database with the addon, without demo data, as Odoo's
 # own runbot runs them.
@@ -894,15 +1255,21 @@ PEER_SUITES = ("sale_stock", "stock_account", "stock")
 def cmd_peer(series, args):
     """Odoo's own test suites (``PEER_SUITES``, or the addons named in
     ``args``) in a new database with the addon installed."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     suites = args or PEER_SUITES
     prefix = f"esg_peer_{series.slug}"
     results, summaries = [], []
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
-            database,
-            config,
-        ):
+        with scratch_database(
+            postgres,
+            odoo,
+            python,
+            oca,
+            prefix,
+            demo=False,
+            # Odoo's suites with the addons as installed by default: no OCA
+            modules=series.without_oca(ADDONS),
+        ) as (database, config):
             for suite in suites:
                 log = Path(config).parent / f"{suite}.log"
                 with open(log, "w") as output:
@@ -927,13 +1294,18 @@ def cmd_peer(series, args):
 
 def cmd_bench(series, args):
     """Time Odoo's own serial generation against the addon's: bench/README.md."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     prefix = f"esg_bench_{series.slug}"
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
-            database,
-            config,
-        ):
+        with scratch_database(
+            postgres,
+            odoo,
+            python,
+            oca,
+            prefix,
+            demo=False,
+            modules=series.without_oca(ADDONS),
+        ) as (database, config):
             bench = run_job(
                 [python, REPO / "bench" / "bench_generate.py"]
                 + ["--config", config, "--database", database, *args],
@@ -952,7 +1324,7 @@ def cmd_upgrade_check(series, args):
     """Install the previous release (``PREVIOUS_RELEASE``, or the commit in
     ``args``) with its demo data, upgrade it to the checkout and compare
     what a user sees: dev/upgrade_check.py."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     ref = args[0] if args else PREVIOUS_RELEASE
     previous = Path(tempfile.mkdtemp(prefix="previous-release-", dir=CACHE))
     archive = run(["git", "-C", REPO, "archive", ref, ADDON], capture_output=True)
@@ -966,6 +1338,7 @@ def cmd_upgrade_check(series, args):
                 postgres,
                 odoo,
                 python,
+                oca,
                 prefix,
                 modules=(ADDON, "sale_stock"),
                 addons_dir=previous,
@@ -977,6 +1350,7 @@ def cmd_upgrade_check(series, args):
                     odoo,
                     postgres,
                     data_dir,
+                    oca=oca,
                     db_name=database,
                     http_port=0,
                 )
@@ -999,14 +1373,14 @@ def cmd_upgrade_check(series, args):
 
 def cmd_pot(series, _args):
     """Export each addon's translation template with Odoo's own exporter."""
-    odoo, python = setup(series)
+    odoo, python, oca = setup(series)
     prefix = f"esg_pot_{series.slug}"
     results = []
     with Postgres() as postgres:
-        with scratch_database(postgres, odoo, python, prefix, demo=False) as (
-            database,
-            config,
-        ):
+        # every addon, the bridges with their OCA addons
+        with scratch_database(
+            postgres, odoo, python, oca, prefix, demo=False, modules=ADDONS
+        ) as (database, config):
             for addon in ADDONS:
                 pot = REPO / addon / "i18n" / f"{addon}.pot"
                 pot.parent.mkdir(exist_ok=True)
@@ -1053,8 +1427,18 @@ def cmd_wheels(_series, _args):
     python = virtualenv("venv-build", BUILD_TOOLS)
     dist = REPO / "dist"
     dist.mkdir(exist_ok=True)
+    # built from the commit: an addon directory not committed yet is left out
+    committed = run(
+        ["git", "ls-tree", "--name-only", "HEAD"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    addons = [addon for addon in ADDONS if addon in committed]
+    for addon in sorted(set(ADDONS) - set(addons)):
+        say(f"{addon} is not committed: no wheel")
     archive = run(
-        ["git", "archive", "--format=tar", "HEAD", *ADDONS],
+        ["git", "archive", "--format=tar", "HEAD", *addons],
         cwd=REPO,
         capture_output=True,
     ).stdout
@@ -1062,7 +1446,7 @@ def cmd_wheels(_series, _args):
         with tempfile.TemporaryDirectory(prefix="esg-wheel-") as tmp:
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
                 tar.extractall(tmp, filter="data")
-            for addon in ADDONS:
+            for addon in addons:
                 manifest = Path(tmp) / addon / "__manifest__.py"
                 text, count = re.subn(
                     r'("version":\s*")(\d+\.\d+\.\d+")',
