@@ -1,7 +1,7 @@
 {
     "name": "Everest Serial Generation",
     "summary": "Generate serial numbers for returned goods on credit notes and returns",
-    "version": "1.1.0",
+    "version": "1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Everest",

@@ -2,7 +2,7 @@
     "name": "Everest Serial Generation - Sales",
     "summary": "Credit notes of sales take their serials back from the sale's "
     "deliveries, as Odoo's Return does",
-    "version": "1.1.0",
+    "version": "1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Everest",

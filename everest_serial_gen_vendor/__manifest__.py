@@ -2,7 +2,7 @@
     "name": "Everest Serial Generation - Service Center",
     "summary": "Send returned serials on to their vendor and take them back, "
     "repaired or replaced, with each serial's service history",
-    "version": "1.1.0",
+    "version": "1.2.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "Everest",

@@ -11,13 +11,14 @@ from . import stock_move
 from . import stock_quant
 from . import stock_move_line
 from . import account_move_line
+from . import serial_job_operation
+from . import serial_chunked_transfer
 from . import serial_generator_check
 from . import serial_generator
 from . import serial_receipt
 from . import account_move
 from . import stock_picking
 from . import serial_reversal
-from . import serial_chunked_transfer
 from . import serial_attach
 from . import serial_generation_job
 from . import serial_generation_job_line

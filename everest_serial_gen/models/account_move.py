@@ -35,35 +35,6 @@ class AccountMove(models.Model):
         check_company=True,
         help="The serial numbers that Generate Serial # created for this document.",
     )
-    serial_picking_ids = fields.One2many(
-        "stock.picking",
-        "serial_account_move_id",
-        string="Serial Transfers",
-        readonly=True,
-    )
-    serial_picking_count = fields.Integer(
-        string="Serial Receipts Count", compute="_compute_serial_picking_count"
-    )
-
-    @api.depends("serial_picking_ids")
-    def _compute_serial_picking_count(self):
-        for move in self:
-            move.serial_picking_count = len(move.serial_picking_ids)
-
-    def action_view_serial_pickings(self):
-        """The receipts that Generate Serial # created, as a sale order
-        shows its deliveries."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "stock.action_picking_tree_all"
-        )
-        pickings = self.serial_picking_ids
-        if len(pickings) == 1:
-            action.update(views=[(False, "form")], view_mode="form", res_id=pickings.id)
-        else:
-            action["domain"] = [("id", "in", pickings.ids)]
-        action["context"] = {"create": False}
-        return action
 
     def _serial_candidate_domain(self):
         return [
@@ -119,8 +90,46 @@ class AccountMove(models.Model):
         for line in lines:
             link_many2many(line.source, "serial_retrieved_line_ids", line.retrieved.ids)
 
-    def _serial_checks_credited(self):
-        return True
+    def _serial_check_credited(self, lots):
+        """A credit note never brings the same unit in twice: a unit's stay
+        at a customer is credited once. A unit at a customer now begins a
+        stay nobody credited yet (an earlier one, before it was sold again,
+        does not count); a unit back in our stock was credited by whoever
+        took the return that brought it (``_serial_claims``)."""
+        self.ensure_one()
+        at_customer = self.env["serial.attach"]._customer_quantities(lots)
+        Line = self.env["account.move.line"]
+        latest = Line._serial_latest_returns(
+            lots.filtered(lambda lot: lot not in at_customer)
+        )
+        claims = Line._serial_claims(
+            self.env["stock.move.line"].concat(*latest.values())
+        )
+        credited = lots.filtered(
+            lambda lot: lot in latest
+            and claims.get(latest[lot])
+            and claims[latest[lot]] != self
+        )
+        if not credited:
+            return
+        documents = ", ".join(
+            dict.fromkeys(claims[latest[lot]].display_name for lot in credited)
+        )
+        raise UserError(
+            self.env._(
+                "%(serials)s is already on a credit note, %(documents)s: a "
+                "credit note never brings the same unit in twice.",
+                serials=credited.name,
+                documents=documents,
+            )
+            if len(credited) == 1
+            else self.env._(
+                "%(serials)s are already on credit notes (%(documents)s): a "
+                "credit note never brings the same unit in twice.",
+                serials=", ".join(credited.mapped("name")),
+                documents=documents,
+            )
+        )
 
     def _serial_retrieved_lots(self):
         """The serials these documents took as received from return receipts."""
@@ -230,9 +239,9 @@ class AccountMove(models.Model):
     # Receipts (serial.receipt) -------------------------------------------------
 
     def _serial_receipt_vals(self):
-        """The credit note's link and partner on its receipts."""
+        """The credit note's receipts come from its delivery address."""
         self.ensure_one()
-        return {
-            "serial_account_move_id": self.id,
-            "partner_id": (self.partner_shipping_id or self.partner_id).id,
-        }
+        return dict(
+            super()._serial_receipt_vals(),
+            partner_id=(self.partner_shipping_id or self.partner_id).id,
+        )

@@ -11,12 +11,6 @@ class AccountMoveLine(models.Model):
     _name = "account.move.line"
     _inherit = ["account.move.line", "serial.generate.line.mixin"]
 
-    serial_stock_move_ids = fields.One2many(
-        "stock.move",
-        "serial_account_move_line_id",
-        string="Serial Generation Moves",
-        readonly=True,
-    )
     serial_retrieved_line_ids = fields.Many2many(
         "stock.move.line",
         "account_move_line_serial_retrieved_rel",
@@ -84,7 +78,7 @@ class AccountMoveLine(models.Model):
             )
         )
 
-    def _serial_is_eligible(self):
+    def _serial_is_eligible(self, document):
         """Whether Generate Serial # serves this line: a tracked storable
         product that comes back, i.e. any line of a credit note, and the
         negative-quantity lines of an invoice."""
@@ -96,20 +90,13 @@ class AccountMoveLine(models.Model):
             or product.tracking not in ("serial", "lot")
         ):
             return False
-        if self.move_id.move_type == "out_refund":
+        if document.move_type == "out_refund":
             return self.quantity > 0
-        return self.move_id.move_type == "out_invoice" and self.quantity < 0
+        return document.move_type == "out_invoice" and self.quantity < 0
 
     # What comes back, and from where (serial.attach) ---------------------------
 
-    def _serial_receipt_move_vals(self):
-        return {"serial_account_move_line_id": self.id}
-
-    def _serial_can_retrieve(self):
-        """A credit note may take as received what came back on a return."""
-        return True
-
-    def _serial_default_known(self, remaining, taken=None):
+    def _serial_default_known(self, document, remaining, taken=None):
         """``(lots, {lot: units})`` the wizard offers to attach, up to
         ``remaining`` units, but what earlier lines took (``taken``): first
         the serials that came back on the customer's return receipts and
@@ -118,30 +105,127 @@ class AccountMoveLine(models.Model):
         sale's, with everest_serial_gen_sale)."""
         self.ensure_one()
         taken = taken or {}
-        attach = self.env["serial.attach"]
         product = self.product_id
         rounding = product.uom_id.rounding
-        deliveries = self._serial_delivery_moves()
         quantities = {}
-        for lot, line in attach._return_lines(
-            self.move_id.partner_id,
-            self.company_id,
-            product=product,
-            deliveries=deliveries,
-            source=self,
-        ).items():
+        for lot, line in self._serial_retrievable_lines(document).items():
             if lot in taken:
                 continue
             units = line.quantity_product_uom
             if float_compare(units, remaining, precision_rounding=rounding) <= 0:
                 quantities[lot] = units
                 remaining -= units
-        quantities.update(attach._default_delivered(deliveries, remaining, taken))
+        quantities.update(
+            self.env["serial.attach"]._default_delivered(
+                self._serial_delivery_moves(document), remaining, taken
+            )
+        )
         return self.env["stock.lot"].concat(*quantities), quantities
+
+    # Retrieve: what came back on a return receipt ------------------------------
+
+    def _serial_retrievable_lines(self, document, lots=None):
+        """{lot: the done move line that brought it back from the credit
+        note's customer on a return receipt of its company}, for ``lots``
+        (or any lot of the line's product) now in our stock, the last time
+        they came back, and that no credit note took yet: the credit note
+        takes them as received, without moving them again. Returns of the
+        line's own deliveries are left out (its sale counts them already),
+        and so are those the line may not take (``_serial_retrievable``)."""
+        self.ensure_one()
+        scope = [("lot_id", "in", lots.ids)] if lots is not None else []
+        deliveries = self._serial_delivery_moves(document)
+        if deliveries:
+            scope.append(("move_id.origin_returned_move_id", "not in", deliveries.ids))
+        lines = self.env["stock.move.line"].search(
+            [
+                *scope,
+                ("product_id", "=", self.product_id.id),
+                ("lot_id", "!=", False),
+                ("state", "=", "done"),
+                ("company_id", "=", document.company_id.id),
+                ("location_id.usage", "=", "customer"),
+                ("location_dest_id.usage", "=", "internal"),
+                (
+                    "picking_id.partner_id",
+                    "child_of",
+                    document.partner_id.commercial_partner_id.id,
+                ),
+                ("move_id.serial_source_model", "=", False),
+                (
+                    "lot_id.quant_ids",
+                    "any",
+                    [("location_id.usage", "=", "internal"), ("quantity", ">", 0)],
+                ),
+            ],
+            order="date desc, id desc",
+        )
+        lines = self._serial_retrievable(document, lines)
+        latest = self._serial_latest_returns(lines.lot_id)
+        claimed = self._serial_claims(lines)
+        found = {}
+        for line in lines:
+            if line not in claimed and latest.get(line.lot_id) == line:
+                found.setdefault(line.lot_id, line)
+        return found
+
+    def _serial_retrievable(self, document, lines):
+        """Those of ``lines``, done move lines that brought units back on a
+        return receipt, that this line may take as received."""
+        return lines
+
+    @api.model
+    def _serial_latest_returns(self, lots):
+        """{lot: the last done move line that took it out of a customer
+        location}: a unit sold again and back again comes back on its
+        latest return, never on one before the sale."""
+        # Sudo: which return is the latest decides, whatever transfers the
+        # user may read; the lines are only compared.
+        lines = (
+            self.env["stock.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("state", "=", "done"),
+                    ("location_id.usage", "=", "customer"),
+                ],
+                order="date desc, id desc",
+            )
+        )
+        latest = {}
+        for line in lines:
+            latest.setdefault(line.lot_id.sudo(False), line.sudo(False))
+        return latest
+
+    @api.model
+    def _serial_claims(self, lines):
+        """{done move line that came back from a customer: the credit note,
+        not cancelled, that took it}: its own receipt's, or one that
+        retrieved it."""
+        # Sudo: storekeepers may not read credit notes; only ids are kept.
+        lines = lines.sudo()
+        claims = {}
+        for line in lines.filtered(
+            lambda line: line.move_id.serial_source_model == self._name
+        ):
+            credit_line = self.sudo().browse(line.move_id.serial_source_id)
+            if credit_line.exists() and credit_line.parent_state != "cancel":
+                claims[line.sudo(False)] = credit_line.move_id
+        retrieving = self.sudo().search(
+            [
+                ("serial_retrieved_line_ids", "in", lines.ids),
+                ("parent_state", "!=", "cancel"),
+            ]
+        )
+        for credit_line in retrieving:
+            for line in credit_line.serial_retrieved_line_ids & lines:
+                claims.setdefault(line.sudo(False), credit_line.move_id)
+        return claims
 
     # How much came back ----------------------------------------------------------
 
-    def _serial_quantities(self):
+    def _serial_quantities(self, document):
         """(returned quantity, quantity already received), in the product's
         unit. Received is read from live stock moves: what the line's own
         receipts brought in, and what the return lines it retrieved brought

@@ -16,7 +16,7 @@ class KnownSplit(NamedTuple):
     # (delivery move or an empty recordset, lot, units): the units of each
     # lot still at a customer, by the delivery whose return brings them
     attached: list
-    retrieved: object  # return receipt lines a credit note takes as received
+    retrieved: object  # return receipt lines the document takes as received
     others: object  # attached lots that were delivered to another customer
 
 
@@ -28,9 +28,10 @@ class SerialAttach(models.AbstractModel):
     document brings it back as a return of that delivery, exactly as Odoo's
     own Return would (``stock.return.picking``), so that the sale, the
     valuation and what Odoo's Return still offers agree; or it already came
-    back on a return receipt and is in our stock: a credit note takes it as
-    received without moving it again (Retrieve). Anything else in our stock
-    is refused.
+    back on a return receipt and is in our stock: a document line that may
+    takes it as received without moving it again (Retrieve,
+    ``_serial_retrievable_lines``: a credit note's). Anything else in our
+    stock is refused.
 
     What Odoo's Return may still bring back of a delivery is counted as Odoo
     counts it: what the delivery took to the customer, less what the returns
@@ -196,104 +197,6 @@ class SerialAttach(models.AbstractModel):
             sources[lot] = found
         return sources
 
-    # Return receipts a credit note may retrieve ---------------------------------
-
-    @api.model
-    def _return_lines(
-        self, partner, company, lots=None, product=None, deliveries=None, source=None
-    ):
-        """{lot: the done move line that brought it back from ``partner`` on a
-        return receipt of ``company``}, for ``lots`` (or any lot of
-        ``product``) now in our stock, the last time they came back, and
-        that no credit note took yet. Returns of ``deliveries`` are left
-        out: the credit note counts them already, as returns of its own
-        sale; so are those ``source`` (the credit note line) may not take
-        (``_serial_retrievable``)."""
-        scope = [("lot_id", "in", lots.ids)] if lots is not None else []
-        if product:
-            scope.append(("product_id", "=", product.id))
-        if deliveries:
-            scope.append(("move_id.origin_returned_move_id", "not in", deliveries.ids))
-        lines = self.env["stock.move.line"].search(
-            [
-                *scope,
-                ("lot_id", "!=", False),
-                ("state", "=", "done"),
-                ("company_id", "=", company.id),
-                ("location_id.usage", "=", "customer"),
-                ("location_dest_id.usage", "=", "internal"),
-                ("picking_id.partner_id", "child_of", partner.commercial_partner_id.id),
-                ("move_id.serial_account_move_line_id", "=", False),
-                (
-                    "lot_id.quant_ids",
-                    "any",
-                    [("location_id.usage", "=", "internal"), ("quantity", ">", 0)],
-                ),
-            ],
-            order="date desc, id desc",
-        )
-        if source is not None:
-            lines = source._serial_retrievable(lines)
-        latest = self._latest_returns(lines.lot_id)
-        claimed = self._claims(lines)
-        found = {}
-        for line in lines:
-            if line not in claimed and latest.get(line.lot_id) == line:
-                found.setdefault(line.lot_id, line)
-        return found
-
-    @api.model
-    def _latest_returns(self, lots):
-        """{lot: the last done move line that took it out of a customer
-        location}: a unit sold again and back again comes back on its
-        latest return, never on one before the sale."""
-        # Sudo: which return is the latest decides, whatever transfers the
-        # user may read; the lines are only compared.
-        lines = (
-            self.env["stock.move.line"]
-            .sudo()
-            .search(
-                [
-                    ("lot_id", "in", lots.ids),
-                    ("state", "=", "done"),
-                    ("location_id.usage", "=", "customer"),
-                ],
-                order="date desc, id desc",
-            )
-        )
-        latest = {}
-        for line in lines:
-            latest.setdefault(line.lot_id.sudo(False), line.sudo(False))
-        return latest
-
-    @api.model
-    def _claims(self, lines):
-        """{done move line that came back from a customer: the credit note,
-        not cancelled, that took it}: its own receipt's, or one that
-        retrieved it."""
-        # Sudo: storekeepers may not read credit notes; only ids are kept.
-        lines = lines.sudo()
-        claims = {
-            line.sudo(False): line.move_id.serial_account_move_line_id.move_id
-            for line in lines
-            if line.move_id.serial_account_move_line_id
-            and line.move_id.serial_account_move_line_id.parent_state != "cancel"
-        }
-        retrieving = (
-            self.env["account.move.line"]
-            .sudo()
-            .search(
-                [
-                    ("serial_retrieved_line_ids", "in", lines.ids),
-                    ("parent_state", "!=", "cancel"),
-                ]
-            )
-        )
-        for credit_line in retrieving:
-            for line in credit_line.serial_retrieved_line_ids & lines:
-                claims.setdefault(line.sudo(False), credit_line.move_id)
-        return claims
-
     # Defaults ------------------------------------------------------------------
 
     @api.model
@@ -344,10 +247,11 @@ class SerialAttach(models.AbstractModel):
         )
 
     @api.model
-    def _known_units(self, source, document, lots, remaining):
+    def _known_units(self, document, source, lots, remaining):
         """The units the known ``lots`` bring back to ``source`` of
         ``document``, up to ``remaining``: one per serial; for lots, what
-        they hold at customers, or what their return receipt brought."""
+        they hold at customers, or what the return receipt that brought
+        them did (``_serial_retrievable_lines``)."""
         if not lots or not source or not document:
             return 0.0
         if source.product_id.tracking == "serial":
@@ -355,16 +259,10 @@ class SerialAttach(models.AbstractModel):
         at_customer = self._customer_quantities(lots)
         units = sum(at_customer.values())
         outside = lots.filtered(lambda lot: lot not in at_customer)
-        if outside and source._serial_can_retrieve():
+        if outside:
             units += sum(
                 line.quantity_product_uom
-                for line in self._return_lines(
-                    document.partner_id,
-                    document.company_id,
-                    lots=outside,
-                    deliveries=source._serial_delivery_moves(),
-                    source=source,
-                ).values()
+                for line in source._serial_retrievable_lines(document, outside).values()
             )
         return min(units, max(remaining, 0.0))
 
@@ -391,16 +289,15 @@ class SerialAttach(models.AbstractModel):
                     product=product.display_name,
                 )
             )
-        self._check_not_credited(document, lots)
+        document._serial_check_credited(lots)
         partner = document.partner_id.commercial_partner_id
-        deliveries = source._serial_delivery_moves()
+        deliveries = source._serial_delivery_moves(document)
         at_customer = self._customer_quantities(lots)
+        self._check_not_busy(document, lots.filtered(lambda lot: lot in at_customer))
         outside = lots.filtered(lambda lot: not at_customer.get(lot))
-        retrievable = {}
-        if outside and source._serial_can_retrieve():
-            retrievable = self._return_lines(
-                partner, company, lots=outside, deliveries=deliveries, source=source
-            )
+        retrievable = (
+            source._serial_retrievable_lines(document, outside) if outside else {}
+        )
         in_stock = outside.filtered(lambda lot: lot not in retrievable)
         if in_stock:
             raise UserError(
@@ -520,46 +417,10 @@ class SerialAttach(models.AbstractModel):
             )
 
     @api.model
-    def _check_not_credited(self, document, lots):
-        """A credit note never brings the same unit in twice: a unit's stay
-        at a customer is credited once. A unit at a customer now begins a
-        stay nobody credited yet (an earlier one, before it was sold again,
-        does not count), unless a queued generation is bringing it back; a
-        unit back in our stock was credited by whoever took the return that
-        brought it."""
-        if not document._serial_checks_credited():
-            return
-        at_customer = self._customer_quantities(lots)
-        latest = self._latest_returns(lots.filtered(lambda lot: lot not in at_customer))
-        claims = self._claims(self.env["stock.move.line"].concat(*latest.values()))
-        credited = lots.filtered(
-            lambda lot: lot in latest
-            and claims.get(latest[lot])
-            and claims[latest[lot]] != document
-        )
-        if credited:
-            raise UserError(
-                self.env._(
-                    "%(serials)s is already on a credit note, %(documents)s: a "
-                    "credit note never brings the same unit in twice.",
-                    serials=credited.name,
-                    documents=claims[latest[credited]].display_name,
-                )
-                if len(credited) == 1
-                else self.env._(
-                    "%(serials)s are already on credit notes (%(documents)s): a "
-                    "credit note never brings the same unit in twice.",
-                    serials=", ".join(credited.mapped("name")),
-                    documents=", ".join(
-                        dict.fromkeys(
-                            claims[latest[lot]].display_name for lot in credited
-                        )
-                    ),
-                )
-            )
-        pending = self.env["serial.chunked.transfer"].busy_lots(
-            lots.filtered(lambda lot: lot in at_customer), document
-        )
+    def _check_not_busy(self, document, lots):
+        """A unit at a customer that a queued job of another document is
+        bringing back is that job's."""
+        pending = self.env["serial.chunked.transfer"].busy_lots(lots, document)
         if pending:
             raise UserError(
                 self.env._(

@@ -4,56 +4,31 @@ from odoo.tools import float_compare
 
 
 class SerialChunkedTransfer(models.AbstractModel):
-    """Known serials moved in the background, chunk by chunk, with one
-    transfer per operation: Reverse Serial Generation, and the vendor loop.
+    """Known serials moved by a transfer, at once or chunk by chunk: the
+    base of the operations (``serial.job.operation``) that move serials Odoo
+    knows, Reverse Serial Generation and the vendor loop.
 
-    Above the company's batch size, the operation checks everything and
-    opens its transfers at once, in the user's transaction, with a draft
-    move per line (so that lowering its demand logs nothing); then a
-    ``serial.generation.job`` runs it on the scheduled-action runner, as a
-    generation runs. Each chunk takes the next serials of each move with a
-    move of its own split off the open one, reserved exactly on their quants
-    (or given their lines where Odoo reserves nothing, at a vendor),
-    and done at once; the chunk that brings the last of a transfer
-    validates it. A stopped job's transfers are validated with what came in,
-    the rest cancelled (``serial.receipt.close``).
+    The operation plans with its transfers open, a draft move per product
+    (so that lowering its demand logs nothing), each paired with the
+    serials it moves; the generation records one line per move. Each chunk
+    takes the next serials of each move with a move of its own split off the
+    open one (or the open move itself for its last serials), reserved
+    exactly on their quants, or given Odoo's lines where Odoo reserves
+    nothing (at a vendor), and done at once; the chunk that brings the last
+    of a transfer validates it. Run at once, the operation is one chunk of
+    everything. A stopped job's transfers are validated with what moved,
+    the rest cancelled (``serial.generation.job._close_transfers``).
     """
 
     _name = "serial.chunked.transfer"
-    _description = "Serials Moved in the Background"
+    _inherit = "serial.job.operation"
+    _description = "Serials Moved by a Transfer"
 
     @api.model
-    def queue(self, operation, document, moves_lots):
-        """Queue ``operation`` on ``document``: ``moves_lots`` pairs each open
-        (draft) move with the serials it moves. Returns the job."""
-        # Sudo: users trigger the runner, they do not manage scheduled actions.
-        self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
-        # Sudo: users read generations, only the addon writes them; the
-        # operation checked the user's rights before it opened the moves.
-        job = (
-            self.env["serial.generation.job"]
-            .sudo()
-            .create(self._prepare_job_vals(operation, document, moves_lots))
-        )
-        # Sudo: only the addon marks a transfer as its job's
-        job.transfer_ids.serial_job_held = True
-        return job.sudo(False)
-
-    @api.model
-    def release(self, job):
-        """The job ended: its transfers are their users' again."""
-        # Sudo: only the addon marks a transfer as its job's
-        job.sudo().transfer_ids.serial_job_held = False
-
-    @api.model
-    def _prepare_job_vals(self, operation, document, moves_lots):
-        return {
-            "operation": operation,
-            "company_id": document.company_id.id,
-            "user_id": self.env.user.id,
-            "res_model": document._name,
-            "res_id": document.id,
-            "document_name": document.display_name,
+    def _serial_moves_job_vals(self, document, moves_lots, movable=True):
+        """The generation of this operation on ``document`` that moves, for
+        each open move of ``moves_lots``, its serials."""
+        vals = {
             "location_dest_id": moves_lots[0][0].location_dest_id.id,
             "validate_transfer": True,
             "line_ids": [
@@ -62,24 +37,38 @@ class SerialChunkedTransfer(models.AbstractModel):
                 if lots
             ],
         }
+        count = sum(len(lots) for _move, lots in moves_lots)
+        return self._serial_prepare_job_vals(document, vals, count, movable)
+
+    def _serial_start(self, job, document, plan):
+        """A job in the background holds its transfers until it ends."""
+        if job.state == "queued":
+            # Sudo: only the addon marks a transfer as its job's
+            job.sudo().transfer_ids.serial_job_held = True
+
+    def _serial_run(self, job, document, plan):
+        return self._serial_run_chunk(job, document, job.total)
 
     @api.model
-    def _prepare_job_line_vals(self, move, lots):
+    def _prepare_job_line_vals(self, move, lots, open_move=True):
+        """The generation line that moves ``lots`` with ``move``: the open
+        move itself, or, when not ``open_move``, the done move they return
+        (the operation opens the move that takes them back later)."""
         return {
             "kind": "move",
             "source_model": move._name,
             "source_id": move.id,
             "product_id": move.product_id.id,
-            "move_id": move.id,
+            "move_id": move.id if open_move else False,
             "count": len(lots),
             "lot_quantity": 1.0,
             "move_lot_ids": [Command.set(lots.ids)],
         }
 
-    @api.model
-    def run_chunk(self, job, size):
+    def _serial_run_chunk(self, job, document, size):
         """Move the next ``size`` serials of ``job``; return how many each of
-        its lines moved."""
+        its lines moved. A job that does not validate its transfer (run at
+        once, asked so) leaves it reserved."""
         chunk, taken = [], {}
         for line in job.line_ids.filtered(lambda line: line.done_count < line.count):
             count = min(line.count - line.done_count, size - sum(taken.values()))
@@ -93,8 +82,9 @@ class SerialChunkedTransfer(models.AbstractModel):
         moves = self.env["stock.move"]
         for line, lots, last in chunk:
             moves |= self._move_lots(line, lots, last)
-        moves._serial_done_in_chunk()
-        return taken
+        if job.validate_transfer:
+            moves._serial_done_in_chunk()
+        return taken, self.env["stock.lot"]
 
     @api.model
     def _move_lots(self, line, lots, last):

@@ -33,6 +33,18 @@ class SerialGenerateMixin(models.AbstractModel):
     serial_lot_count = fields.Integer(
         string="Serial Numbers Count", compute="_compute_serial_lot_count"
     )
+    # the transfers Generate Serial # made for the document (a credit note's
+    # receipts), as mail.thread finds its messages
+    serial_picking_ids = fields.One2many(
+        "stock.picking",
+        "serial_res_id",
+        string="Serial Transfers",
+        readonly=True,
+        domain=lambda self: [("serial_res_model", "=", self._name)],
+    )
+    serial_picking_count = fields.Integer(
+        string="Serial Receipts Count", compute="_compute_serial_picking_count"
+    )
     serial_can_generate = fields.Boolean(
         string="Serials to Generate",
         compute="_compute_serial_can_generate",
@@ -54,6 +66,11 @@ class SerialGenerateMixin(models.AbstractModel):
     def _compute_serial_lot_count(self):
         for document in self:
             document.serial_lot_count = len(document.serial_lot_ids)
+
+    @api.depends("serial_picking_ids")
+    def _compute_serial_picking_count(self):
+        for document in self:
+            document.serial_picking_count = len(document.serial_picking_ids)
 
     @api.depends("state", "serial_job_ids.state")
     def _compute_serial_can_generate(self):
@@ -106,10 +123,8 @@ class SerialGenerateMixin(models.AbstractModel):
             job = document.sudo().serial_job_ids.sorted("id")[-1:]
             if job.state == "queued":
                 document.serial_job_progress = job._progress_text()
-            elif (
-                job.state == "failed"
-                and job.operation == "generate"
-                and document.sudo()._serial_has_remaining()
+            elif job.state == "failed" and job._operation()._serial_stopped_banner(
+                job, document.sudo()
             ):
                 document.serial_job_progress = job._stopped_text()
             else:
@@ -126,7 +141,7 @@ class SerialGenerateMixin(models.AbstractModel):
         """Whether some eligible line still lacks serials."""
         self.ensure_one()
         for source in self._serial_source_lines():
-            total, serialized = source._serial_quantities()
+            total, serialized = source._serial_quantities(self)
             rounding = source.product_id.uom_id.rounding
             if float_compare(total, serialized, precision_rounding=rounding) > 0:
                 return True
@@ -141,7 +156,7 @@ class SerialGenerateMixin(models.AbstractModel):
         """The document lines the wizard offers."""
         self.ensure_one()
         return self[self._serial_lines_field].filtered(
-            lambda line: line._serial_is_eligible()
+            lambda line: line._serial_is_eligible(self)
         )
 
     # Hooks of the concrete model ------------------------------------------------
@@ -163,18 +178,19 @@ class SerialGenerateMixin(models.AbstractModel):
             "The items go into %(location)s.", location=location.display_name
         )
 
-    def _serial_prepare_moves(self, lines, location):
-        """Give every line of the generation of the plan ``lines`` the move
-        that brings its units into ``location`` (``job_line.move_id``),
-        before its lots exist: the move says what a new lot holds."""
-        self.env["serial.receipt"].open(self, lines, location)
+    def _serial_open_transfers(self, job, location):
+        """Give every line of the generation ``job`` the move that brings
+        its units into ``location`` (``job_line.move_id``), once, when the
+        job is recorded: its chunks only fill them. By default receipts of
+        the document's own (``serial.receipt``), as a credit note has."""
+        self.env["serial.receipt"].open(self, job, location)
 
-    def _serial_receive(self, lines, location, validate):
-        """Bring the lots of the plan ``lines`` into ``location``: by default
-        with receipts of the document's own (``serial.receipt``), as a
-        credit note does; a document that is a transfer receives them
-        itself."""
-        return self.env["serial.receipt"].receive(self, lines, location)
+    def _serial_receive(self, lines, lots, location, validate):
+        """Bring the new ``lots`` (one recordset per line) and the attached
+        ones of the plan ``lines`` into ``location``: by default with the
+        document's receipts (``serial.receipt``); a document that is a
+        transfer receives them itself."""
+        return self.env["serial.receipt"].receive(self, lines, lots, location)
 
     def _serial_retrieve(self, lines):
         """Take the ``retrieved`` return lines of plan ``lines`` as received.
@@ -201,9 +217,10 @@ class SerialGenerateMixin(models.AbstractModel):
 
     def _serial_receipt_vals(self):
         """What the receipts of ``serial.receipt`` carry of this document:
-        its links, and the partner they come from (the document's by
+        its link, and the partner they come from (the document's by
         default)."""
-        return {}
+        self.ensure_one()
+        return {"serial_res_model": self._name, "serial_res_id": self.id}
 
     def _serial_offers_validation(self):
         """Whether OK may leave the document's own transfer to validate (the
@@ -215,10 +232,11 @@ class SerialGenerateMixin(models.AbstractModel):
         document are generated for (``stock.lot.serial_origin``)."""
         return (self._name, self._description)
 
-    def _serial_checks_credited(self):
-        """Whether the serials this document takes may be on no other
-        document of its kind (a credit note never credits a unit twice)."""
-        return False
+    def _serial_check_credited(self, lots):
+        """Refuse known ``lots`` that another document of this kind already
+        took for the same stay at the customer (a credit note never credits
+        a unit twice); by default a document takes any."""
+        return None
 
     def _serial_chunk_source(self, job_line):
         """The document line a chunk of ``job_line`` is checked against."""
@@ -274,6 +292,21 @@ class SerialGenerateMixin(models.AbstractModel):
                 "dialog_size": "extra-large",
             },
         }
+
+    def action_view_serial_pickings(self):
+        """The transfers that Generate Serial # made, as a sale order shows
+        its deliveries."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock.action_picking_tree_all"
+        )
+        pickings = self.serial_picking_ids
+        if len(pickings) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=pickings.id)
+        else:
+            action["domain"] = [("id", "in", pickings.ids)]
+        action["context"] = {"create": False}
+        return action
 
     def action_view_serials(self):
         self.ensure_one()
@@ -339,54 +372,33 @@ class SerialGenerateMixin(models.AbstractModel):
             return self._serial_notification(
                 self.env._("Reverse Serial Generation"), " ".join(refusals)
             )
-        messages = []
+        messages, left = [], False
         for document in self:
             document._serial_check_has_serials()
-            reversal = self.env["serial.reversal"].reverse(document)
-            returns, left = reversal.returns, reversal.left
-            if reversal.job:
-                messages.append(
-                    self.env._(
-                        "%(document)s: %(count)s serial numbers go back with "
-                        "%(transfers)s, in the background; the document shows "
-                        "the progress.",
-                        document=document.display_name,
-                        count=reversal.job.total,
-                        transfers=", ".join(returns.mapped("name")),
-                    )
-                )
-            elif returns:
+            job = self.env["serial.generation.job"]._serial_submit(
+                self.env["serial.reversal"], document, None
+            )
+            if job.state == "queued":
+                messages.append(job._operation()._serial_queued_message(job))
+            elif job.transfer_ids:
                 messages.append(
                     self.env._(
                         "%(document)s: sent back with %(transfers)s.",
                         document=document.display_name,
-                        transfers=", ".join(returns.mapped("name")),
+                        transfers=", ".join(job.transfer_ids.mapped("name")),
                     )
                 )
-            if reversal.released:
-                messages.append(
-                    self.env._(
-                        "%(document)s: released %(serials)s, which stay in stock "
-                        "where their return receipt put them.",
-                        document=document.display_name,
-                        serials=", ".join(reversal.released.mapped("name")),
-                    )
-                )
-            if left:
-                messages.append(
-                    self.env._(
-                        "Left where they are now: %(serials)s.",
-                        serials=", ".join(left.mapped("name")),
-                    )
-                )
+            if job.note:
+                messages.append(job.note)
+                left = True
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "warning" if len(messages) > len(self) else "success",
+                "type": "warning" if left else "success",
                 "title": self.env._("Reverse Serial Generation"),
                 "message": " ".join(messages),
-                "sticky": len(messages) > len(self),
+                "sticky": left,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

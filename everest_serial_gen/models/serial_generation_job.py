@@ -3,7 +3,7 @@ import logging
 from psycopg2 import OperationalError
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..compat import cron_progress
@@ -33,15 +33,13 @@ class SerialGenerationJob(models.Model):
     _check_company_auto = True
 
     operation = fields.Selection(
-        [
-            ("generate", "Generate Serial #"),
-            ("reverse", "Reverse Serial Generation"),
-        ],
+        selection="_operation_selection",
         default="generate",
         required=True,
         readonly=True,
-        help="What the job does: generate serials, or move known ones in the "
-        "background (serial.chunked.transfer).",
+        help="What the job runs: the key of its operation (serial.job.operation): "
+        "Generate Serial #, Reverse Serial Generation, or one another addon "
+        "adds.",
     )
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True
@@ -93,6 +91,10 @@ class SerialGenerationJob(models.Model):
     total = fields.Integer(compute="_compute_progress", store=True)
     done_count = fields.Integer(compute="_compute_progress", store=True)
     error = fields.Text(readonly=True)
+    note = fields.Text(
+        readonly=True,
+        help="What the operation said it left as it was, or let go of.",
+    )
 
     @api.depends("line_ids.count", "line_ids.done_count")
     def _compute_progress(self):
@@ -105,6 +107,20 @@ class SerialGenerationJob(models.Model):
         for job in self:
             job.transfer_ids = job.line_ids.move_id.picking_id
 
+    @api.model
+    def _operation_selection(self):
+        return [
+            (key, operation._description)
+            for key, operation in self.env["serial.job.operation"]
+            ._serial_operations()
+            .items()
+        ]
+
+    def _operation(self):
+        """The operation this job runs (``serial.job.operation``)."""
+        self.ensure_one()
+        return self.env["serial.job.operation"]._serial_operations()[self.operation]
+
     def _operation_name(self):
         self.ensure_one()
         return dict(self._fields["operation"]._description_selection(self.env))[
@@ -114,27 +130,13 @@ class SerialGenerationJob(models.Model):
     def _notification_action(self):
         """Tell the user the job runs in the background."""
         self.ensure_one()
-        if self.operation == "generate":
-            message = self.env._(
-                "%(count)s serial numbers are being generated in the "
-                "background. The document shows the progress.",
-                count=self.total,
-            )
-        else:
-            message = self.env._(
-                "%(operation)s: %(count)s serial numbers are moved in the "
-                "background. %(document)s shows the progress.",
-                operation=self._operation_name(),
-                count=self.total,
-                document=self.document_name,
-            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "info",
                 "title": self._operation_name(),
-                "message": message,
+                "message": self._operation()._serial_queued_message(self),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -173,18 +175,35 @@ class SerialGenerationJob(models.Model):
             "views": [(False, "form")],
         }
 
-    # Running ------------------------------------------------------------------
+    # Submitting and running -----------------------------------------------------
 
-    def _run_now(self, document):
-        """Run the whole generation at once, in the user's transaction; the
-        generator checked it already."""
-        self.ensure_one()
-        lines, taken = self.line_ids._next_chunk(self.total)
-        lots = self.env["serial.generator"]._generate(
-            document, lines, self.location_dest_id, self.validate_transfer
-        )
-        self._record_progress(taken, lots)
-        return lots
+    @api.model
+    def _serial_submit(self, operation, document, plan, **options):
+        """Run ``operation`` (a ``serial.job.operation``) on ``document`` for
+        what the user asked (``plan``): checked by the operation, recorded
+        here, started (its transfers opened), then run at once in the user's
+        transaction, or left to the background runner. Returns the job.
+
+        Every request goes down this way, wizard or action to this
+        executor, to the operation, to Odoo; the operation never calls the
+        job back."""
+        document, plan, vals = operation._serial_plan(document, plan, **options)
+        # Sudo: users read generations but may not write them, so that nobody
+        # can forge or replay one over RPC; this one holds the checked plan.
+        job = self.sudo().create(vals).sudo(False)
+        operation._serial_start(job, document, plan)
+        if job.state == "queued":
+            job._enqueue()
+        else:
+            job._record_progress(*operation._serial_run(job, document, plan))
+            job._release()
+        return job
+
+    def _enqueue(self):
+        """Leave the job to the background runner: Odoo's scheduled action,
+        which runs it chunk by chunk across workers and servers."""
+        # Sudo: users trigger the runner, they do not manage scheduled actions.
+        self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
 
     @api.model
     def _cron_process(self):
@@ -241,64 +260,44 @@ class SerialGenerationJob(models.Model):
         size = max(self.company_id.serial_batch_size, 1)
         return -(-(self.total - self.done_count) // size)
 
-    def _process_chunk(self):
-        """Generate the next chunk as the user who asked for it."""
+    def _as_requester(self):
+        """This job, as the user who asked for it, in its company.
+        ``serial_job_running``: the transfers the job fills are its own
+        while it runs (stock.picking._serial_check_not_in_job)."""
         self.ensure_one()
-        job = self.with_user(self.user_id).with_company(self.company_id)
-        # serial_job_running: the transfers the job fills are its own while
-        # it runs (stock.picking._serial_check_not_in_job)
-        job = job.with_context(
-            allowed_company_ids=[self.company_id.id], serial_job_running=True
+        return (
+            self.with_user(self.user_id)
+            .with_company(self.company_id)
+            .with_context(
+                allowed_company_ids=[self.company_id.id], serial_job_running=True
+            )
         )
+
+    def _process_chunk(self):
+        """Run the next chunk of the job, as the user who asked for it."""
+        self.ensure_one()
+        job = self._as_requester()
         document = job._document()
         if not document:
             raise UserError(self.env._("Its document was deleted."))
+        operation = job._operation()
         size = max(self.company_id.serial_batch_size, 1)
-        if self.operation != "generate":
-            taken = job.env["serial.chunked.transfer"].run_chunk(job, size)
-            self._record_progress(taken, job.env["stock.lot"])
-            if self.done_count >= self.total:
-                self.state = "done"
-                self.env["serial.chunked.transfer"].release(self)
-                job._on_done(document)
-            return
-        lines, taken = job.line_ids._next_chunk(size)
-        last = job.done_count + sum(taken.values()) >= job.total
-        lots = job.env["serial.generator"].generate(
-            document,
-            lines,
-            job.location_dest_id,
-            validate=job.validate_transfer and last,
-            running_job=job,
-        )
-        self._record_progress(taken, lots)
-        if last:
+        self._record_progress(*operation._serial_run_chunk(job, document, size))
+        if self.done_count >= self.total:
             self.state = "done"
-            document._message_log(
-                body=self.env._(
-                    "The background generation of %(count)s serial numbers is done.",
-                    count=self.total,
-                ),
-            )
-
-    def _on_done(self, document):
-        """Say on the document that the background operation ended."""
-        self.ensure_one()
-        document._message_log(
-            body=self.env._(
-                "%(operation)s of %(count)s serial numbers is done in the "
-                "background: %(transfers)s.",
-                operation=self._operation_name(),
-                count=self.total,
-                transfers=", ".join(self.transfer_ids.mapped("name")),
-            ),
-        )
+            self._release()
+            operation._serial_job_done(job, document)
 
     def _record_progress(self, taken, lots):
         # Sudo: users read generations, only the addon writes them.
         for line, count in taken.items():
             line.sudo().done_count += count
         link_many2many(self.sudo(), "lot_ids", lots.ids)
+
+    def _release(self):
+        """The job ended: the transfers it held are their users' again."""
+        # Sudo: only the addon marks a transfer as its job's
+        self.sudo().transfer_ids.filtered("serial_job_held").serial_job_held = False
 
     def action_cancel(self):
         """Stop queued generations; what earlier chunks generated stays."""
@@ -307,19 +306,16 @@ class SerialGenerationJob(models.Model):
             job._fail(self.env._("cancelled by %(user)s", user=self.env.user.name))
 
     def _fail(self, error):
+        """Stop the job, say why on its document, and leave its transfers
+        as its operation says they must stay."""
         self.ensure_one()
         self.sudo().write({"state": "failed", "error": error})
+        self._release()
         document = self._document()
+        note = self._operation()._serial_job_stopped(self, document)
         if not document:
-            if self.operation != "generate":
-                self.env["serial.chunked.transfer"].release(self)
             return
         body = self._stopped_text()
-        if self.operation == "generate":
-            note = document._serial_job_stopped(self)
-        else:
-            self.env["serial.chunked.transfer"].release(self)
-            note = self.env["serial.receipt"].close(self)
         if note:
             body += " " + note
         document._message_log(body=body)
@@ -327,73 +323,19 @@ class SerialGenerationJob(models.Model):
     def _progress_text(self):
         """How far the job is, for the document's banner."""
         self.ensure_one()
-        if self.operation == "generate":
-            return self.env._(
-                "Generating serial numbers in the background: %(done)s of "
-                "%(total)s done.",
-                done=self.done_count,
-                total=self.total,
-            )
-        return self.env._(
-            "%(operation)s in the background: %(done)s of %(total)s serial "
-            "numbers done.",
-            operation=self._operation_name(),
-            done=self.done_count,
-            total=self.total,
-        )
+        return self._operation()._serial_progress_text(self)
 
     def _stopped_text(self):
         """Why and where the job stopped, for the chatter and the banner."""
         self.ensure_one()
-        if self.operation == "generate":
-            return self.env._(
-                "The background generation of serial numbers stopped after "
-                "%(done)s of %(total)s: %(error)s",
-                done=self.done_count,
-                total=self.total,
-                error=self.error,
-            )
-        return self.env._(
-            "%(operation)s in the background stopped after %(done)s of "
-            "%(total)s serial numbers: %(error)s.",
-            operation=self._operation_name(),
-            done=self.done_count,
-            total=self.total,
-            error=self.error,
-        )
+        return self._operation()._serial_stopped_text(self)
 
-    def _close_receipt(self, receipt):
-        """Validate what the receipt brought in and cancel the rest, as
-        Odoo's validation without backorder does; say what became of it."""
-        if not receipt.move_ids.filtered(lambda move: move.state == "done"):
-            # nothing came in with it: Odoo's validation would refuse it
-            receipt.action_cancel()
-            return self.env._(
-                "%(receipt)s is cancelled: nothing came in with it.",
-                receipt=receipt.display_name,
-            )
-        try:
-            with self.env.cr.savepoint():
-                # Sudo: the runner ends its own receipt, whoever stops it.
-                receipt.with_company(receipt.company_id).with_context(
-                    cancel_backorder=True
-                )._action_done()
-                receipt._serial_check_done()
-        except (UserError, ValidationError) as error:
-            _logger.warning("Receipt %s not closed", receipt.id, exc_info=True)
-            return self.env._(
-                "%(receipt)s stays open: %(error)s",
-                receipt=receipt.display_name,
-                error=error,
-            )
-        if self.operation != "generate":
-            return self.env._(
-                "%(transfer)s is done with what it moved; the rest of it is "
-                "cancelled.",
-                transfer=receipt.display_name,
-            )
-        return self.env._(
-            "%(receipt)s is done with what was received; the rest of it is "
-            "cancelled.",
-            receipt=receipt.display_name,
+    def _close_transfers(self):
+        """Validate what the job's open transfers moved and cancel the rest,
+        as Odoo's validation without backorder does; return what became of
+        them, for the chatter."""
+        # Sudo: the runner ends its own transfers, whoever stops it.
+        transfers = self.sudo().transfer_ids.filtered(
+            lambda picking: picking.state not in ("done", "cancel")
         )
+        return " ".join(transfers.with_env(self.env)._serial_close()) or None

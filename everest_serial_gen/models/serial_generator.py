@@ -5,8 +5,6 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_round
 from odoo.tools.misc import clean_context
 
-from ..tools.batch_memo import batch_memo
-from ..tools.fast_path import fast_path_enabled
 from ..tools.serial_plan import PlanLine
 from ..tools.sql_tools import link_many2many, lock_rows
 
@@ -16,46 +14,142 @@ JOB_LOCK_TIMEOUT = "5s"
 
 
 class SerialGenerator(models.AbstractModel):
-    """The one home of Generate Serial #.
+    """Generate Serial #: the operation (``serial.job.operation``) that
+    creates serials for returned goods that have none, and brings them, with
+    the known serials it attaches or retrieves, into stock on their
+    document.
 
-    ``submit`` is what OK does: check once, record the generation
-    (``serial.generation.job``), then run it at once or leave it to the
-    background runner. ``generate`` checks, locks the document, names and
-    creates the serials, links them, logs, and lets the document receive
-    the goods (``_serial_receive``); the background runner calls it chunk
-    by chunk. What differs between documents lives in their hooks
-    (``serial.generate.mixin``); the checks of the user's input live in
-    ``serial.generator.check``.
+    ``_serial_plan`` checks what OK asked for; the generation that records
+    it (``serial.generation.job``) opens its transfers (``_serial_start``)
+    and runs it at once or chunk by chunk (``_serial_run``,
+    ``_serial_run_chunk``), each through ``_generate``: name the serials,
+    create them, link them, log, and let the document receive the goods
+    (``_serial_receive``). What differs between documents lives in their
+    hooks (``serial.generate.mixin``); the checks of the user's input in
+    ``serial.generator.check``. It never calls the generation back.
     """
 
     _name = "serial.generator"
-    _description = "Serial Number Generation"
+    _inherit = "serial.job.operation"
+    _description = "Generate Serial #"
+    _serial_operation = "generate"
+
+    # The operation (serial.job.operation) ----------------------------------------
 
     @api.model
-    def submit(self, document, lines, location, validate=True):
-        """Generate ``lines`` into ``location``, in one transaction, or queue
-        them when they are more than the company's batch size. Returns the
-        generation."""
-        document, lines = self._prepare(document, lines, location)
-        job = self._record(document, lines, location, validate)
-        if job.state == "queued":
-            self._queue(document, job, location)
-        else:
-            job._run_now(document)
-        return job
+    def _serial_plan(self, document, plan, location=None, validate=True):
+        """Check ``plan`` (``PlanLine``s) once, with the document locked,
+        and return the document in its company, the lines that do
+        something, and the generation's values: one line per plan line."""
+        document, plan = self._check_and_lock(document, plan, location)
+        count = sum(
+            line.count + len(line.attached or ()) + len(line.retrieved or ())
+            for line in plan
+        )
+        vals = {
+            "location_dest_id": location.id,
+            "validate_transfer": validate,
+            "line_ids": [
+                fields.Command.create(self._prepare_job_line_vals(line))
+                for line in plan
+            ],
+        }
+        return document, plan, self._serial_prepare_job_vals(document, vals, count)
+
+    def _serial_start(self, job, document, plan):
+        """Open the transfers that bring the units in, once for all the
+        chunks; a job in the background holds those it made until it ends
+        (a return is the user's document: each chunk checks it again)."""
+        document._serial_open_transfers(job, job.location_dest_id)
+        if job.state != "queued":
+            return
+        # Sudo: only the addon marks a transfer as its job's
+        job.sudo().transfer_ids.filtered(
+            lambda picking: (picking._name, picking.id) != (document._name, document.id)
+        ).serial_job_held = True
+        document._message_log(
+            body=self.env._(
+                "%(user)s asked for %(count)s serial numbers into %(location)s: they "
+                "are generated in the background, in chunks of %(size)s.",
+                user=self.env.user.name,
+                count=job.total,
+                location=job.location_dest_id.display_name,
+                size=document.company_id.serial_batch_size,
+            ),
+        )
+
+    def _serial_run(self, job, document, plan):
+        """All of ``plan`` at once, each plan line with its line of ``job``."""
+        plan = tuple(
+            line.for_job_line(job_line)
+            for line, job_line in zip(plan, job.line_ids, strict=True)
+        )
+        lots = self._generate(
+            document, plan, job.location_dest_id, job.validate_transfer
+        )
+        return {job_line: job_line.count for job_line in job.line_ids}, lots
+
+    def _serial_run_chunk(self, job, document, size):
+        """The next ``size`` serials of ``job``, checked again against the
+        document: someone may have changed it since OK."""
+        lines, taken = job.line_ids._next_chunk(size)
+        last = job.done_count + sum(taken.values()) >= job.total
+        document, lines = self._check_and_lock(
+            document, lines, job.location_dest_id, running_job=job
+        )
+        lots = self._generate(
+            document, lines, job.location_dest_id, job.validate_transfer and last
+        )
+        return taken, lots
+
+    def _serial_job_done(self, job, document):
+        document._message_log(
+            body=self.env._(
+                "The background generation of %(count)s serial numbers is done.",
+                count=job.total,
+            ),
+        )
+
+    def _serial_job_stopped(self, job, document):
+        if not document:
+            return None
+        return document._serial_job_stopped(job)
+
+    def _serial_progress_text(self, job):
+        return self.env._(
+            "Generating serial numbers in the background: %(done)s of "
+            "%(total)s done.",
+            done=job.done_count,
+            total=job.total,
+        )
+
+    def _serial_stopped_text(self, job):
+        return self.env._(
+            "The background generation of serial numbers stopped after "
+            "%(done)s of %(total)s: %(error)s",
+            done=job.done_count,
+            total=job.total,
+            error=job.error,
+        )
+
+    def _serial_stopped_banner(self, job, document):
+        """Until the rest is generated."""
+        return document._serial_has_remaining()
+
+    def _serial_queued_message(self, job):
+        return self.env._(
+            "%(count)s serial numbers are being generated in the "
+            "background. The document shows the progress.",
+            count=job.total,
+        )
+
+    # Checking and generating -------------------------------------------------------
 
     @api.model
-    def generate(self, document, lines, location, validate=True, running_job=None):
-        """Generate ``lines`` now; ``running_job`` is the background job that
-        asks for one of its chunks."""
-        document, lines = self._prepare(document, lines, location, running_job)
-        return self._generate(document, lines, location, validate)
-
-    @api.model
-    def _prepare(self, document, lines, location, running_job=None):
+    def _check_and_lock(self, document, lines, location, running_job=None):
         """Check everything once, with the document locked, so that the
         quantities left to generate cannot change until we commit. Returns
-        the document in its company, and the lines that create lots."""
+        the document in its company, and the lines that do something."""
         check = self.env["serial.generator.check"]
         check._check_generatable(document, running_job)
         # The runner must not wait long on a document a user is working on:
@@ -85,23 +179,17 @@ class SerialGenerator(models.AbstractModel):
 
     @api.model
     def _generate(self, document, lines, location, validate):
-        if not fast_path_enabled(self.env):
-            return self._generate_batch(document, lines, location, validate)
-        with batch_memo():
-            return self._generate_batch(document, lines, location, validate)
-
-    @api.model
-    def _generate_batch(self, document, lines, location, validate):
+        """Name and create the new serials of the plan ``lines``, link them
+        and the known ones to the document, and let the document bring
+        them in; returns every serial taken."""
         # Drop the default_* keys of the wizard's action: they would leak into
         # every record created below.
         env = document.env(context=clean_context(self.env.context))
         document = document.with_env(env)
         company = document.company_id
-        lines = env["serial.numbering"]._name_plan(company, lines)
-        # the moves that receive the lots first: they say what a new lot holds
-        document._serial_prepare_moves(lines, location)
-        lines = env["serial.generator"]._create_lots(company, lines, document)
-        lots = env["stock.lot"].concat(*(line.lots for line in lines if line.lots))
+        names = env["serial.numbering"]._name_plan(company, lines)
+        lots = env["serial.generator"]._create_lots(company, lines, names, document)
+        new = env["stock.lot"].concat(*lots)
         attached = env["stock.lot"].concat(
             *(line.attached for line in lines if line.attached)
         )
@@ -109,32 +197,29 @@ class SerialGenerator(models.AbstractModel):
             *(line.retrieved.lot_id for line in lines if line.retrieved)
         )
         known = attached | retrieved
-        link_many2many(document, "serial_lot_ids", (lots | known).ids)
+        link_many2many(document, "serial_lot_ids", (new | known).ids)
         env["serial.generator"]._log_generation(
-            document, lots, location, attached, retrieved
+            document, new, location, attached, retrieved
         )
-        document._serial_receive(lines, location, validate)
+        document._serial_receive(lines, lots, location, validate)
         document._serial_retrieve(tuple(line for line in lines if line.retrieved))
-        return lots | known
+        return new | known
 
     @api.model
-    def _create_lots(self, company, lines, document=None):
-        """Create the lots of named ``lines`` in one batch; return the lines
-        with their lots.
+    def _create_lots(self, company, lines, names, document):
+        """Create the lots of the plan ``lines``, named ``names`` (one tuple
+        per line), in one batch; return them, one recordset per line.
 
-        The lots of a line differ only by name: ``stock.lot``'s batch
-        create gives ``create()``'s result at a fraction of its cost
-        (stock_lot_batch.py). No chatter message per lot. Each lot records
-        why it exists (``document``'s type, customer and the date).
+        The lots of a line differ only by name, and get no chatter message
+        each. Each lot records why it exists (``document``'s type, customer
+        and the date).
         """
-        provenance = (
-            self.env["stock.lot"]._serial_provenance_vals(document) if document else {}
-        )
+        provenance = self.env["stock.lot"]._serial_provenance_vals(document)
         self.env["stock.lot"].check_access("create")
         numbering = self.env["serial.numbering"]
         vals_list = []
-        for line in lines:
-            if not line.names:
+        for line, line_names in zip(lines, names, strict=True):
+            if not line_names:
                 continue
             move = line.job_line.move_id if line.job_line else None
             template = (
@@ -145,23 +230,23 @@ class SerialGenerator(models.AbstractModel):
                 )
             )
             vals_list += [
-                dict(template, name=name, **provenance) for name in line.names
+                dict(template, name=name, **provenance) for name in line_names
             ]
-        # Sudo: the provenance fields are the addon's only (field_guard.py);
+        # Sudo: the provenance fields are the addon's only (field_guard);
         # the generator checked the user's access to the document.
         lots = (
             self.env["stock.lot"]
             .sudo()
             .with_context(mail_create_nolog=True, tracking_disable=True)
-            ._serial_create_batch(vals_list)
+            ._serial_create_lots(vals_list)
             .sudo(False)
         )
         created, start = [], 0
-        for line in lines:
-            count = len(line.names or ())
-            created.append(line.with_lots(lots[start : start + count]))
+        for line_names in names:
+            count = len(line_names or ())
+            created.append(lots[start : start + count])
             start += count
-        return tuple(created)
+        return created
 
     @api.model
     def _prepare_lot_vals(self, product, company):
@@ -172,111 +257,44 @@ class SerialGenerator(models.AbstractModel):
             vals["company_id"] = company.id
         return vals
 
-    # The record of a generation ------------------------------------------------
-
     @api.model
-    def _record(self, document, lines, location, validate):
-        """The generation of ``lines``: what OK asked for, kept with its
-        plan so that a background runner does exactly that."""
-        # Sudo: users read generations but may not write them, so that nobody
-        # can forge or replay one over RPC; this one holds the checked plan.
-        return (
-            self.env["serial.generation.job"]
-            .sudo()
-            .create(self._prepare_job_vals(document, lines, location, validate))
-            .sudo(False)
-        )
-
-    @api.model
-    def _prepare_job_vals(self, document, lines, location, validate):
-        """One that is more serials than the company's batch size is queued
-        for the background runner; the others run at once, in the user's
-        transaction, so that nobody ever sees them other than done."""
-        count = sum(
-            line.count + len(line.attached or ()) + len(line.retrieved or ())
-            for line in lines
-        )
-        background = count > document.company_id.serial_batch_size
-        return {
-            "state": "queued" if background else "done",
-            "company_id": document.company_id.id,
-            "user_id": self.env.uid,
-            "res_model": document._name,
-            "res_id": document.id,
-            # Sudo: the name a generation is listed and found by
-            "document_name": document.sudo().display_name,
-            "location_dest_id": location.id,
-            "validate_transfer": validate,
-            "line_ids": [
-                fields.Command.create(vals)
-                for line in lines
-                for vals in self._prepare_job_line_vals(document, line)
-            ],
-        }
-
-    @api.model
-    def _prepare_job_line_vals(self, document, line):
-        """The generation lines of a plan line: its new serials, its known
-        serials to attach (one line per lot of a lot-tracked product, whose
-        units differ), and its return lines to retrieve."""
-        common = {
+    def _prepare_job_line_vals(self, line):
+        """The generation line of a plan line: its new serials, its known
+        serials to attach, or its return lines to retrieve."""
+        vals = {
             "source_model": line.source._name,
             "source_id": line.source.id,
             "product_id": line.product.id,
             "origin_move_id": line.origin.id if line.origin else False,
         }
-        vals_list = []
-        if line.count:
-            vals_list.append(
-                dict(
-                    common,
-                    kind="generate",
-                    count=line.count,
-                    lot_quantity=line.lot_quantity,
-                    names="\n".join(line.names) if line.names else False,
-                )
-            )
         if line.attached:
-            serial = line.product.tracking == "serial"
-            groups = [line.attached] if serial else list(line.attached)
-            vals_list += [
-                dict(
-                    common,
-                    kind="attach",
-                    count=len(lots),
-                    lot_quantity=1.0 if serial else line.attached_quantities[lots],
-                    attach_lot_ids=[fields.Command.set(lots.ids)],
-                )
-                for lots in groups
-            ]
-        if line.retrieved:
-            vals_list.append(
-                dict(
-                    common,
-                    kind="retrieve",
-                    count=len(line.retrieved),
-                    lot_quantity=0.0,
-                    retrieved_line_ids=[fields.Command.set(line.retrieved.ids)],
-                )
+            lots = line.attached
+            return dict(
+                vals,
+                kind="attach",
+                count=len(lots),
+                lot_quantity=(
+                    1.0
+                    if line.product.tracking == "serial"
+                    else line.attached_quantities[lots]
+                ),
+                attach_lot_ids=[fields.Command.set(lots.ids)],
             )
-        return vals_list
-
-    @api.model
-    def _queue(self, document, job, location):
-        """Leave ``job`` to the background runner."""
-        # Sudo: users trigger the runner, they do not manage scheduled actions.
-        self.env.ref("everest_serial_gen.serial_generation_job_cron").sudo()._trigger()
-        document._message_log(
-            body=self.env._(
-                "%(user)s asked for %(count)s serial numbers into %(location)s: they "
-                "are generated in the background, in chunks of %(size)s.",
-                user=self.env.user.name,
-                count=job.total,
-                location=location.display_name,
-                size=document.company_id.serial_batch_size,
-            ),
+        if line.retrieved:
+            return dict(
+                vals,
+                kind="retrieve",
+                count=len(line.retrieved),
+                lot_quantity=0.0,
+                retrieved_line_ids=[fields.Command.set(line.retrieved.ids)],
+            )
+        return dict(
+            vals,
+            kind="generate",
+            count=line.count,
+            lot_quantity=line.lot_quantity,
+            names="\n".join(line.names) if line.names else False,
         )
-        return job
 
     # Input -------------------------------------------------------------------
 
@@ -318,25 +336,42 @@ class SerialGenerator(models.AbstractModel):
             known = by_origin.setdefault(origin, [0, {}])[1]
             known[lot] = known.get(lot, 0.0) + units
         for origin, new_count in source._serial_new_units_by_origin(
-            count, lot_quantity, attached
+            document, count, lot_quantity, attached
         ):
             by_origin.setdefault(origin, [0, {}])[0] += new_count
+        # one plan line per thing to do: the new lots of an origin, its
+        # known serials (each lot of a lot-tracked product on its own, as
+        # their units differ), the return lines to retrieve
         lines, start = [], 0
         names = tuple(names) if names and count else None
+        common = {"source": source, "product": product, "lot_quantity": lot_quantity}
         for origin, (new_count, known) in by_origin.items():
-            lines.append(
-                PlanLine(
-                    source=source,
-                    product=product,
-                    count=new_count,
-                    lot_quantity=lot_quantity,
-                    names=names[start : start + new_count] if names else None,
-                    origin=origin or None,
-                    attached=self.env["stock.lot"].concat(*known) or None,
-                    attached_quantities=known or None,
+            if new_count:
+                lines.append(
+                    PlanLine(
+                        **common,
+                        count=new_count,
+                        names=names[start : start + new_count] if names else None,
+                        origin=origin or None,
+                    )
                 )
+                start += new_count
+            groups = (
+                [list(known)]
+                if product.tracking == "serial"
+                else [[lot] for lot in known]
             )
-            start += new_count
+            for group in groups if known else ():
+                lots = self.env["stock.lot"].concat(*group)
+                lines.append(
+                    PlanLine(
+                        **common,
+                        count=0,
+                        origin=origin or None,
+                        attached=lots,
+                        attached_quantities={lot: known[lot] for lot in group},
+                    )
+                )
         if retrieved or not lines:
             lines.append(
                 PlanLine(

@@ -110,7 +110,7 @@ class SerialGeneratorCheck(models.AbstractModel):
             requested[line.source] += line.quantity + line.known_quantity
         self._check_each_unit_once(lines)
         for source, quantity in requested.items():
-            total, serialized = source._serial_quantities()
+            total, serialized = source._serial_quantities(document)
             remaining = total - serialized
             if (
                 float_compare(
@@ -243,7 +243,7 @@ class SerialGeneratorCheck(models.AbstractModel):
         known = (line.attached or self.env["stock.lot"]) | (
             line.retrieved.lot_id if line.retrieved else self.env["stock.lot"]
         )
-        self.env["serial.attach"]._check_not_credited(document, known)
+        document._serial_check_credited(known)
         if line.names is not None and len(line.names) != line.count:
             raise UserError(
                 self.env._(
@@ -279,7 +279,7 @@ class SerialGeneratorCheck(models.AbstractModel):
                     product=source.product_id.display_name,
                 )
             )
-        if not source._serial_is_eligible():
+        if not source._serial_is_eligible(document):
             raise UserError(
                 self.env._(
                     "The line of %(product)s does not take returned goods: no "

@@ -153,11 +153,11 @@ class SerialNumbering(models.AbstractModel):
 
     @api.model
     def _name_plan(self, company, lines):
-        """Give every plan line its names: the typed ones as they are
-        (``_check_names_free`` checked them), the others drawn from the
-        sequence, skipping the typed ones of the same product too, and the
-        names typed for background generations that are still queued
-        (theirs from the moment their OK was pressed)."""
+        """The names of the new lots of each plan line, in order: the typed
+        ones as they are (``_check_names_free`` checked them), the others
+        drawn from the sequence, skipping the typed ones of the same product
+        too, and the names typed for background generations that are still
+        queued (theirs from the moment their OK was pressed)."""
         typed = defaultdict(list)
         for line in lines:
             typed[line.product] += line.names or []
@@ -166,15 +166,16 @@ class SerialNumbering(models.AbstractModel):
             typed[product] += names
         named = []
         for line in lines:
-            if line.names is None:
-                line = line.named(
+            names = line.names
+            if names is None:
+                names = tuple(
                     self._draw_names(
                         company, line.product, line.count, taken=typed[line.product]
                     )
                 )
-                typed[line.product] += line.names
-            named.append(line)
-        return tuple(named)
+                typed[line.product] += names
+            named.append(names or ())
+        return named
 
     @api.model
     def _draw_names(self, company, product, count, taken=()):

@@ -32,15 +32,19 @@ class SerialReceipt(models.AbstractModel):
     _description = "Receipts of Generate Serial #"
 
     @api.model
-    def receive(self, document, lines, location):
-        """Bring the new and the attached lots of the plan ``lines``, one
-        chunk of a generation on ``document``, in with the generation's
-        receipts; the retrieved ones are in our stock already."""
-        lines = [line for line in lines if line.moved_quantity]
-        if not lines:
+    def receive(self, document, lines, lots, location):
+        """Bring the new ``lots`` and the attached ones of the plan
+        ``lines``, one chunk of a generation on ``document``, in with the
+        generation's receipts, and do them; the retrieved ones are in our
+        stock already."""
+        moving = [
+            (line, line_lots)
+            for line, line_lots in zip(lines, lots, strict=True)
+            if line.moved_quantity
+        ]
+        if not moving:
             return self.env["stock.picking"]
-        self.open(document, lines, location)
-        chunk = self.env["stock.move"]._serial_bring_in(lines)
+        chunk = self.env["stock.move"]._serial_bring_in(*zip(*moving, strict=True))
         chunk._serial_done_in_chunk()
         return chunk.picking_id
 
@@ -49,32 +53,20 @@ class SerialReceipt(models.AbstractModel):
         """A stopped generation's receipts are validated with what came in;
         the rest of them is cancelled, as Odoo's validation without
         backorder does. Returns what to tell the document's chatter."""
-        receipts = job.sudo().transfer_ids.filtered(
-            lambda picking: picking.state not in ("done", "cancel")
-        )
-        return " ".join(job._close_receipt(receipt) for receipt in receipts) or None
+        return job._close_transfers()
 
     @api.model
-    def open(self, document, lines, location):
-        """Open the receipts of the generations of ``lines``, once."""
-        jobs = {line.job_line.job_id for line in lines if line.job_line}
-        for job in jobs:
-            self._open_receipts(document, job.with_env(self.env), location)
+    def open(self, document, job, location):
+        """Open the receipts of the generation ``job``, once."""
+        self._open_receipts(document, job.with_env(self.env), location)
 
     @api.model
     def _open_receipts(self, document, job, location):
-        """Give every line of ``job`` that still brings units an open move on
-        a receipt: one receipt per delivery the units come back from, and
-        one for the units no delivery explains. A receipt that someone
-        validated or cancelled meanwhile gets a new one for what is left."""
+        """Give every line of ``job`` that brings units an open move on a
+        receipt: one receipt per delivery the units come back from, and one
+        for the units no delivery explains."""
         pending = job.line_ids.filtered(
-            lambda line: line.kind != "retrieve"
-            and line.done_count < line.count
-            and (
-                not line.move_id
-                or line.move_id.state in ("done", "cancel")
-                or line.move_id.picking_id.state in ("done", "cancel")
-            )
+            lambda line: line.kind != "retrieve" and not line.move_id
         )
         for delivery, job_lines in pending.grouped(
             lambda line: line.origin_move_id.picking_id
@@ -82,12 +74,12 @@ class SerialReceipt(models.AbstractModel):
             if delivery:
                 wizard = self.env["stock.return.picking"]._serial_for(delivery)
                 picking = self._create_receipt(document, location, wizard)
-                moves = self._create_return_moves(picking, wizard, job_lines)
+                moves = self._create_return_moves(document, picking, wizard, job_lines)
             else:
                 picking = self._create_receipt(document, location)
                 moves = self._create_moves(
                     [
-                        self._prepare_move_vals(picking, job_line)
+                        self._prepare_move_vals(document, picking, job_line)
                         for job_line in job_lines
                     ]
                 )
@@ -113,7 +105,7 @@ class SerialReceipt(models.AbstractModel):
         return picking.with_env(self.env)
 
     @api.model
-    def _create_return_moves(self, picking, wizard, job_lines):
+    def _create_return_moves(self, document, picking, wizard, job_lines):
         """The moves of ``job_lines`` on ``picking``, made by Odoo's return
         wizard from the delivery moves they return; one per job line."""
         return (
@@ -124,7 +116,7 @@ class SerialReceipt(models.AbstractModel):
                         picking.sudo(),
                         job_line.origin_move_id,
                         job_line._units_left(),
-                        **job_line._source()._serial_receipt_move_vals(),
+                        **job_line._source()._serial_receipt_move_vals(document),
                     )
                     for job_line in job_lines
                 )
@@ -171,7 +163,7 @@ class SerialReceipt(models.AbstractModel):
         }
 
     @api.model
-    def _prepare_move_vals(self, picking, job_line):
+    def _prepare_move_vals(self, document, picking, job_line):
         """An open move for the units of ``job_line`` that no delivery explains."""
         product = job_line.product_id
         return {
@@ -187,5 +179,5 @@ class SerialReceipt(models.AbstractModel):
             "picking_type_id": picking.picking_type_id.id,
             # what nobody delivered changes no sale
             "to_refund": False,
-            **job_line._source()._serial_receipt_move_vals(),
+            **job_line._source()._serial_receipt_move_vals(document),
         }

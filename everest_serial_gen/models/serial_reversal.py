@@ -1,18 +1,11 @@
 from collections import defaultdict
 from typing import NamedTuple
 
-from odoo import api, models
+from odoo import Command, api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..tools.sql_tools import lock_rows
-
-
-class Reversal(NamedTuple):
-    returns: object  # the return transfers, validated unless queued
-    left: object  # the generated serials left where they are now
-    released: object  # the retrieved serials let go, which stay in stock
-    job: object = None  # the background job that brings the returns, if any
 
 
 class ReturnSplit(NamedTuple):
@@ -21,75 +14,118 @@ class ReturnSplit(NamedTuple):
 
 
 class SerialReversal(models.AbstractModel):
-    """Reverse Serial Generation: send the generated serials back to the
-    customer with a real, validated return, never by deleting stock.
+    """Reverse Serial Generation: the operation (``serial.job.operation``)
+    that sends the generated serials back to the customer with a real,
+    validated return, never by deleting stock.
 
     Only the serials still where the generation put them go back; those
-    sold or moved on meanwhile stay, and the document says which.
+    sold or moved on meanwhile stay, and the document says which. Serials
+    the document only retrieved are let go: they stay where their return
+    receipt put them. At once, each transfer goes back with Odoo's Return of
+    exactly its serials; above the batch size, serials only, in the
+    background (``serial.chunked.transfer``).
     """
 
     _name = "serial.reversal"
-    _description = "Serial Generation Reversal"
+    _inherit = "serial.chunked.transfer"
+    _description = "Reverse Serial Generation"
+    _serial_operation = "reverse"
 
     @api.model
-    def reverse(self, document):
-        """Return what can be returned; a ``Reversal``."""
+    def _serial_plan(self, document, plan=None):
+        """The done lines to send back, one generation line per move they
+        returned, and what stays where it is now (the plan)."""
         self._check_reversible(document)
         lock_rows(document)
         lines, left = self._returnable_lines(document)  # a ReturnSplit
         if not lines and left:
             raise left.move_id._serial_not_returnable_error()
-        if self._runs_in_background(document, lines):
-            job = self._queue(document, lines, left.lot_id)
-            released = document._serial_release_retrieved()
-            return Reversal(job.transfer_ids, left.lot_id, released, job)
-        returns = self.env["stock.picking"]
-        for picking, picking_lines in lines.grouped("picking_id").items():
-            returns |= picking._serial_return_lines(picking_lines)
-        if returns:
-            self._log(document, returns, left.lot_id)
+        # lines of lots return part of a quant each, and are few: at once
+        movable = all(product.tracking == "serial" for product in lines.product_id)
+        vals = {
+            "location_dest_id": (
+                lines.move_id.location_id[:1]
+                or document.company_id.serial_stock_location_id
+            ).id,
+            "validate_transfer": True,
+            "line_ids": [
+                Command.create(
+                    self._prepare_job_line_vals(
+                        move, move_lines.lot_id, open_move=False
+                    )
+                )
+                for move, move_lines in lines.grouped("move_id").items()
+            ],
+        }
+        return (
+            document,
+            ReturnSplit(lines, left),
+            self._serial_prepare_job_vals(document, vals, len(lines), movable),
+        )
+
+    def _serial_start(self, job, document, plan):
+        """In the background, open the returns now, their moves draft, each
+        job line with the return move that takes its serials back; let go of
+        the serials the document retrieved; say it in the chatter."""
+        if job.state == "queued":
+            for picking, picking_lines in plan.returnable.grouped("picking_id").items():
+                returned = picking._serial_open_return_of(picking_lines)
+                for move in returned.move_ids:
+                    # Sudo: users read generations, only the addon writes them.
+                    job.line_ids.filtered(
+                        lambda line, move=move: line.source_id
+                        == move.origin_returned_move_id.id
+                    ).sudo().move_id = move
+            self._log(document, job, plan.left.lot_id)
         # a retrieved serial came in with its return receipt: reversing the
         # credit note lets it go, the receipt's own reversal sends it back
         released = document._serial_release_retrieved()
-        return Reversal(returns, left.lot_id, released)
+        notes = []
+        if released:
+            notes.append(
+                self.env._(
+                    "%(document)s: released %(serials)s, which stay in stock "
+                    "where their return receipt put them.",
+                    document=document.display_name,
+                    serials=", ".join(released.mapped("name")),
+                )
+            )
+        if plan.left:
+            notes.append(
+                self.env._(
+                    "Left where they are now: %(serials)s.",
+                    serials=", ".join(plan.left.lot_id.mapped("name")),
+                )
+            )
+        if notes:
+            # Sudo: users read generations, only the addon writes them.
+            job.sudo().note = " ".join(notes)
+        # the returns it opened are the job's until it ends
+        return super()._serial_start(job, document, plan)
 
-    @api.model
-    def _runs_in_background(self, document, lines):
-        """Above the company's batch size, as a generation. Lines of lots
-        return part of a quant each, and are few: they run at once."""
-        return len(lines) > max(document.company_id.serial_batch_size, 1) and all(
-            product.tracking == "serial" for product in lines.product_id
-        )
+    def _serial_run(self, job, document, plan):
+        """At once: each transfer goes back with Odoo's Return of exactly
+        the serials it brought in, validated."""
+        for picking, picking_lines in plan.returnable.grouped("picking_id").items():
+            returned = picking._serial_return_lines(picking_lines)
+            for move in returned.move_ids:
+                # Sudo: users read generations, only the addon writes them.
+                job.line_ids.filtered(
+                    lambda line, move=move: line.source_id
+                    == move.origin_returned_move_id.id
+                ).sudo().move_id = move
+        if plan.returnable:
+            self._log(document, job, plan.left.lot_id)
+        return {line: line.count for line in job.line_ids}, self.env["stock.lot"]
 
-    @api.model
-    def _queue(self, document, lines, left):
-        """Open the returns of ``lines`` with Odoo's return wizard, their
-        moves draft, and queue the job that brings the serials back
-        (serial.chunked.transfer)."""
-        moves_lots = []
-        for picking, picking_lines in lines.grouped("picking_id").items():
-            returned = picking._serial_open_return_of(picking_lines)
-            by_origin = picking_lines.grouped("move_id")
-            moves_lots += [
-                (move, by_origin[move.origin_returned_move_id].lot_id)
-                for move in returned.move_ids
-            ]
-        job = self.env["serial.chunked.transfer"].queue("reverse", document, moves_lots)
-        body = self.env._(
-            "%(user)s reversed the serial generation: %(count)s serial "
-            "numbers go back with %(transfers)s, in the background, in "
-            "chunks of %(size)s.",
-            user=self.env.user.name,
+    def _serial_queued_message(self, job):
+        return self.env._(
+            "%(document)s: %(count)s serial numbers go back with %(transfers)s, "
+            "in the background; the document shows the progress.",
+            document=job.document_name,
             count=job.total,
             transfers=", ".join(job.transfer_ids.mapped("name")),
-            size=document.company_id.serial_batch_size,
         )
-        if left:
-            body += " " + self.env._(
-                "Left where they are now: %(serials)s.", serials=self._where(left)
-            )
-        document._message_log(body=body)
-        return job
 
     @api.model
     def _check_reversible(self, document):
@@ -103,14 +139,6 @@ class SerialReversal(models.AbstractModel):
                 )
             )
         running = document._serial_running_jobs()
-        if running.filtered(lambda job: job.operation == "generate"):
-            raise UserError(
-                self.env._(
-                    "Serial numbers of %(document)s are being generated in the "
-                    "background. Wait until it is done, or cancel it, then reverse.",
-                    document=document.display_name,
-                )
-            )
         if running:
             raise UserError(
                 self.env._(
@@ -167,20 +195,29 @@ class SerialReversal(models.AbstractModel):
         return ReturnSplit(returnable, lines - returnable)
 
     @api.model
-    def _log(self, document, returns, left):
-        if left:
+    def _log(self, document, job, left):
+        """Say in the chatter what goes back with which transfers, and what
+        stays where it is now."""
+        returns = ", ".join(job.transfer_ids.mapped("name"))
+        if job.state == "queued":
             body = self.env._(
-                "%(user)s reversed the serial generation: %(transfers)s. Left "
-                "where they are now: %(serials)s.",
+                "%(user)s reversed the serial generation: %(count)s serial "
+                "numbers go back with %(transfers)s, in the background, in "
+                "chunks of %(size)s.",
                 user=self.env.user.name,
-                transfers=", ".join(returns.mapped("name")),
-                serials=self._where(left),
+                count=job.total,
+                transfers=returns,
+                size=document.company_id.serial_batch_size,
             )
         else:
             body = self.env._(
                 "%(user)s reversed the serial generation: %(transfers)s.",
                 user=self.env.user.name,
-                transfers=", ".join(returns.mapped("name")),
+                transfers=returns,
+            )
+        if left:
+            body += " " + self.env._(
+                "Left where they are now: %(serials)s.", serials=self._where(left)
             )
         document._message_log(body=body)
         return body

@@ -423,6 +423,11 @@ class StockLot(models.Model):
         )
 
     @api.model
+    def _serial_create_lots(self, vals_list):
+        """Create the new lots of a generation, which differ only by name."""
+        return self._serial_create_batch(vals_list)
+
+    @api.model
     def _serial_create_batch(self, vals_list):
         """``create(vals_list)``, for new lots that differ only by name."""
         if (

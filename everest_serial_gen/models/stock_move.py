@@ -10,6 +10,8 @@ from ..tools.field_guard import check_addon_fields
 from ..tools.serial_plan import SerialQuantities
 from ..tools.sql_tools import lock_quants
 
+# The link to the document line a move brings units for: the addon only.
+SERIAL_SOURCE_FIELDS = ("serial_source_model", "serial_source_id")
 # What a user may not change on a move of a transfer a background job fills
 JOB_HELD_MOVE_FIELDS = {
     "product_uom_qty",
@@ -28,19 +30,22 @@ class StockMove(models.Model):
     _name = "stock.move"
     _inherit = ["stock.move", "serial.generate.line.mixin"]
 
-    serial_account_move_line_id = fields.Many2one(
-        "account.move.line",
-        string="Credit Note Line",
+    # the document line whose units this move brings in (a credit note's
+    # line), whatever its model
+    serial_source_model = fields.Char(
+        string="Serial Document Line Model", readonly=True, copy=False, index=True
+    )
+    serial_source_id = fields.Many2oneReference(
+        string="Serial Document Line ID",
+        model_field="serial_source_model",
         readonly=True,
         copy=False,
         index="btree_not_null",
-        check_company=True,
-        help="The credit note or invoice line whose serials this move brought in.",
     )
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_addon_fields(self, vals_list, ("serial_account_move_line_id",))
+        check_addon_fields(self, vals_list, SERIAL_SOURCE_FIELDS)
         picking_ids = {
             vals["picking_id"] for vals in vals_list if vals.get("picking_id")
         }
@@ -57,7 +62,7 @@ class StockMove(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        check_addon_fields(self, [vals], ("serial_account_move_line_id",))
+        check_addon_fields(self, [vals], SERIAL_SOURCE_FIELDS)
         if JOB_HELD_MOVE_FIELDS.intersection(vals):
             # a background job's transfer takes exactly its demand
             self.picking_id._serial_check_not_in_job()
@@ -210,8 +215,8 @@ class StockMove(models.Model):
             and takes(quant, quantity)
         }
 
-    def _serial_is_eligible(self):
-        """Whether Generate Serial # serves this move of a return."""
+    def _serial_is_eligible(self, document):
+        """Whether Generate Serial # serves this move of ``document``'s."""
         self.ensure_one()
         return (
             self.state not in ("done", "cancel")
@@ -219,7 +224,7 @@ class StockMove(models.Model):
             and self.product_id.tracking in ("serial", "lot")
         )
 
-    def _serial_quantities(self):
+    def _serial_quantities(self, document):
         """(demand, quantity that already has serials), in the product's unit."""
         self.ensure_one()
         serialized = sum(
@@ -231,21 +236,24 @@ class StockMove(models.Model):
 
     # What a return receipt attaches (serial.attach) ---------------------------
 
-    def _serial_delivery_moves(self):
+    def _serial_delivery_moves(self, document):
         """The delivery this move returns, when Odoo's Return made it: its
         serials come back from there first."""
         self.ensure_one()
         return self.origin_returned_move_id
 
-    def _serial_default_known(self, remaining, taken=None):
+    def _serial_default_known(self, document, remaining, taken=None):
         """``(lots, {lot: units})`` the wizard offers to attach, up to
         ``remaining`` units but what earlier moves took (``taken``): the
-        serials delivered to the customer of the return that are still
-        there, and that Odoo's Return may bring back."""
+        serials delivered to ``document``'s customer that are still there,
+        and that Odoo's Return may bring back; from the delivery this move
+        returns, when it returns one."""
         self.ensure_one()
         attach = self.env["serial.attach"]
-        deliveries = self._serial_delivery_moves() or attach._customer_deliveries(
-            self.picking_id.partner_id, self.company_id, self.product_id
+        deliveries = self._serial_delivery_moves(
+            document
+        ) or attach._customer_deliveries(
+            document.partner_id, document.company_id, self.product_id
         )
         found = attach._default_delivered(deliveries, remaining, taken)
         lots = self.env["stock.lot"].concat(*(lot for lot, _units in found))
@@ -281,7 +289,10 @@ class StockMove(models.Model):
             units, self.product_uom, rounding_method="HALF-UP"
         )
         vals = self.copy_data(self._prepare_move_split_vals(quantity))[0]
-        vals["serial_account_move_line_id"] = self.serial_account_move_line_id.id
+        vals.update(
+            serial_source_model=self.serial_source_model,
+            serial_source_id=self.serial_source_id,
+        )
         # Sudo: the open move is the addon's, made in sudo with its links.
         self.sudo().product_uom_qty = float_round(
             self.product_uom_qty - quantity,
@@ -343,12 +354,13 @@ class StockMove(models.Model):
         to_unlink.unlink()
 
     @api.model
-    def _serial_bring_in(self, lines):
-        """The moves that bring the new and attached lots of the plan
-        ``lines`` (one chunk of a generation) in now, with their lines: the
-        open move of each line (``job_line.move_id``) for all it has left,
-        else a move split off it, chained as it is (created in one batch);
-        filled as Odoo fills them (``_serial_fill``). Returns the moves."""
+    def _serial_bring_in(self, lines, lots):
+        """The moves that bring the new ``lots`` (one recordset per line) and
+        the attached lots of the plan ``lines`` (one chunk of a generation)
+        in now, with their lines: the open move of each line
+        (``job_line.move_id``) for all it has left, else a move split off
+        it, chained as it is (created in one batch); filled as Odoo fills
+        them (``_serial_fill``). Returns the moves."""
         moves, split_vals = [], []
         for line in lines:
             open_move = line.job_line.with_env(self.env).move_id
@@ -371,8 +383,8 @@ class StockMove(models.Model):
         split = self.sudo().create(split_vals).with_env(self.env)
         moves = [split[move] if isinstance(move, int) else move for move in moves]
         entries = []
-        for move, line in zip(moves, lines, strict=True):
-            entries += [(move, lot, line.lot_quantity, None) for lot in line.lots or ()]
+        for move, line, line_lots in zip(moves, lines, lots, strict=True):
+            entries += [(move, lot, line.lot_quantity, None) for lot in line_lots]
             entries += [
                 (move, lot, line.attached_quantities[lot], lot)
                 for lot in line.attached or ()

@@ -1,11 +1,20 @@
+import logging
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 from ..tools.field_guard import check_addon_fields
 
+_logger = logging.getLogger(__name__)
+
 # The links that the guards against losing stock rest on: the addon only.
-SERIAL_LINK_FIELDS = ("serial_lot_ids", "serial_account_move_id", "serial_job_held")
+SERIAL_LINK_FIELDS = (
+    "serial_lot_ids",
+    "serial_res_model",
+    "serial_res_id",
+    "serial_job_held",
+)
 # What a user may not change on a transfer a background job fills
 JOB_HELD_FIELDS = {
     "move_ids",
@@ -39,14 +48,23 @@ class StockPicking(models.Model):
         check_company=True,
         help="The serial numbers that Generate Serial # created on this transfer.",
     )
-    serial_account_move_id = fields.Many2one(
-        "account.move",
-        string="Credit Note",
+    # the document whose Generate Serial # made this transfer (a credit
+    # note's receipt, a return of it), whatever its model, as mail.activity
+    # refers to its record
+    serial_res_model = fields.Char(
+        string="Serial Document Model", readonly=True, copy=False, index=True
+    )
+    serial_res_id = fields.Many2oneReference(
+        string="Serial Document ID",
+        model_field="serial_res_model",
         readonly=True,
         copy=False,
         index="btree_not_null",
-        check_company=True,
-        help="The credit note whose Generate Serial # created this receipt.",
+    )
+    serial_document_name = fields.Char(
+        string="Generated For",
+        compute="_compute_serial_document_name",
+        help="The document whose Generate Serial # made this transfer.",
     )
     serial_job_held = fields.Boolean(
         string="Filled in the Background",
@@ -56,6 +74,56 @@ class StockPicking(models.Model):
         "fills this transfer chunk by chunk; it is the job's until the job "
         "ends.",
     )
+
+    @api.depends("serial_res_model", "serial_res_id")
+    def _compute_serial_document_name(self):
+        for picking in self:
+            document = picking._serial_document()
+            # Sudo: the name of the document, for readers of the transfer
+            # who may not read it (a storekeeper, a credit note)
+            picking.serial_document_name = (
+                document.sudo().display_name if document else False
+            )
+
+    def _serial_document(self):
+        """The document whose Generate Serial # made this transfer, or None."""
+        self.ensure_one()
+        documents = {
+            model._name
+            for model in self.env["serial.generate.mixin"]._serial_document_models()
+        }
+        if self.serial_res_model not in documents or not self.serial_res_id:
+            return None
+        return self.env[self.serial_res_model].browse(self.serial_res_id).exists()
+
+    def action_open_serial_document(self):
+        self.ensure_one()
+        document = self._serial_document()
+        if not document:
+            raise UserError(self.env._("The document of this transfer was deleted."))
+        document.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": document._name,
+            "res_id": document.id,
+            "views": [(False, "form")],
+        }
+
+    def _create_backorder(self, backorder_moves=None):
+        """A backorder of a transfer that Generate Serial # made is the same
+        document's: it carries on with the rest of its units."""
+        backorders = super()._create_backorder(backorder_moves=backorder_moves)
+        for backorder in backorders.filtered(
+            lambda picking: picking.backorder_id.serial_res_model
+        ):
+            # Sudo: only the addon writes the link (field_guard).
+            backorder.sudo().write(
+                {
+                    "serial_res_model": backorder.backorder_id.serial_res_model,
+                    "serial_res_id": backorder.backorder_id.serial_res_id,
+                }
+            )
+        return backorders
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -175,7 +243,6 @@ class StockPicking(models.Model):
                 [
                     ("move_id.picking_id", "=", self.id),
                     ("job_id.state", "=", "queued"),
-                    ("job_id.operation", "!=", "generate"),
                 ],
                 limit=1,
             )
@@ -235,35 +302,32 @@ class StockPicking(models.Model):
             )
         return note
 
-    def _serial_receive(self, lines, location, validate=True):
+    def _serial_receive(self, lines, lots, location, validate=True):
         """Give the moves of the plan ``lines`` (a chunk of one generation)
         their lines, as Odoo's assignment makes them, numbered with the new
-        lots (``stock.move._serial_fill``), in place of the lines without a
-        lot that Odoo's reservation made; then validate when asked and every
-        move is covered."""
+        ``lots`` (``stock.move._serial_fill``), in place of the lines
+        without a lot that Odoo's reservation made; then validate when asked
+        and every move is covered."""
         self.ensure_one()
-        lines = [line for line in lines if line.moved_quantity]
-        self._serial_prepare_moves(lines, location)
-        self.env["stock.move"]._serial_bring_in(lines)
+        moving = [
+            (line, line_lots)
+            for line, line_lots in zip(lines, lots, strict=True)
+            if line.moved_quantity
+        ]
+        if moving:
+            self.env["stock.move"]._serial_bring_in(*zip(*moving, strict=True))
         if validate:
             self._serial_validate()
         return self
 
-    def _serial_prepare_moves(self, lines, location):
+    def _serial_open_transfers(self, job, location):
+        """The return receives its own units: each line of ``job`` gets the
+        move of this transfer that brings them into ``location``, once
+        (``_serial_route``)."""
         self.ensure_one()
-        jobs = {
-            line.job_line.job_id
-            for line in lines
-            if line.job_line and not line.job_line.move_id
-        }
-        if not jobs:
-            # routed already: the moves it split off wait, draft, for their
-            # lines (a confirmed move would reserve lines without a lot)
-            return
         if self.state == "draft":
             self.action_confirm()
-        for job in jobs:
-            self._serial_route(job.with_env(self.env), location)
+        self._serial_route(job.with_env(self.env), location)
 
     def _serial_route(self, job, location):
         """Give every line of ``job`` the move that brings its units into
@@ -370,6 +434,48 @@ class StockPicking(models.Model):
                     transfers=", ".join(not_done.mapped("display_name")),
                 )
             )
+
+    def _serial_close(self):
+        """Validate what each of these open transfers moved and cancel the
+        rest, as Odoo's validation without backorder does (a background job
+        stopped before its end); return what became of each, for the
+        chatter."""
+        notes = []
+        for picking in self:
+            if not picking.move_ids.filtered(lambda move: move.state == "done"):
+                # nothing moved with it: Odoo's validation would refuse it
+                picking.action_cancel()
+                notes.append(
+                    self.env._(
+                        "%(transfer)s is cancelled: nothing moved with it.",
+                        transfer=picking.display_name,
+                    )
+                )
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    picking.with_company(picking.company_id).with_context(
+                        cancel_backorder=True
+                    )._action_done()
+                    picking._serial_check_done()
+            except (UserError, ValidationError) as error:
+                _logger.warning("Transfer %s not closed", picking.id, exc_info=True)
+                notes.append(
+                    self.env._(
+                        "%(transfer)s stays open: %(error)s",
+                        transfer=picking.display_name,
+                        error=error,
+                    )
+                )
+                continue
+            notes.append(
+                self.env._(
+                    "%(transfer)s is done with what it moved; the rest of it is "
+                    "cancelled.",
+                    transfer=picking.display_name,
+                )
+            )
+        return notes
 
     # Reversal ----------------------------------------------------------------
 

@@ -45,11 +45,14 @@ class TestCreditNote(SerialGenCase):
         self.assertEqual(picking.location_id, self.customer_location)
         self.assertEqual(picking.location_dest_id, self.stock_location)
         self.assertEqual(picking.picking_type_id, self.warehouse.in_type_id)
-        self.assertEqual(picking.serial_account_move_id, refund)
+        self.assertEqual(picking._serial_document(), refund)
         self.assertEqual(len(picking.move_ids), 2)
         self.assertEqual(len(picking.move_line_ids), 4)
         self.assertEqual(
-            picking.move_ids.serial_account_move_line_id, refund.invoice_line_ids
+            refund.invoice_line_ids.serial_stock_move_ids, picking.move_ids
+        )
+        self.assertEqual(
+            set(picking.move_ids.mapped("serial_source_model")), {"account.move.line"}
         )
         self.assertEqual(action["domain"], [("id", "in", wizard.lot_ids.ids)])
         self.assertEqual(action["res_model"], "stock.lot")
@@ -370,7 +373,7 @@ class TestNothingLost(SerialGenCase):
         self.assertNothingCreated(line.unlink, message="Reverse")
         line.quantity = 2
         line.quantity = 4
-        self.assertEqual(line._serial_quantities(), (4, 2))
+        self.assertEqual(line._serial_quantities(line.move_id), (4, 2))
         refund.action_reverse_serial_generation()
         line.quantity = 1
         line.unlink()

@@ -169,9 +169,12 @@ class TestSecurity(SerialGenCase):
         )
         self.assertIn(self.refund.name, str(origin))
         self.assertNotIn('data-oe-model="account.move"', str(origin))
+        # the receipt names the credit note it was made for, by name
         picking = self.refund.serial_picking_ids.with_user(storekeeper)
-        arch = picking.get_views([(False, "form")])["views"]["form"]["arch"]
-        self.assertNotIn('name="serial_account_move_id"', arch)
+        self.assertEqual(
+            picking.web_read({"serial_document_name": {}})[0]["serial_document_name"],
+            self.refund.name,
+        )
         picking.web_read({"serial_lot_count": {}, "serial_can_generate": {}})
 
     def test_settings_need_inventory_administrator(self):
@@ -436,12 +439,14 @@ class TestLinksOnlyTheAddonWrites(SerialGenCase):
             )
         with self.assertRaises(AccessError):
             refund.serial_picking_ids.move_ids.with_user(stock_user).write(
-                {"serial_account_move_line_id": False}
+                {"serial_source_id": False}
             )
         other = self._create_return_receipt([(self.plain_product, 1)])
         other.button_validate()
         with self.assertRaises(AccessError):
-            other.with_user(stock_user).write({"serial_account_move_id": refund.id})
+            other.with_user(stock_user).write(
+                {"serial_res_model": refund._name, "serial_res_id": refund.id}
+            )
         with self.assertRaisesRegex(UserError, "Reverse Serial Generation"):
             refund.with_user(billing).button_cancel()
 
@@ -491,7 +496,8 @@ class TestLinksOnlyTheAddonWrites(SerialGenCase):
         )
         picking_vals = {
             "picking_type_id": self.warehouse.in_type_id.id,
-            "serial_account_move_id": refund.id,
+            "serial_res_model": refund._name,
+            "serial_res_id": refund.id,
         }
         lot_vals = {
             "name": "FORGED-1",

@@ -115,7 +115,9 @@ class TestTours(SerialGenData, HttpCase):
         laptop_line = refund.invoice_line_ids.filtered(
             lambda line: line.product_id == self.laptop
         )
-        self.assertEqual(laptop_line._serial_quantities(), (3.0, 2.0))
+        self.assertEqual(
+            laptop_line._serial_quantities(laptop_line.move_id), (3.0, 2.0)
+        )
 
     def test_reverse_from_the_action_menu_tour(self):
         refund = self._create_credit_note([(self.laptop, 2)])

@@ -269,9 +269,7 @@ class TestAfterOk(SerialGenCase):
                 groups="stock.group_stock_user",
                 tz="America/New_York",
             )
-            self.assertEqual(
-                lot.with_user(west).serial_origin_date, date(2026, 12, 6)
-            )
+            self.assertEqual(lot.with_user(west).serial_origin_date, date(2026, 12, 6))
 
     def _link(self, record):
         return (

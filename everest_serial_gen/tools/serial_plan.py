@@ -13,11 +13,10 @@ from typing import NamedTuple
 class PlanLine:
     """The serials one document line gets from one origin.
 
-    ``source`` is the document line (``account.move.line``, ``stock.move``),
-    ``count`` how many new lots, each of ``lot_quantity`` units in the
-    product's unit (1 for a serial). ``names`` are the lots' names, or None
-    until they are drawn from the sequence under the product lock. ``lots``
-    are the created lots, once there are any.
+    ``source`` is the document line, ``count`` how many new lots, each of
+    ``lot_quantity`` units in the product's unit (1 for a serial).
+    ``names`` are the names the user typed for them, or None when they are
+    drawn from the sequence.
 
     ``origin`` is the delivery move whose units these are, when they come
     back as a return of it (Odoo's own Return); empty when nothing Odoo
@@ -38,7 +37,6 @@ class PlanLine:
     count: int
     lot_quantity: float
     names: tuple | None = None
-    lots: object = None
     origin: object = None
     attached: object = None
     # {lot: units at the customer} of the attached lots
@@ -67,11 +65,9 @@ class PlanLine:
         """The units of new lots, in the product's unit."""
         return self.count * self.lot_quantity
 
-    def named(self, names):
-        return replace(self, names=tuple(names))
-
-    def with_lots(self, lots):
-        return replace(self, lots=lots)
+    def for_job_line(self, job_line):
+        """This line, run by ``job_line`` of its generation."""
+        return replace(self, job_line=job_line)
 
 
 class SerialQuantities(NamedTuple):

@@ -167,8 +167,10 @@ class SerialGenerateWizard(models.TransientModel):
             # a unit is offered to one line only
             taken = defaultdict(float)
             for source in document._serial_source_lines() if document else []:
-                quantity, serialized = source._serial_quantities()
-                lots, units = source._serial_default_known(quantity - serialized, taken)
+                quantity, serialized = source._serial_quantities(document)
+                lots, units = source._serial_default_known(
+                    document, quantity - serialized, taken
+                )
                 for lot, count in units.items():
                     taken[lot] += count
                 commands.append(
@@ -213,14 +215,15 @@ class SerialGenerateWizard(models.TransientModel):
         document = self._serial_document()
         if not document:
             raise UserError(self.env._("Open Generate Serial # from a document."))
-        job = self.env["serial.generator"].submit(
+        job = self.env["serial.generation.job"]._serial_submit(
+            self.env["serial.generator"],
             document,
             tuple(
                 plan_line
                 for line in self.line_ids
                 for plan_line in line._serial_plan_lines()
             ),
-            self.location_dest_id,
+            location=self.location_dest_id,
             validate=self.validate_transfer,
         )
         self.write({"state": "done", "job_id": job.id})

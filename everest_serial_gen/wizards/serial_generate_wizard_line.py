@@ -97,8 +97,8 @@ class SerialGenerateWizardLine(models.TransientModel):
         what is still without serials."""
         for line in self:
             line.attach_quantity = self.env["serial.attach"]._known_units(
-                line._serial_found_source(),
                 line.wizard_id._serial_document(),
+                line._serial_found_source(),
                 line.attach_lot_ids._origin,
                 line.document_quantity - line.serialized_quantity,
             )
@@ -123,7 +123,10 @@ class SerialGenerateWizardLine(models.TransientModel):
             source = line._serial_found_source()
             line.gen_quantity = (
                 source._serial_default_new_quantity(
-                    remaining, line.attach_lot_ids._origin, line.attach_quantity
+                    line.wizard_id._serial_document(),
+                    remaining,
+                    line.attach_lot_ids._origin,
+                    line.attach_quantity,
                 )
                 if source
                 else max(remaining - line.attach_quantity, 0.0)

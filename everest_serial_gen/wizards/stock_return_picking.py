@@ -77,16 +77,20 @@ class StockReturnPicking(models.TransientModel):
 
 
 class StockReturnPickingLine(models.TransientModel):
-    """The moves of Odoo's Return carry the credit note line they serve."""
+    """The moves of Odoo's Return carry the document line they serve."""
 
     _inherit = "stock.return.picking.line"
 
-    serial_account_move_line_id = fields.Many2one(
-        "account.move.line", string="Credit Note Line", readonly=True
+    serial_source_model = fields.Char(string="Serial Document Line Model")
+    serial_source_id = fields.Many2oneReference(
+        string="Serial Document Line ID", model_field="serial_source_model"
     )
 
     def _prepare_move_default_values(self, new_picking):
         vals = super()._prepare_move_default_values(new_picking)
-        if self.serial_account_move_line_id:
-            vals["serial_account_move_line_id"] = self.serial_account_move_line_id.id
+        if self.serial_source_model:
+            vals.update(
+                serial_source_model=self.serial_source_model,
+                serial_source_id=self.serial_source_id,
+            )
         return vals

@@ -12,7 +12,7 @@ class AccountMoveLine(models.Model):
 
     _inherit = "account.move.line"
 
-    def _serial_delivery_moves(self):
+    def _serial_delivery_moves(self, document):
         """The done deliveries of the line's sale lines, in its company,
         oldest first: a return of them brings the line's goods back, as
         Odoo's own Return would."""
@@ -32,11 +32,11 @@ class AccountMoveLine(models.Model):
             .sorted(lambda move: (move.date, move.id))
         )
 
-    def _serial_retrievable(self, lines):
+    def _serial_retrievable(self, document, lines):
         """A return that Odoo counts for another sale line (``to_refund``
         with that line) lowered that sale's delivered quantity: its units
         are that sale's, never this line's."""
-        lines = super()._serial_retrievable(lines)
+        lines = super()._serial_retrievable(document, lines)
         # Sudo: accountants read this without stock rights; lines are only
         # filtered.
         mine = self.sudo().sale_line_ids
@@ -48,16 +48,16 @@ class AccountMoveLine(models.Model):
             )
         )
 
-    def _serial_default_new_quantity(self, remaining, lots, known):
+    def _serial_default_new_quantity(self, document, remaining, lots, known):
         """What the wizard offers to generate: what the known serials leave,
         and, for a sale, no more than what was delivered and has not come
         back: units nobody delivered are not received by default."""
         self.ensure_one()
-        free = super()._serial_default_new_quantity(remaining, lots, known)
+        free = super()._serial_default_new_quantity(document, remaining, lots, known)
         if not self.sale_line_ids:
             return free
         attach = self.env["serial.attach"]
-        deliveries = self._serial_delivery_moves()
+        deliveries = self._serial_delivery_moves(document)
         delivered = sum(attach._returnable_quantities(deliveries).values())
         known_delivered = sum(
             units
@@ -66,11 +66,11 @@ class AccountMoveLine(models.Model):
         )
         return max(min(free, delivered - min(known_delivered, known)), 0.0)
 
-    def _serial_quantities(self):
+    def _serial_quantities(self, document):
         """What the line's own receipts and retrievals brought in, plus what
         Odoo's own Return of its sale brought back and kept, which no earlier
         credit note line of the same sale took."""
-        quantity, own = super()._serial_quantities()
+        quantity, own = super()._serial_quantities(document)
         if not self.sale_line_ids:
             return SerialQuantities(quantity, own)
         need = max(quantity - own, 0.0)
@@ -87,7 +87,7 @@ class AccountMoveLine(models.Model):
             and move.to_refund
             and move.location_id.usage == "customer"
             and move.product_id == self.product_id
-            and not move.serial_account_move_line_id
+            and not move.serial_source_model
         )
         left = done_units(returned) - done_units(done_returns(returned))
         earlier = self.search(
@@ -97,7 +97,7 @@ class AccountMoveLine(models.Model):
                 ("parent_state", "!=", "cancel"),
                 ("id", "<", self.id),
             ]
-        ).filtered(lambda line: line._serial_is_eligible())
+        ).filtered(lambda line: line._serial_is_eligible(line.move_id))
         for line in earlier:
             uom = line.product_id.uom_id
             quantity = line.product_uom_id._compute_quantity(abs(line.quantity), uom)

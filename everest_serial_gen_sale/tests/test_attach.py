@@ -128,7 +128,7 @@ class TestAttach(AttachCase):
         self._odoo_return(delivery, 2)
         refund = self._credit_note(invoice)
         line = refund.invoice_line_ids
-        self.assertEqual(line._serial_quantities(), (2, 2))
+        self.assertEqual(line._serial_quantities(line.move_id), (2, 2))
         wizard = self._wizard_form(refund).save()
         self.assertFalse(wizard.line_ids.attach_lot_ids)
         self.assertEqual(wizard.line_ids.gen_quantity, 0)
@@ -146,7 +146,7 @@ class TestAttach(AttachCase):
         wizard.action_generate()
         self.assertEqual(self._counts(), counts)  # nothing moves again
         self.assertEqual(refund.serial_lot_ids, came_back)
-        self.assertEqual(refund.invoice_line_ids._serial_quantities(), (2, 2))
+        self.assertEqual(refund.invoice_line_ids._serial_quantities(refund), (2, 2))
         self.assertFalse(refund.serial_picking_ids)
         # never twice: another credit note finds nothing to retrieve
         other = self._create_credit_note([(self.serial_product, 2)])

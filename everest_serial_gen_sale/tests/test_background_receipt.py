@@ -183,22 +183,21 @@ class TestBackgroundReceipt(AttachCase):
         self.assertIn(receipt.name, refund.message_ids[0].body)
         self.assertEqual(self._stock_state(product)["moves done"], 3)
 
-    def test_receipt_closed_by_hand_meanwhile(self):
+    def test_receipt_is_the_jobs_until_it_ends(self):
+        """The receipt a job fills cannot be validated or cancelled by hand
+        meanwhile (it would take other units, or leave the job without its
+        open move): it is the job's, opened once at OK, until it ends."""
         product = self._sold_product("Interrupted Laptop")
         refund, job = self._background(product, 8)
-        first = refund.serial_picking_ids
-        # Odoo refuses Cancel on it (done moves) and Validate (nothing to
-        # receive); its open move cancelled another way closes it all the same
-        self.assertNothingCreated(first.action_cancel, message="Done")
-        first.move_ids.filtered(lambda move: move.state != "done")._action_cancel()
-        self.assertEqual(first.state, "done")
+        receipt = refund.serial_picking_ids
+        self.assertTrue(receipt.serial_job_held)
+        for action in (receipt.action_cancel, receipt.button_validate):
+            self.assertNothingCreated(action, message="being filled in the background")
         for _call in range(3):
             self.Job._cron_process()
         self.assertEqual((job.state, job.done_count), ("done", 8))
-        second = refund.serial_picking_ids - first
-        self.assertEqual((len(second), second.state), (1, "done"))
-        self.assertEqual(job.transfer_ids, second)
-        self.assertEqual(len(second.move_line_ids.lot_id), 5)
+        self.assertEqual(job.transfer_ids, refund.serial_picking_ids)
+        self.assertFalse(refund.serial_picking_ids.filtered("serial_job_held"))
         self.assertEqual(
             sum(
                 self._quants(refund.serial_lot_ids, self.stock_location).mapped(

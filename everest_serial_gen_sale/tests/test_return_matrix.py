@@ -292,7 +292,7 @@ class TestReturnMatrix(ReturnMatrixCase):
         self._ours(refund)
         refund.button_draft()
         refund.action_post()
-        self.assertEqual(refund.invoice_line_ids._serial_quantities(), (2, 2))
+        self.assertEqual(refund.invoice_line_ids._serial_quantities(refund), (2, 2))
         self.assertFalse(refund.serial_can_generate)
         self.assertSameEnd((odoo_order, odoo_product), (order, our_product))
 
@@ -381,14 +381,14 @@ class TestKnownSerialsStayKnown(ReturnMatrixCase):
         self.assertIn(lot.name, action["params"]["message"])
         self.assertEqual(self._counts(), counts)
         self.assertFalse(refund.serial_lot_ids)
-        self.assertEqual(refund.invoice_line_ids._serial_quantities(), (1, 0))
+        self.assertEqual(refund.invoice_line_ids._serial_quantities(refund), (1, 0))
 
     def test_8_retrieved_then_the_return_is_reversed(self):
         receipt, refund, lot = self._retrieved()
-        self.assertEqual(refund.invoice_line_ids._serial_quantities(), (1, 1))
+        self.assertEqual(refund.invoice_line_ids._serial_quantities(refund), (1, 1))
         receipt.action_reverse_serial_generation()
         self.assertFalse(lot.quant_ids.filtered(lambda quant: quant.quantity > 0))
-        self.assertEqual(refund.invoice_line_ids._serial_quantities(), (1, 0))
+        self.assertEqual(refund.invoice_line_ids._serial_quantities(refund), (1, 0))
 
     def test_unit_comes_in_once(self):
         """An attached serial that someone brought back meanwhile is refused
@@ -564,7 +564,7 @@ class TestEveryUnitComesBackAsOdoo(ReturnMatrixCase):
             self.assertEqual(len(refund.serial_lot_ids), 2)
             self.assertIn(unit, refund.serial_lot_ids)
             self.assertEqual(
-                [line._serial_quantities() for line in refund.invoice_line_ids],
+                [line._serial_quantities(refund) for line in refund.invoice_line_ids],
                 [(1, 1), (1, 1)],
             )
             self.assertEqual(product.qty_available, 2)

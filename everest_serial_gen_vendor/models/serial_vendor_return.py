@@ -23,26 +23,22 @@ class SerialVendorReturn(models.AbstractModel):
     _description = "Serials Sent to and Received from Vendors"
 
     @api.model
-    def _create_transfers(self, groups):
+    def _run_groups(self, operation, groups, validate):
         """One transfer per group ``(partner, operation type, source,
         destination, items)``, holding exactly the items: quants, or pairs
-        (quant, lot to move) when the lot differs from the quant's. Returns
-        the transfers, confirmed, their lines picked."""
+        (quant, lot to move) when the lot differs from the quant's; each run
+        by ``operation`` (Send or Receive) through a generation, at once or
+        in the background. Returns the transfers."""
         pickings, line_specs = self._create_draft_transfers(groups)
+        Job = self.env["serial.generation.job"]
         for picking, pairs in zip(pickings, line_specs, strict=True):
-            if picking.location_id.should_bypass_reservation():
-                self._take_lines(picking, pairs)
-            else:
-                # Odoo would reserve any serials of the products: take
-                # exactly these
-                picking.with_context(serial_reserves_itself=True).action_confirm()
-                self._reserve_exactly(picking, pairs)
+            Job._serial_submit(operation, picking, pairs, validate=validate)
         return pickings
 
     @api.model
     def _create_draft_transfers(self, groups):
-        """The transfers of ``groups`` (see _create_transfers), draft, and
-        for each the pairs (quant, lot to move) it holds."""
+        """The transfers of ``groups`` (see _run_groups), draft, and for
+        each the pairs (quant, lot to move) it holds."""
         picking_vals, line_specs = [], []
         for partner, picking_type, source, destination, items in groups:
             pairs = [
@@ -58,64 +54,14 @@ class SerialVendorReturn(models.AbstractModel):
         return self.env["stock.picking"].create(picking_vals), line_specs
 
     @api.model
-    def _runs_in_background(self, groups, validate):
-        """A validated transfer of more serials than the company's batch
-        size runs in the background, as a generation does; its
-        reservation alone runs at once."""
-        if not validate or not any(
-            len(items) > max(picking_type.company_id.serial_batch_size, 1)
-            for _partner, picking_type, _source, _destination, items in groups
-        ):
-            return False
-        # a job moves one whole quant per serial: lots, or a serial held by
-        # several quants, are moved at once
-        quants = [
-            item[0] if isinstance(item, tuple) else item
-            for *_key, items in groups
-            for item in items
-        ]
-        lots = [quant.lot_id for quant in quants]
+    def _movable(self, pairs):
+        """Whether a job may move ``pairs`` chunk by chunk: it moves one
+        whole quant per serial, so lots, or a serial held by several
+        quants, are moved at once."""
+        lots = [quant.lot_id for quant, _lot in pairs]
         return len(set(lots)) == len(lots) and all(
             lot.product_id.tracking == "serial" for lot in lots
         )
-
-    @api.model
-    def _queue_transfers(self, operation, groups):
-        """Create the transfers of ``groups`` draft and queue, for each, the
-        job that moves its serials chunk by chunk
-        (serial.chunked.transfer). Returns the transfers."""
-        pickings, line_specs = self._create_draft_transfers(groups)
-        for picking, pairs in zip(pickings, line_specs, strict=True):
-            moves = picking.move_ids.grouped("product_id")
-            by_move = defaultdict(list)
-            for quant, lot in pairs:
-                by_move[moves[quant.product_id]].append((quant.lot_id, lot))
-            job = self.env["serial.chunked.transfer"].queue(
-                operation,
-                picking,
-                [
-                    (move, self.env["stock.lot"].concat(*(old for old, _new in items)))
-                    for move, items in by_move.items()
-                ],
-            )
-            self._note_replacements(job, pairs)
-        return pickings
-
-    @api.model
-    def _note_replacements(self, job, pairs):
-        """Tell ``job``'s lines which serials come back in place of which."""
-        replacements = self.env["stock.lot"].concat(
-            *(lot for quant, lot in pairs if lot != quant.lot_id)
-        )
-        for line in job.line_ids:
-            originals = set(line.move_lot_ids.ids)
-            mine = replacements.filtered(
-                lambda new, originals=originals: new.serial_replaces_lot_id.id
-                in originals
-            )
-            if mine:
-                # Sudo: users read generations, only the addon writes them.
-                line.sudo().replacement_lot_ids = mine
 
     @api.model
     def _reserve_exactly(self, picking, pairs):
@@ -257,13 +203,7 @@ class SerialVendorReturn(models.AbstractModel):
                 vendor_location,
             ), quants in self._send_groups(lots, partner).items()
         ]
-        if self._runs_in_background(groups, validate):
-            return self._queue_transfers("send", groups)
-        pickings = self._create_transfers(groups)
-        if validate:
-            pickings._serial_validate_done()
-        self._log_sent(pickings)
-        return pickings
+        return self._run_groups(self.env["serial.vendor.send"], groups, validate)
 
     @api.model
     def _log_sent(self, pickings):
@@ -404,13 +344,7 @@ class SerialVendorReturn(models.AbstractModel):
             ]
         )
         groups = self._receive_groups(plan, new_lots, location)
-        if self._runs_in_background(groups, validate):
-            return self._queue_transfers("receive", groups)
-        pickings = self._create_transfers(groups)
-        if validate:
-            pickings._serial_validate_done()
-        self._log_received(pickings, self.env["stock.lot"].concat(*new_lots.values()))
-        return pickings
+        return self._run_groups(self.env["serial.vendor.receive"], groups, validate)
 
     @api.model
     def _log_received(self, pickings, replacements):

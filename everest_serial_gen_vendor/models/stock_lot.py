@@ -205,9 +205,9 @@ class StockLot(models.Model):
         rows = []
         for line in lines:
             document = record_link(line.picking_id) if line.picking_id else ""
-            credit_note = line.picking_id.serial_account_move_id
-            if credit_note and credit_note.has_access("read"):
-                document = Markup("%s (%s)") % (document, record_link(credit_note))
+            origin = line.picking_id._serial_document() if line.picking_id else None
+            if origin and origin != line.picking_id and origin.has_access("read"):
+                document = Markup("%s (%s)") % (document, record_link(origin))
             rows.append(
                 Markup(
                     "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"

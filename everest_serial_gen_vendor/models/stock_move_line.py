@@ -12,8 +12,11 @@ class StockMoveLine(models.Model):
         self.ensure_one()
         source, destination = self.location_id.usage, self.location_dest_id.usage
         if source == "customer" and destination == "internal":
-            if self.picking_id.serial_account_move_id:
-                return self.env._("Credit note receipt")
+            document = self.picking_id._serial_document()
+            if document and document != self.picking_id:
+                return self.env._(
+                    "%(document)s receipt", document=document._serial_origin()[1]
+                )
             return self.env._("Customer return")
         if source == "internal" and destination == "supplier":
             return self.env._("Vendor return")

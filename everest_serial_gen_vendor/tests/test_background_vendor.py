@@ -77,12 +77,15 @@ class TestBackgroundVendor(BothWays, VendorCase):
         at_once = self._state(*self._loop("ONCE", 100))
         in_chunks = self._state(*self._loop("CHUNKS", 2))
         self.assertSameBothWays(in_chunks, at_once)
+        # each run leaves a record, at once or in the background
         jobs = self.env["serial.generation.job"].search(
             [("operation", "in", ("send", "receive"))]
         )
-        self.assertEqual(sorted(jobs.mapped("operation")), ["receive", "send"])
+        self.assertEqual(
+            sorted(jobs.mapped("operation")), ["receive", "receive", "send", "send"]
+        )
         self.assertEqual(set(jobs.mapped("state")), {"done"})
-        self.assertEqual(jobs.mapped("total"), [5, 5])
+        self.assertEqual(jobs.mapped("total"), [5, 5, 5, 5])
 
     def test_send_is_queued_then_logged(self):
         _receipt, lots = self._returned_serials(3)

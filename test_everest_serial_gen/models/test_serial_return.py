@@ -41,11 +41,11 @@ class TestSerialReturnLine(models.Model):
     product_id = fields.Many2one("product.product", required=True)
     quantity = fields.Float(default=1.0)
 
-    def _serial_is_eligible(self):
+    def _serial_is_eligible(self, document):
         self.ensure_one()
         return self.product_id.is_storable and self.product_id.tracking == "serial"
 
-    def _serial_quantities(self):
+    def _serial_quantities(self, document):
         self.ensure_one()
         lots = self.return_id.serial_lot_ids.filtered(
             lambda lot: lot.product_id == self.product_id
