@@ -121,7 +121,11 @@ OCA_ADDONS = {
 # OCA bridge: "f'{ADDON}/tests/test_background.py': (f'{ADDON}_queue',)")
 # runs both ways: in its addon's run, and again with them.
 EXTRA_MODULE_TESTS = {
-    f"{ADDON}/tests/test_fast_path_expiry.py": ("product_expiry",),
+    f"{ADDON}_fast/tests/test_fast_path_expiry.py": ("product_expiry",),
+    # the background both ways: on the scheduled action (the main run) and
+    # on the job queue (everest_serial_gen_queue, with queue_job)
+    f"{ADDON}/tests/test_background.py": (f"{ADDON}_queue",),
+    f"{ADDON}/tests/test_background_moves.py": (f"{ADDON}_queue",),
 }
 PG_DB_USER = "odoo"  # Odoo refuses to connect as 'postgres'
 PG_PRIVATE_PORT = int(os.environ.get("ESG_PGPORT", "54329"))
@@ -131,7 +135,7 @@ HTTP_PORT = int(os.environ.get("ESG_HTTP_PORT", "8069"))
 HTTP_INTERFACE = os.environ.get("ESG_HTTP_INTERFACE") or "127.0.0.1"
 # queue_job's runner on `make run`'s server when an addon needs queue_job:
 # jobs of two channels at once (queue_job's README, "Configuration")
-QUEUE_JOB_CHANNELS = "root:2"
+QUEUE_JOB_CHANNELS = "root:4,root.serial:2"
 
 MISSING_ODOO = """\
 No Odoo {series} source found. Set {var} (or ODOO_SOURCE) to the directory of

@@ -35,19 +35,6 @@ PRODUCT_LOT_SEQUENCE = ODOO_19
 GLOBAL_LOT_SEQUENCE_XMLID = "stock.sequence_production_lots"
 
 
-def product_sequence(product):
-    """The sequence a product sets for its serials, or an empty recordset:
-    core's lot_sequence_id when it is not the global default (19.0), else
-    the addon's serial_sequence_id (18.0)."""
-    template = product.product_tmpl_id
-    if not PRODUCT_LOT_SEQUENCE:
-        return template.serial_sequence_id
-    sequence = template.lot_sequence_id
-    if sequence == product.env.ref(GLOBAL_LOT_SEQUENCE_XMLID, raise_if_not_found=False):
-        return sequence.browse()
-    return sequence
-
-
 def cron_progress(env, done, remaining):
     """Tell the scheduler running this job how many steps are left, so that
     it calls again at once. Outside a scheduled run it does nothing, as

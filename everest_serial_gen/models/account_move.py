@@ -163,11 +163,15 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_addon_fields(self, vals_list, ("serial_lot_ids",))
+        if not self.env.su and any(
+            set(("serial_lot_ids",)).intersection(vals) for vals in vals_list
+        ):
+            check_addon_fields(self, vals_list, ("serial_lot_ids",))
         return super().create(vals_list)
 
     def write(self, vals):
-        check_addon_fields(self, [vals], ("serial_lot_ids",))
+        if not self.env.su and set(("serial_lot_ids",)).intersection(vals):
+            check_addon_fields(self, [vals], ("serial_lot_ids",))
         if "move_type" in vals:
             # Odoo's "Switch into invoice/credit note" turns a credit note
             # whose goods came back into an invoice that bills them.

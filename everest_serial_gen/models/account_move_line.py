@@ -3,7 +3,6 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..tools.field_guard import check_addon_fields
-from ..tools.move_units import done_returns, done_units
 from ..tools.serial_plan import SerialQuantities
 
 
@@ -25,11 +24,15 @@ class AccountMoveLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_addon_fields(self, vals_list, ("serial_retrieved_line_ids",))
+        if not self.env.su and any(
+            set(("serial_retrieved_line_ids",)).intersection(vals) for vals in vals_list
+        ):
+            check_addon_fields(self, vals_list, ("serial_retrieved_line_ids",))
         return super().create(vals_list)
 
     def write(self, vals):
-        check_addon_fields(self, [vals], ("serial_retrieved_line_ids",))
+        if not self.env.su and set(("serial_retrieved_line_ids",)).intersection(vals):
+            check_addon_fields(self, [vals], ("serial_retrieved_line_ids",))
         if {"quantity", "product_id", "product_uom_id"}.intersection(vals):
             self._serial_check_still_covered(vals)
         return super().write(vals)
@@ -206,11 +209,17 @@ class AccountMoveLine(models.Model):
         # Sudo: storekeepers may not read credit notes; only ids are kept.
         lines = lines.sudo()
         claims = {}
-        for line in lines.filtered(
-            lambda line: line.move_id.serial_source_model == self._name
-        ):
-            credit_line = self.sudo().browse(line.move_id.serial_source_id)
-            if credit_line.exists() and credit_line.parent_state != "cancel":
+        receiving = self.sudo().search(
+            [
+                ("serial_stock_move_ids", "in", lines.move_id.ids),
+                ("parent_state", "!=", "cancel"),
+            ]
+        )
+        for credit_line in receiving:
+            for line in lines.filtered(
+                lambda line, moves=credit_line.serial_stock_move_ids: line.move_id
+                in moves
+            ):
                 claims[line.sudo(False)] = credit_line.move_id
         retrieving = self.sudo().search(
             [
@@ -244,8 +253,8 @@ class AccountMoveLine(models.Model):
         )
         retrieved = self.sudo().serial_retrieved_line_ids
         return (
-            done_units(moves)
-            - done_units(done_returns(moves))
+            self._serial_done_units(moves)
+            - self._serial_done_units(self._serial_done_returns(moves))
             + self._serial_retrieved_units(retrieved)
         )
 
@@ -255,11 +264,24 @@ class AccountMoveLine(models.Model):
         sent back to the customer."""
         units = 0.0
         for line in lines:
-            back = done_returns(line.move_id).move_line_ids.filtered(
-                lambda back, line=line: back.lot_id == line.lot_id
-            )
+            back = AccountMoveLine._serial_done_returns(
+                line.move_id
+            ).move_line_ids.filtered(lambda back, line=line: back.lot_id == line.lot_id)
             units += max(
                 line.quantity_product_uom - sum(back.mapped("quantity_product_uom")),
                 0.0,
             )
         return units
+
+    @staticmethod
+    def _serial_done_returns(moves):
+        """The done returns of ``moves`` (``origin_returned_move_id``)."""
+        return moves.returned_move_ids.filtered(lambda move: move.state == "done")
+
+    @staticmethod
+    def _serial_done_units(moves):
+        """The done quantity of ``moves``, in their products' unit."""
+        return sum(
+            move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
+            for move in moves
+        )

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from ..tools.serial_names import SERIAL_SEQUENCE_CODE
+from ..tools.serial_plan import SERIAL_SEQUENCE_CODE
 
 SERIAL_SETTINGS_FIELDS = {
     "serial_stock_location_id",

@@ -7,7 +7,7 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
-from ..tools.serial_names import parse_serial_list
+from ..tools.serial_plan import parse_serial_list
 
 
 class KnownSplit(NamedTuple):
@@ -370,9 +370,7 @@ class SerialAttach(models.AbstractModel):
         return result
 
     def _format(self, quantity, product):
-        return self.env["serial.generator.check"]._format_quantity(
-            quantity, product.uom_id
-        )
+        return self.env["serial.generator"]._format_quantity(quantity, product.uom_id)
 
     @api.model
     def _check_still_attachable(self, attached):

@@ -69,6 +69,8 @@ class SerialGenerateLineMixin(models.AbstractModel):
             return []
         no_delivery = self.env["stock.move"]
         deliveries = self._serial_delivery_moves(document)
+        if not deliveries:
+            return [(no_delivery, count)]
         left = self.env["serial.attach"]._returnable_quantities(deliveries)
         for move, _lot, units in attached:
             if move in left:

@@ -170,6 +170,11 @@ class SerialGenerateMixin(models.AbstractModel):
         """Where the generated serials go unless the user picks another."""
         raise NotImplementedError()
 
+    def _serial_location_error(self, location):
+        """Why the items of this document cannot go into ``location`` (an
+        active internal location of its company), or None."""
+        return None
+
     def _serial_destination_note(self, location):
         """The wizard's sentence on what OK does with the items, and where
         they go: ``location``."""
@@ -222,6 +227,13 @@ class SerialGenerateMixin(models.AbstractModel):
         self.ensure_one()
         return {"serial_res_model": self._name, "serial_res_id": self.id}
 
+    def _serial_returns_deliveries(self):
+        """Whether the units a delivery explains come back chained to it, as
+        with Odoo's Return (a credit note's, a customer return's), so that
+        the sale, the valuation and what Odoo's Return still offers follow;
+        a document that receives them on a move of its own says no."""
+        return True
+
     def _serial_offers_validation(self):
         """Whether OK may leave the document's own transfer to validate (the
         wizard's option Validate the transfer)."""
@@ -272,7 +284,7 @@ class SerialGenerateMixin(models.AbstractModel):
         not apply (the Action menu offers it on every document of the
         model), say why in a notification."""
         self.ensure_one()
-        check = self.env["serial.generator.check"]
+        check = self.env["serial.generator"]
         check._check_access(self)
         refusal = self._serial_generate_refusal()
         if refusal:
@@ -326,11 +338,11 @@ class SerialGenerateMixin(models.AbstractModel):
         """Why Generate Serial # does not apply to this document now, or None."""
         self.ensure_one()
         try:
-            self.env["serial.generator.check"]._check_generatable(self)
+            self.env["serial.generator"]._check_generatable(self)
         except UserError as error:
             return str(error)
         if not self._serial_has_remaining():
-            return self.env["serial.generator.check"]._nothing_left_message(self)
+            return self.env["serial.generator"]._nothing_left_message(self)
         return None
 
     def _serial_reverse_refusal(self):
@@ -362,7 +374,7 @@ class SerialGenerateMixin(models.AbstractModel):
     def action_reverse_serial_generation(self):
         """Send the generated serials still in place back to the customer,
         with validated returns; say what was sent and what was left."""
-        self.env["serial.generator.check"]._check_access(self[:1])
+        self.env["serial.generator"]._check_access(self[:1])
         refusals = [
             refusal
             for document in self
@@ -406,7 +418,7 @@ class SerialGenerateMixin(models.AbstractModel):
     def action_print_serial_labels(self):
         """Print the labels of the generated serials with Odoo's lot labels."""
         self.ensure_one()
-        self.env["serial.generator.check"]._check_access(self)
+        self.env["serial.generator"]._check_access(self)
         if not self.serial_lot_ids:
             return self._serial_notification(
                 self.env._("Print Serial Labels"),
@@ -422,7 +434,7 @@ class SerialGenerateMixin(models.AbstractModel):
         """The Action menu offers the server actions on every document:
         refuse clearly where Generate Serial # created nothing."""
         self.ensure_one()
-        self.env["serial.generator.check"]._check_access(self)
+        self.env["serial.generator"]._check_access(self)
         if not self.serial_lot_ids:
             raise UserError(
                 self.env._(

@@ -7,9 +7,13 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..compat import cron_progress
-from ..tools.sql_tools import link_many2many
+from ..tools.sql_tools import link_many2many, lock_rows
 
 _logger = logging.getLogger(__name__)
+
+# How long a chunk waits for a document a user's transaction holds: past it,
+# the chunk is tried again later, and the runner goes on with other jobs.
+JOB_LOCK_TIMEOUT = "5s"
 
 
 class SerialGenerationJob(models.Model):
@@ -64,6 +68,14 @@ class SerialGenerationJob(models.Model):
         "stock.location", required=True, readonly=True, check_company=True
     )
     validate_transfer = fields.Boolean(readonly=True)
+    runner = fields.Selection(
+        [("cron", "Scheduled Action")],
+        default="cron",
+        required=True,
+        readonly=True,
+        help="What runs the job's chunks in the background: Odoo's scheduled "
+        "action, or a runner another addon adds (the job queue).",
+    )
     state = fields.Selection(
         [("queued", "Queued"), ("done", "Done"), ("failed", "Failed")],
         default="queued",
@@ -102,10 +114,16 @@ class SerialGenerationJob(models.Model):
             job.total = sum(job.line_ids.mapped("count"))
             job.done_count = sum(job.line_ids.mapped("done_count"))
 
-    @api.depends("line_ids.move_id")
+    @api.depends("line_ids.move_id.picking_id")
     def _compute_transfer_ids(self):
+        """The transfers of the job's moves, and the ones they are
+        backorders of: each chunk in the background validates its part of
+        the transfer and leaves the rest on a backorder."""
         for job in self:
-            job.transfer_ids = job.line_ids.move_id.picking_id
+            transfers = todo = job.line_ids.move_id.picking_id
+            while todo := todo.backorder_id - transfers:
+                transfers |= todo
+            job.transfer_ids = transfers
 
     @api.model
     def _operation_selection(self):
@@ -216,45 +234,77 @@ class SerialGenerationJob(models.Model):
         """
         busy = []
         while job := self._lock_next(exclude=busy):
-            try:
-                with self.env.cr.savepoint():
-                    job._process_chunk()
-            except OperationalError:
-                # its document is held by a user's transaction (lock_rows
-                # with a timeout) or a concurrent update: the chunk is
-                # rolled back whole
-                _logger.info("Serial generation %s: busy, retrying later", job.id)
-                busy.append(job.id)
-                continue
-            except Exception as error:  # noqa: BLE001  pylint: disable=broad-except
-                # the chunk is rolled back whole; stop the job and say why, so
-                # that the queue goes on with the next ones
-                _logger.warning("Serial generation %s failed", job.id, exc_info=True)
-                job._fail(str(error))
-            break
+            if job._run_locked_chunk():
+                break
+            busy.append(job.id)
         if busy:
             self.env.ref("everest_serial_gen.serial_generation_job_cron")._trigger(
                 fields.Datetime.add(fields.Datetime.now(), minutes=1)
             )
-        queued = self.search([("state", "=", "queued"), ("id", "not in", busy)])
+        queued = self.search(
+            [("state", "=", "queued"), ("runner", "=", "cron"), ("id", "not in", busy)]
+        )
         cron_progress(
             self.env, 1, remaining=sum(queued._chunks_left() for queued in queued)
         )
 
     @api.model
+    def _serial_runner_step(self):
+        """One step of the background runner, in this transaction: the
+        scheduled action's (one chunk of the oldest queued generation). An
+        addon that adds a runner (the job queue) takes its own step first.
+        Tests drive the background with it, whatever runs it."""
+        return self._cron_process()
+
+    @api.model
     def _lock_next(self, exclude=()):
-        """The oldest queued generation that no other runner is processing."""
-        self.flush_model(["state"])
+        """The oldest queued generation of the scheduled action that no
+        other runner is processing, locked (``_lock``)."""
+        self.flush_model(["state", "runner"])
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM serial_generation_job
-                    WHERE state = 'queued' AND id != ALL(%s)
+                    WHERE state = 'queued' AND runner = 'cron' AND id != ALL(%s)
                     ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
                 list(exclude),
             )
         )
         row = self.env.cr.fetchone()
         return self.browse(row[0]) if row else self.browse()
+
+    def _lock(self):
+        """Lock this job's row until the transaction ends, unless another
+        transaction holds it: a chunk runs with its job locked, so that two
+        chunks of one job never run at once, whoever runs them (several
+        workers, several servers, two runners). Returns whether it is ours."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM serial_generation_job WHERE id = %s
+                    FOR NO KEY UPDATE SKIP LOCKED""",
+                self.id,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _run_locked_chunk(self):
+        """Run the next chunk of this job, locked by the caller (``_lock``),
+        in a savepoint: a failed chunk is rolled back whole. Returns False
+        when its document or products are busy (another transaction holds
+        them: a user's, through a lock timeout, or a concurrent update), to
+        try again later; any other error stops the job and says why on its
+        document, so that the queue goes on with the next ones."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._process_chunk()
+        except OperationalError:
+            _logger.info("Serial generation %s: busy, retrying later", self.id)
+            return False
+        except Exception as error:  # noqa: BLE001  pylint: disable=broad-except
+            _logger.warning("Serial generation %s failed", self.id, exc_info=True)
+            self._fail(str(error))
+        return True
 
     def _chunks_left(self):
         size = max(self.company_id.serial_batch_size, 1)
@@ -280,6 +330,9 @@ class SerialGenerationJob(models.Model):
         document = job._document()
         if not document:
             raise UserError(self.env._("Its document was deleted."))
+        # one chunk at a time per document, whatever job and runner run it:
+        # a user's transaction on it makes the chunk wait, then try later
+        lock_rows(document, timeout=JOB_LOCK_TIMEOUT)
         operation = job._operation()
         size = max(self.company_id.serial_batch_size, 1)
         self._record_progress(*operation._serial_run_chunk(job, document, size))

@@ -1,16 +1,15 @@
+import math
+from collections import Counter, defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare, float_is_zero, float_round, formatLang
 from odoo.tools.misc import clean_context
 
 from ..tools.serial_plan import PlanLine
 from ..tools.sql_tools import link_many2many, lock_rows
-
-# How long a background chunk waits for a document that a user's
-# transaction holds, before it lets the next job run.
-JOB_LOCK_TIMEOUT = "5s"
 
 
 class SerialGenerator(models.AbstractModel):
@@ -25,8 +24,7 @@ class SerialGenerator(models.AbstractModel):
     ``_serial_run_chunk``), each through ``_generate``: name the serials,
     create them, link them, log, and let the document receive the goods
     (``_serial_receive``). What differs between documents lives in their
-    hooks (``serial.generate.mixin``); the checks of the user's input in
-    ``serial.generator.check``. It never calls the generation back.
+    hooks (``serial.generate.mixin``). It never calls the generation back.
     """
 
     _name = "serial.generator"
@@ -150,11 +148,9 @@ class SerialGenerator(models.AbstractModel):
         """Check everything once, with the document locked, so that the
         quantities left to generate cannot change until we commit. Returns
         the document in its company, and the lines that do something."""
-        check = self.env["serial.generator.check"]
-        check._check_generatable(document, running_job)
-        # The runner must not wait long on a document a user is working on:
-        # past the timeout, the chunk is retried later (serial.generation.job).
-        lock_rows(document, timeout=JOB_LOCK_TIMEOUT if running_job else None)
+        self._check_generatable(document, running_job)
+        # (a running job's chunk holds its document already: _process_chunk)
+        lock_rows(document)
         # Known serials are checked against other documents: whoever comes
         # second for the same serials waits, and Odoo retries it (lock_rows).
         lock_rows(
@@ -163,7 +159,7 @@ class SerialGenerator(models.AbstractModel):
                 *(line.retrieved.lot_id for line in lines if line.retrieved),
             )
         )
-        check._check_location(document, location)
+        self._check_location(document, location)
         self.env["serial.numbering"]._check_names_free(document, lines, running_job)
         if running_job:
             # someone may have brought attached units back meanwhile
@@ -174,8 +170,312 @@ class SerialGenerator(models.AbstractModel):
                     for lot in line.attached or ()
                 ]
             )
-        lines = check._check_plan(document, lines)
+        lines = self._check_plan(document, lines)
         return document.with_company(document.company_id), lines
+
+    # Checks: what the user asked for, against the database -----------------
+    #
+    # RPC callers choose the ids, the context and the values, so every entry
+    # point re-checks the document and the plan against the database, whoever
+    # built them (the wizard, a background job).
+
+    @api.model
+    def _check_generatable(self, document, running_job=None):
+        """Raise unless the current user may generate serials on ``document``.
+
+        ``running_job`` is the background job that checks before its chunk.
+        """
+        self._check_access(document)
+        error = document._serial_document_error()
+        if error:
+            raise UserError(error)
+        if document._serial_running_jobs() - (
+            running_job or self.env["serial.generation.job"]
+        ):
+            raise UserError(
+                self.env._(
+                    "Serial numbers of %(document)s are being generated in the "
+                    "background. Wait until it is done.",
+                    document=document.display_name,
+                )
+            )
+        if not document._serial_source_lines():
+            raise UserError(
+                self.env._(
+                    "%(document)s has no line of a storable product tracked by "
+                    "serial or lot number to generate serials for.",
+                    document=document.display_name,
+                )
+            )
+
+    @api.model
+    def _check_access(self, document):
+        """Generating or reversing needs Inventory / User rights, read access
+        to the document, and the document's company among the user's."""
+        document.ensure_one()
+        if not self.env.user.has_group("stock.group_stock_user"):
+            raise AccessError(
+                self.env._(
+                    "Generating serial numbers creates stock: it needs the "
+                    "Inventory / User access right."
+                )
+            )
+        document.check_access("read")
+        if document.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot generate serial numbers for company %(company)s.",
+                    company=document.company_id.display_name,
+                )
+            )
+
+    @api.model
+    def _check_location(self, document, location):
+        """The destination must be an internal location of the document's company."""
+        if not location:
+            raise UserError(
+                self.env._(
+                    "No location is configured to receive the generated serials "
+                    "of %(company)s. Set it in Inventory > Configuration > "
+                    "Settings, under Serial Number Generation.",
+                    company=document.company_id.display_name,
+                )
+            )
+        location = location.sudo()  # to read the company of a foreign id too
+        if (
+            location.usage != "internal"
+            or location.company_id != document.company_id
+            or not location.active
+        ):
+            raise UserError(
+                self.env._(
+                    "%(location)s cannot receive serials of %(document)s: it must "
+                    "be an active internal location of %(company)s.",
+                    location=location.display_name,
+                    document=document.display_name,
+                    company=document.company_id.display_name,
+                )
+            )
+        error = document._serial_location_error(location)
+        if error:
+            raise UserError(error)
+
+    @api.model
+    def _check_plan(self, document, lines):
+        """Check the plan ``lines`` against ``document``, from the database;
+        return the lines that create lots.
+
+        The lines must be the document's, their products still storable and
+        tracked, a serial must hold one unit, and no line may get more than
+        what is still without serials.
+        """
+        requested = defaultdict(float)
+        for line in lines:
+            self._check_plan_line(document, line)
+            requested[line.source] += line.quantity + line.known_quantity
+        self._check_each_unit_once(lines)
+        for source, quantity in requested.items():
+            total, serialized = source._serial_quantities(document)
+            remaining = total - serialized
+            if (
+                float_compare(
+                    quantity,
+                    remaining,
+                    precision_rounding=source.product_id.uom_id.rounding,
+                )
+                > 0
+            ):
+                uom = source.product_id.uom_id
+                raise UserError(
+                    self.env._(
+                        "%(product)s: %(requested)s to generate, but only "
+                        "%(remaining)s of %(total)s are still without serial numbers.",
+                        product=source.product_id.display_name,
+                        requested=self._format_quantity(quantity, uom),
+                        remaining=self._format_quantity(
+                            max(remaining, 0.0), uom, False
+                        ),
+                        total=self._format_quantity(total, uom),
+                    )
+                )
+        lines = tuple(line for line in lines if not line.is_empty)
+        if not lines:
+            if not document._serial_has_remaining():
+                raise UserError(self._nothing_left_message(document))
+            raise UserError(
+                self.env._(
+                    "Nothing to generate: set a quantity To Generate on at least "
+                    "one line of %(document)s.",
+                    document=document.display_name,
+                )
+            )
+        return lines
+
+    @api.model
+    def _check_each_unit_once(self, lines):
+        """A unit comes in once: refuse, naming it, a serial that two lines
+        of the plan attach or retrieve, a return line two lines retrieve,
+        or more units of a lot than the customers hold."""
+        # (what counts once: a serial, or a return line of a lot) -> its name
+        counts, named = Counter(), {}
+        lot_units = defaultdict(float)
+        for line in lines:
+            for lot in line.attached or ():
+                if lot.product_id.tracking == "serial":
+                    counts[lot] += 1
+                    named[lot] = lot.name
+                else:
+                    lot_units[lot] += line.attached_quantities[lot]
+            for returned in line.retrieved or ():
+                serial = returned.lot_id.product_id.tracking == "serial"
+                key = returned.lot_id if serial else returned
+                counts[key] += 1
+                named[key] = returned.lot_id.name
+        names = [named[key] for key, count in counts.items() if count > 1]
+        if lot_units:
+            at_customers = self.env["serial.attach"]._customer_quantities(
+                self.env["stock.lot"].concat(*lot_units)
+            )
+            names += [
+                lot.name
+                for lot, units in lot_units.items()
+                if float_compare(
+                    units,
+                    at_customers.get(lot, 0.0),
+                    precision_rounding=lot.product_id.uom_id.rounding,
+                )
+                > 0
+            ]
+        if names:
+            raise UserError(
+                self.env._(
+                    "%(serials)s would come in twice: each unit is received "
+                    "once, on one line. Remove it from the other lines.",
+                    serials=names[0],
+                )
+                if len(names) == 1
+                else self.env._(
+                    "%(serials)s would come in twice: each unit is received "
+                    "once, on one line. Remove them from the other lines.",
+                    serials=", ".join(names),
+                )
+            )
+
+    @api.model
+    def _nothing_left_message(self, document):
+        return self.env._(
+            "Nothing is left to generate on %(document)s: every line already has "
+            "its serial numbers.",
+            document=document.display_name,
+        )
+
+    @api.model
+    def _format_quantity(self, quantity, uom, with_unit=True):
+        """``quantity`` as users read it: "4 Units", "2.5 kg"; with as many
+        decimals as it needs, at most the unit's."""
+        rounding = uom.rounding or 1.0
+        digits = max(0, -math.floor(math.log10(rounding))) if rounding < 1 else 0
+        quantity = float_round(quantity, precision_rounding=rounding)
+        shown = next(
+            places
+            for places in range(digits + 1)
+            if float_is_zero(quantity - round(quantity, places), precision_digits=6)
+            or places == digits
+        )
+        text = formatLang(self.env, quantity, digits=shown)
+        return f"{text} {uom.name}" if with_unit else text
+
+    @api.model
+    def _check_plan_line(self, document, line):
+        """One plan line: its source, the quantity of each lot, its known
+        serials on no other credit note, as many names as lots."""
+        self._check_plan_source(document, line)
+        product = line.product
+        rounding = product.uom_id.rounding
+        if line.count and (
+            float_compare(line.lot_quantity, 0, precision_rounding=rounding) <= 0
+            or (product.tracking == "serial" and line.lot_quantity != 1)
+        ):
+            raise UserError(
+                self.env._(
+                    "A serial of %(product)s holds one unit, a lot a positive "
+                    "quantity.",
+                    product=product.display_name,
+                )
+            )
+        known = (line.attached or self.env["stock.lot"]) | (
+            line.retrieved.lot_id if line.retrieved else self.env["stock.lot"]
+        )
+        if known:
+            document._serial_check_credited(known)
+        if line.names is not None and len(line.names) != line.count:
+            raise UserError(
+                self.env._(
+                    "%(count)s names are given for %(lots)s lots of %(product)s.",
+                    count=len(line.names),
+                    lots=line.count,
+                    product=product.display_name,
+                )
+            )
+
+    @api.model
+    def _check_plan_source(self, document, line):
+        """The line's source is still one of ``document``'s lines that
+        Generate Serial # applies to, for the line's product."""
+        source, product = line.source, line.product
+        if not source or source not in document[document._serial_lines_field]:
+            raise UserError(
+                self.env._(
+                    "A line to generate does not belong to %(document)s. Open "
+                    "Generate Serial # again from the document.",
+                    document=document.display_name,
+                )
+            )
+        if (
+            source.product_id != product
+            or not product.is_storable
+            or product.tracking not in ("serial", "lot")
+        ):
+            raise UserError(
+                self.env._(
+                    "%(product)s is no longer a storable product tracked by "
+                    "serial or lot number: no serials can be generated for it.",
+                    product=source.product_id.display_name,
+                )
+            )
+        if not source._serial_is_eligible(document):
+            raise UserError(
+                self.env._(
+                    "The line of %(product)s does not take returned goods: no "
+                    "serials can be generated for it.",
+                    product=product.display_name,
+                )
+            )
+
+    @api.model
+    def _check_typed_names(self, product, count, names):
+        """The names typed for ``count`` lots of ``product`` fit them."""
+        if not names:
+            return
+        if product.tracking == "serial" and len(names) != count:
+            raise UserError(
+                self.env._(
+                    "%(count)s serial numbers are typed for %(product)s, but its "
+                    "quantity to generate is %(quantity)s.",
+                    count=len(names),
+                    product=product.display_name,
+                    quantity=count,
+                )
+            )
+        if product.tracking == "lot" and len(names) > 1:
+            raise UserError(
+                self.env._(
+                    "%(product)s is tracked by lot: it gets one lot, so type one lot "
+                    "number for it, not %(count)s.",
+                    product=product.display_name,
+                    count=len(names),
+                )
+            )
 
     @api.model
     def _generate(self, document, lines, location, validate):
@@ -318,7 +618,7 @@ class SerialGenerator(models.AbstractModel):
         saw, checked against the source's."""
         product = product or source.product_id
         count, lot_quantity = self._plan_quantity(product, quantity)
-        self.env["serial.generator.check"]._check_typed_names(product, count, names)
+        self._check_typed_names(product, count, names)
         attached, retrieved = [], None
         if attach:
             split = self.env["serial.attach"]._split(
@@ -331,13 +631,23 @@ class SerialGenerator(models.AbstractModel):
             if split.others:
                 self.env["serial.attach"]._log_other_customers(document, split.others)
             attached, retrieved = split.attached, split.retrieved or None
+        if not document._serial_returns_deliveries():
+            # the document's own move brings them, not a return of a delivery
+            attached = [
+                (origin.browse(), lot, units) for origin, lot, units in attached
+            ]
         by_origin = {}
         for origin, lot, units in attached:
             known = by_origin.setdefault(origin, [0, {}])[1]
             known[lot] = known.get(lot, 0.0) + units
-        for origin, new_count in source._serial_new_units_by_origin(
-            document, count, lot_quantity, attached
-        ):
+        by_new_origin = (
+            source._serial_new_units_by_origin(document, count, lot_quantity, attached)
+            if document._serial_returns_deliveries()
+            else [(self.env["stock.move"], count)]
+            if count
+            else []
+        )
+        for origin, new_count in by_new_origin:
             by_origin.setdefault(origin, [0, {}])[0] += new_count
         # one plan line per thing to do: the new lots of an origin, its
         # known serials (each lot of a lot-tracked product on its own, as
@@ -403,9 +713,7 @@ class SerialGenerator(models.AbstractModel):
                     "%(product)s is tracked by serial number: its quantity to "
                     "generate must be a whole number, not %(quantity)s.",
                     product=product.display_name,
-                    quantity=self.env["serial.generator.check"]._format_quantity(
-                        quantity, product.uom_id, False
-                    ),
+                    quantity=self._format_quantity(quantity, product.uom_id, False),
                 )
             )
         if not float_is_zero(

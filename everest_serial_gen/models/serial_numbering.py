@@ -4,7 +4,7 @@ from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..compat import product_sequence
+from ..compat import GLOBAL_LOT_SEQUENCE_XMLID, PRODUCT_LOT_SEQUENCE
 
 
 class SerialNumbering(models.AbstractModel):
@@ -20,13 +20,28 @@ class SerialNumbering(models.AbstractModel):
 
     @api.model
     def _sequence(self, company, product, create=True):
-        """The product's own serial sequence (``compat.product_sequence``)
+        """The product's own serial sequence (``_product_sequence``)
         wins over the company's. A company that has none yet gets one,
         unless ``create`` is False."""
-        sequence = product_sequence(product) or company.serial_sequence_id
+        sequence = self._product_sequence(product) or company.serial_sequence_id
         if not sequence and create:
             company._serial_create_sequences()
             sequence = company.serial_sequence_id
+        return sequence
+
+    @api.model
+    def _product_sequence(self, product):
+        """The sequence a product sets for its serials, or an empty
+        recordset: core's lot_sequence_id when it is not the global default
+        (19.0), else the addon's serial_sequence_id (18.0; compat.py)."""
+        template = product.product_tmpl_id
+        if not PRODUCT_LOT_SEQUENCE:
+            return template.serial_sequence_id
+        sequence = template.lot_sequence_id
+        if sequence == self.env.ref(
+            GLOBAL_LOT_SEQUENCE_XMLID, raise_if_not_found=False
+        ):
+            return sequence.browse()
         return sequence
 
     @api.model
@@ -258,31 +273,12 @@ class SerialNumbering(models.AbstractModel):
     @api.model
     def _existing_names(self, company, product, names, exclude=None):
         """Return which of ``names`` already exist for ``product`` in
-        ``company`` or without a company, in one query."""
+        ``company`` or without a company (``stock.lot._serial_taken_names``)."""
         if not names:
             return set()
-        # One lookup per name (LIMIT 1 keeps the subquery a lateral loop), so
-        # that PostgreSQL uses the btree on (product_id, name) of stock.lot's
-        # init(): for name = ANY(<many names>) it picks the trigram index of
-        # `name`, whose real cost grows with the product's lots (17 s at
-        # 66,000).
-        query = SQL(
-            """SELECT found.name FROM unnest(%(names)s::varchar[]) AS checked(name),
-                 LATERAL (SELECT name FROM stock_lot
-                           WHERE product_id = %(product)s
-                             AND name = checked.name
-                             AND (%(company)s IS NULL OR company_id = %(company)s
-                                  OR company_id IS NULL)
-                             AND id != ALL(%(exclude)s)
-                           LIMIT 1) AS found""",
-            product=product.id,
-            names=list(names),
-            company=company.id or None,
-            exclude=list(exclude.ids if exclude else []),
+        return self.env["stock.lot"]._serial_taken_names(
+            company, product, names, exclude
         )
-        self.env.flush_all()
-        self.env.cr.execute(query)
-        return {name for (name,) in self.env.cr.fetchall()}
 
     @api.model
     def _check_names(self, company, product, names, exclude=None):

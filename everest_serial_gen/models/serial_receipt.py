@@ -64,63 +64,73 @@ class SerialReceipt(models.AbstractModel):
     def _open_receipts(self, document, job, location):
         """Give every line of ``job`` that brings units an open move on a
         receipt: one receipt per delivery the units come back from, and one
-        for the units no delivery explains."""
+        for the units no delivery explains; one open move per document line
+        and delivery move, which the job's lines for them share."""
         pending = job.line_ids.filtered(
             lambda line: line.kind != "retrieve" and not line.move_id
         )
-        for delivery, job_lines in pending.grouped(
+        for delivery, by_delivery in pending.grouped(
             lambda line: line.origin_move_id.picking_id
         ).items():
+            groups = list(
+                by_delivery.grouped(
+                    lambda line: (
+                        line.source_model,
+                        line.source_id,
+                        line.origin_move_id,
+                    )
+                ).items()
+            )
             if delivery:
                 wizard = self.env["stock.return.picking"]._serial_for(delivery)
-                picking = self._create_receipt(document, location, wizard)
-                moves = self._create_return_moves(document, picking, wizard, job_lines)
+                _picking, moves = wizard._serial_create_return(
+                    [
+                        dict(
+                            wizard._serial_prepare_line_vals(
+                                job_lines.origin_move_id, self._units(job_lines)
+                            ),
+                            **self._source(job_lines)._serial_receipt_move_vals(
+                                document
+                            ),
+                        )
+                        for _key, job_lines in groups
+                    ],
+                    self._prepare_picking_vals(document, location, wizard),
+                )
+                moves = moves.with_env(self.env)
             else:
                 picking = self._create_receipt(document, location)
                 moves = self._create_moves(
                     [
-                        self._prepare_move_vals(document, picking, job_line)
-                        for job_line in job_lines
+                        self._prepare_move_vals(document, picking, job_lines)
+                        for _key, job_lines in groups
                     ]
                 )
-            for job_line, move in zip(job_lines, moves, strict=True):
+            for (_key, job_lines), move in zip(groups, moves, strict=True):
                 # Sudo: users read generations, only the addon writes them.
-                job_line.sudo().move_id = move
+                job_lines.sudo().move_id = move
+
+    @staticmethod
+    def _units(job_lines):
+        """The units (product unit) ``job_lines`` bring in."""
+        return sum(line.count * line.lot_quantity for line in job_lines)
+
+    @staticmethod
+    def _source(job_lines):
+        """The document line ``job_lines`` bring units for."""
+        line = job_lines[:1]
+        return line.env[line.source_model].browse(line.source_id)
 
     @api.model
-    def _create_receipt(self, document, location, wizard=None):
-        """A receipt into ``location``: the return of ``wizard``'s delivery
-        as Odoo's Return makes it, or a receipt of the customer's."""
-        vals = self._prepare_picking_vals(document, location, wizard)
-        if not wizard:
-            # Sudo: the receipt and its moves carry the links to the document
-            # that only the addon may set (field_guard); the user's checks
-            # ran in serial.generator, and the records are used as the user
-            # below.
-            picking = self.env["stock.picking"].sudo().create(vals)
-        else:
-            # as Odoo's _create_return: a copy of the delivery
-            picking = wizard.picking_id.copy(vals)
-            picking.user_id = False
-        return picking.with_env(self.env)
-
-    @api.model
-    def _create_return_moves(self, document, picking, wizard, job_lines):
-        """The moves of ``job_lines`` on ``picking``, made by Odoo's return
-        wizard from the delivery moves they return; one per job line."""
+    def _create_receipt(self, document, location):
+        """A receipt of the customer's into ``location``."""
+        # Sudo: the receipt and its moves carry the links to the document
+        # that only the addon may set (field_guard); the user's checks ran in
+        # serial.generator, and the records are used as the user below.
         return (
-            self.env["stock.move"]
-            .concat(
-                *(
-                    wizard._serial_return_move(
-                        picking.sudo(),
-                        job_line.origin_move_id,
-                        job_line._units_left(),
-                        **job_line._source()._serial_receipt_move_vals(document),
-                    )
-                    for job_line in job_lines
-                )
-            )
+            self.env["stock.picking"]
+            .sudo()
+            .create(self._prepare_picking_vals(document, location))
             .with_env(self.env)
         )
 
@@ -131,20 +141,21 @@ class SerialReceipt(models.AbstractModel):
 
     @api.model
     def _prepare_picking_vals(self, document, location, wizard=None):
-        """The values of a receipt of ``document`` into ``location``: over
-        those of Odoo's Return of ``wizard``'s delivery, or from the
-        customer; and the document's own (``_serial_receipt_vals``)."""
+        """The values of a receipt of ``document`` into ``location``: what
+        differs from Odoo's Return of ``wizard``'s delivery, or a receipt
+        from the customer; and the document's own (``_serial_receipt_vals``)."""
         warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
             [("company_id", "=", document.company_id.id)], limit=1
         )
         own = document._serial_receipt_vals()
         if wizard:
-            vals = wizard._prepare_picking_default_values()
+            # over Odoo's Return's own values (_prepare_picking_default_values)
+            vals = {"location_dest_id": location.id}
             picking_type = warehouse.serial_picking_type_id
             if picking_type:
                 vals["picking_type_id"] = picking_type.id
             own.pop("partner_id", None)  # the delivery's, as Odoo's Return
-            return dict(vals, location_dest_id=location.id, **own)
+            return dict(vals, **own)
         partner = self.env["res.partner"].browse(
             own.pop("partner_id", document.partner_id.id)
         )
@@ -163,12 +174,13 @@ class SerialReceipt(models.AbstractModel):
         }
 
     @api.model
-    def _prepare_move_vals(self, document, picking, job_line):
-        """An open move for the units of ``job_line`` that no delivery explains."""
-        product = job_line.product_id
+    def _prepare_move_vals(self, document, picking, job_lines):
+        """An open move for the units of ``job_lines`` (of one document line)
+        that no delivery explains."""
+        product = job_lines.product_id
         return {
             "product_id": product.id,
-            "product_uom_qty": job_line._units_left(),
+            "product_uom_qty": self._units(job_lines),
             "product_uom": product.uom_id.id,
             "picking_id": picking.id,
             "location_id": picking.location_id.id,
@@ -179,5 +191,5 @@ class SerialReceipt(models.AbstractModel):
             "picking_type_id": picking.picking_type_id.id,
             # what nobody delivered changes no sale
             "to_refund": False,
-            **job_line._source()._serial_receipt_move_vals(document),
+            **self._source(job_lines)._serial_receipt_move_vals(document),
         }

@@ -130,7 +130,7 @@ class SerialReversal(models.AbstractModel):
     @api.model
     def _check_reversible(self, document):
         document.ensure_one()
-        self.env["serial.generator.check"]._check_access(document)
+        self.env["serial.generator"]._check_access(document)
         if not document._serial_is_reversible():
             raise UserError(
                 self.env._(

@@ -1,22 +1,21 @@
-from markupsafe import Markup
+from contextlib import contextmanager
+
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_compare
+from odoo.tools import float_compare
 from odoo.tools.sql import create_index, drop_index
 
 from ..compat import ODOO_19
-from ..tools.batch_create import copies_supported, create_as_copies
-from ..tools.batch_memo import check_company_once, remembered_defaults
-from ..tools.fast_path import fast_path_enabled
 from ..tools.field_guard import check_addon_fields
-from ..tools.html_links import readable_link
 from ..tools.lot_uniqueness import (
+    CONFLICT_KEY,
     FALLBACK_INDEX,
+    LOT_UNIQUE_CONSTRAINT,
     LOT_UNIQUE_MESSAGE,
     LOT_UNIQUE_SQL,
     constraint_exists,
-    duplicate_lot_error,
     warn_duplicate_lots,
 )
 from ..tools.serial_plan import Stay
@@ -135,19 +134,12 @@ class StockLot(models.Model):
             generated = lot.sudo().serial_document_ref or None
             rows = []
             if generated:
-                rows.append(
-                    (
-                        self.env._("Generated on"),
-                        readable_link(generated.with_env(self.env)),
-                    )
-                )
+                rows.append((self.env._("Generated on"), generated.with_env(self.env)))
             for job in jobs:
                 document = job._document()
                 if not document or document == generated:
                     continue
-                rows.append(
-                    (job._serial_verb(lot), readable_link(document.with_env(self.env)))
-                )
+                rows.append((job._serial_verb(lot), document.with_env(self.env)))
             last = jobs[-1:]._document() if jobs else None
             partner = lot.serial_customer_id or (
                 last and last.partner_id.commercial_partner_id
@@ -161,12 +153,8 @@ class StockLot(models.Model):
                 fields.Date.context_today(lot, date) if date else False
             )
             lot.serial_origin_html = (
-                Markup(
-                    "<table class='table table-sm o_serial_origin'>"
-                    "<tbody>%s</tbody></table>"
-                )
-                % Markup("").join(
-                    Markup("<tr><th>%s</th><td>%s</td></tr>") % row for row in rows
+                self.env["ir.qweb"]._render(
+                    "everest_serial_gen.serial_origin_table", {"rows": rows}
                 )
                 if rows
                 else False
@@ -251,25 +239,18 @@ class StockLot(models.Model):
 
     # Uniqueness and links --------------------------------------------------
 
-    @api.model
-    def default_get(self, fields_list):
-        return remembered_defaults(self, fields_list, super().default_get)
-
-    def _check_company(self, fnames=None):
-        return check_company_once(
-            self,
-            fnames,
-            lambda lots, names: super(StockLot, lots)._check_company(names),
-        )
-
     @api.model_create_multi
     def create(self, vals_list):
-        check_addon_fields(self, vals_list, self._serial_guarded_fields())
-        with duplicate_lot_error(self):
+        if not self.env.su and any(
+            set(self._serial_guarded_fields()).intersection(vals) for vals in vals_list
+        ):
+            check_addon_fields(self, vals_list, self._serial_guarded_fields())
+        with self._serial_refusing_duplicates():
             return super().create(vals_list)
 
     def write(self, vals):
-        check_addon_fields(self, [vals], self._serial_guarded_fields())
+        if not self.env.su and set(self._serial_guarded_fields()).intersection(vals):
+            check_addon_fields(self, [vals], self._serial_guarded_fields())
         return super().write(vals)
 
     def action_print_serial_labels(self):
@@ -359,47 +340,33 @@ class StockLot(models.Model):
             )
         return res
 
-    @api.constrains("name", "product_id", "company_id")
-    def _check_unique_lot(self):
-        """Odoo's check, with each (product, name) looked up on its own.
+    @api.model
+    def _serial_taken_names(self, company, product, names, exclude=None):
+        """Which of ``names`` lots of ``product`` have, in ``company`` or
+        without a company (any, when ``company`` is empty), but ``exclude``."""
+        domain = [("product_id", "=", product.id), ("name", "in", list(names))]
+        if company:
+            domain.append(("company_id", "in", [company.id, False]))
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        # Sudo: a name is taken whatever lots the user may read.
+        return set(self.sudo().search(domain).mapped("name"))
 
-        Odoo groups ``name IN (<all names>)``, which PostgreSQL answers
-        through the trigram index of ``name`` whatever other index exists:
-        seconds per thousand serials once a product has tens of thousands.
-        Same rule and message: unique per product within a company, and
-        against lots without a company.
-        """
-        with duplicate_lot_error(self):
-            self.flush_model(["name", "product_id", "company_id"])
-        pairs = {(lot.product_id.id, lot.name) for lot in self if lot.product_id}
-        if not pairs:
-            return
-        products, names = zip(*pairs, strict=True)
-        # Uniqueness holds across companies for lots without one: read them
-        # all, whatever the user's companies (as Odoo's check does in sudo).
-        self.env.cr.execute(
-            SQL(
-                """SELECT found.company_id, checked.product_id, checked.name,
-                          count(*)
-                     FROM unnest(%s::int[], %s::varchar[]) AS checked(product_id, name),
-                          LATERAL (SELECT company_id FROM stock_lot
-                                    WHERE product_id = checked.product_id
-                                      AND name = checked.name
-                                    LIMIT 1000) AS found
-                 GROUP BY 1, 2, 3""",
-                list(products),
-                list(names),
-            )
-        )
-        rows = self.env.cr.fetchall()
-        shared = {(p, n): c for company, p, n, c in rows if company is None}
-        clashes = {
-            (p, n)
-            for company, p, n, c in rows
-            if c > 1 or (company is not None and shared.get((p, n)))
-        }
-        if clashes:
-            raise self._serial_duplicate_error(clashes)
+    @contextmanager
+    def _serial_refusing_duplicates(self):
+        """Create or rename lots inside: PostgreSQL's refusal of a duplicate
+        name (tools/lot_uniqueness.py) comes out as Odoo's own error for it
+        (``_check_unique_lot``), naming the product and the serial, and
+        nothing inside is kept."""
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except errors.ExclusionViolation as error:
+            if error.diag.constraint_name != LOT_UNIQUE_CONSTRAINT:
+                raise
+            match = CONFLICT_KEY.search(error.diag.message_detail or "")
+            pairs = [(int(match["product"]), match["name"])] if match else []
+            raise self._serial_duplicate_error(pairs) from None
 
     @api.model
     def _serial_duplicate_error(self, pairs):
@@ -425,24 +392,8 @@ class StockLot(models.Model):
     @api.model
     def _serial_create_lots(self, vals_list):
         """Create the new lots of a generation, which differ only by name."""
-        return self._serial_create_batch(vals_list)
-
-    @api.model
-    def _serial_create_batch(self, vals_list):
-        """``create(vals_list)``, for new lots that differ only by name."""
-        if (
-            len(vals_list) < 2
-            or not fast_path_enabled(self.env)
-            or not self._serial_batch_supported(vals_list)
-        ):
+        with self._serial_refusing_duplicates():
             return self.create(vals_list)
-        with duplicate_lot_error(self):
-            return create_as_copies(self, vals_list, "name")
-
-    def _serial_batch_supported(self, vals_list):
-        return all("product_id" in vals for vals in vals_list) and copies_supported(
-            self, vals_list, "name", KNOWN_CREATE_OVERRIDES
-        )
 
 
 def _serial_stay(lot, lines, usage):
@@ -493,11 +444,3 @@ def _lot_stay(lot, lines, usage):
         sum(held.values()),
         line.sudo(False),
     )
-
-
-ADDON = __name__.split(".")[2]
-
-# stock: _check_create and the no-subscribe context; stock_account: the
-# standard price of lots valued one by one (in the copied row too); mail:
-# followers and the creation message, which the caller's context turns off.
-KNOWN_CREATE_OVERRIDES = {"stock", "stock_account", "mail", ADDON}

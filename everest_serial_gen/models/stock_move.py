@@ -1,14 +1,12 @@
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
 from ..compat import MOVE_HAS_NAME
-from ..tools.fast_path import fast_path_enabled
 from ..tools.field_guard import check_addon_fields
 from ..tools.serial_plan import SerialQuantities
-from ..tools.sql_tools import lock_quants
 
 # The link to the document line a move brings units for: the addon only.
 SERIAL_SOURCE_FIELDS = ("serial_source_model", "serial_source_id")
@@ -45,7 +43,10 @@ class StockMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_addon_fields(self, vals_list, SERIAL_SOURCE_FIELDS)
+        if not self.env.su and any(
+            set(SERIAL_SOURCE_FIELDS).intersection(vals) for vals in vals_list
+        ):
+            check_addon_fields(self, vals_list, SERIAL_SOURCE_FIELDS)
         picking_ids = {
             vals["picking_id"] for vals in vals_list if vals.get("picking_id")
         }
@@ -62,7 +63,8 @@ class StockMove(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        check_addon_fields(self, [vals], SERIAL_SOURCE_FIELDS)
+        if not self.env.su and set(SERIAL_SOURCE_FIELDS).intersection(vals):
+            check_addon_fields(self, [vals], SERIAL_SOURCE_FIELDS)
         if JOB_HELD_MOVE_FIELDS.intersection(vals):
             # a background job's transfer takes exactly its demand
             self.picking_id._serial_check_not_in_job()
@@ -112,24 +114,10 @@ class StockMove(models.Model):
         to take from it, in the product's unit) on these moves, the one of
         each quant's product, as Odoo's reservation of each does
         (``_update_reserved_quantity`` with the quant's lot, package and
-        owner). Returns the quants of which not all could be reserved.
-
-        Odoo reserves quant by quant, a few queries each. The pairs that
-        allow it are reserved at once instead: their lines built by Odoo's
-        own ``_prepare_move_line_vals``, created as copies of the first
-        (tools/batch_create.py), and their reserved quantity written in one
-        write() per value. That is Odoo's result for a quant without package
-        or owner that holds the quantity unreserved, that this transaction
-        can lock, with no quant of the product without lot beside it (whose
-        date Odoo would give it), on a move without lines yet; the others
-        take Odoo's way.
-        """
+        owner). Returns the quants of which not all could be reserved."""
         moves = self.grouped("product_id")
-        at_once = self._serial_reservable_at_once(quantities)
         failed = []
         for quant, quantity in quantities:
-            if quant in at_once:
-                continue
             taken = moves[quant.product_id]._update_reserved_quantity(
                 quantity,
                 quant.location_id,
@@ -141,79 +129,8 @@ class StockMove(models.Model):
             rounding = quant.product_id.uom_id.rounding
             if float_compare(taken, quantity, precision_rounding=rounding) < 0:
                 failed.append(quant)
-        if at_once:
-            vals_list = []
-            for quant, quantity in at_once.items():
-                move = moves[quant.product_id]
-                if move.product_id.tracking == "serial" and (
-                    move.picking_type_id.use_create_lots
-                    or move.picking_type_id.use_existing_lots
-                ):
-                    vals_list += move._add_serial_move_line_to_vals_list(
-                        quant, quantity
-                    )
-                else:
-                    vals_list.append(
-                        move._prepare_move_line_vals(
-                            quantity=quantity, reserved_quant=quant
-                        )
-                    )
-            self.env["stock.move.line"]._serial_create_reserved(vals_list, at_once)
         self._recompute_state()
         return self.env["stock.quant"].concat(*failed)
-
-    def _serial_reservable_at_once(self, quantities):
-        """``{quant: quantity}`` of the pairs of ``quantities`` that
-        _serial_reserve_quants reserves at once: see there."""
-        MoveLine = self.env["stock.move.line"]
-        if not MoveLine._serial_fast_done_supported(inserts=False) or any(
-            move.move_line_ids or move.state in ("done", "cancel") for move in self
-        ):
-            return {}
-        quants = self.env["stock.quant"].concat(*(quant for quant, _qty in quantities))
-        # Sudo: whether a quant without lot lies beside decides the path,
-        # whatever the user may read; nothing is returned to the user.
-        untracked = set(
-            self.env["stock.quant"]
-            .sudo()
-            ._read_group(
-                [
-                    ("product_id", "in", quants.product_id.ids),
-                    ("location_id", "in", quants.location_id.ids),
-                    ("lot_id", "=", False),
-                    ("package_id", "=", False),
-                    ("owner_id", "=", False),
-                ],
-                ["product_id", "location_id"],
-            )
-        )
-        locked = lock_quants(quants)
-        products = set(self.product_id)
-        counts = Counter(quant for quant, _qty in quantities)
-
-        def takes(quant, quantity):
-            rounding = quant.product_id.uom_id.rounding
-            free = quant.quantity - quant.reserved_quantity
-            return (
-                float_compare(quantity, 0, precision_rounding=rounding) > 0
-                and float_compare(free, quantity, precision_rounding=rounding) >= 0
-                and (
-                    quant.product_id.tracking != "serial"
-                    or float_compare(quantity, 1, precision_rounding=rounding) == 0
-                )
-            )
-
-        return {
-            quant: quantity
-            for quant, quantity in quantities
-            if quant.product_id in products
-            and counts[quant] == 1
-            and quant.lot_id
-            and not (quant.package_id or quant.owner_id)
-            and quant.id in locked
-            and (quant.product_id, quant.location_id) not in untracked
-            and takes(quant, quantity)
-        }
 
     def _serial_is_eligible(self, document):
         """Whether Generate Serial # serves this move of ``document``'s."""
@@ -354,42 +271,60 @@ class StockMove(models.Model):
         to_unlink.unlink()
 
     @api.model
-    def _serial_bring_in(self, lines, lots):
+    def _serial_bring_in(self, lines, lots, split=True):
         """The moves that bring the new ``lots`` (one recordset per line) and
         the attached lots of the plan ``lines`` (one chunk of a generation)
-        in now, with their lines: the open move of each line
-        (``job_line.move_id``) for all it has left, else a move split off
-        it, chained as it is (created in one batch); filled as Odoo fills
-        them (``_serial_fill``). Returns the moves."""
-        moves, split_vals = [], []
-        for line in lines:
-            open_move = line.job_line.with_env(self.env).move_id
-            rounding = line.product.uom_id.rounding
-            if (
-                float_compare(
-                    line.moved_quantity,
-                    open_move.product_qty,
-                    precision_rounding=rounding,
-                )
+        in now, with their lines: the open move of the lines
+        (``job_line.move_id``, which lines of one document line and origin
+        share) for all it has left, else a move split off it, chained as it
+        is (created in one batch); filled as Odoo fills them
+        (``_serial_fill``). Returns the moves.
+
+        Without ``split``, every chunk adds its lines to the open move
+        itself, for a move that must be done whole (OCA's RMA refuses a
+        reception of less than the RMA)."""
+        by_open = defaultdict(list)
+        for line, line_lots in zip(lines, lots, strict=True):
+            by_open[line.job_line.with_env(self.env).move_id].append((line, line_lots))
+        moves, split_vals = {}, []
+        for open_move, group in by_open.items():
+            units = sum(line.moved_quantity for line, _lots in group)
+            rounding = open_move.product_id.uom_id.rounding
+            whole = (
+                float_compare(units, open_move.product_qty, precision_rounding=rounding)
                 >= 0
-            ):
-                moves.append(open_move)
+            )
+            if not split and not whole:
+                open_move._serial_release_unlotted_lines(units)
+            if not split or whole:
+                moves[open_move] = open_move
                 continue
-            open_move._serial_release_unlotted_lines(line.moved_quantity)
-            moves.append(len(split_vals))
-            split_vals.append(open_move._serial_split_off(line.moved_quantity))
+            open_move._serial_release_unlotted_lines(units)
+            moves[open_move] = len(split_vals)
+            split_vals.append(open_move._serial_split_off(units))
         # Sudo: the split keeps the open move's links to the document, which
         # only the addon sets (field_guard); the generator checked the user.
         split = self.sudo().create(split_vals).with_env(self.env)
-        moves = [split[move] if isinstance(move, int) else move for move in moves]
         entries = []
-        for move, line, line_lots in zip(moves, lines, lots, strict=True):
-            entries += [(move, lot, line.lot_quantity, None) for lot in line_lots]
-            entries += [
-                (move, lot, line.attached_quantities[lot], lot)
-                for lot in line.attached or ()
-            ]
+        for open_move, group in by_open.items():
+            move = moves[open_move]
+            move = split[move] if isinstance(move, int) else move
+            for line, line_lots in group:
+                entries += [(move, lot, line.lot_quantity, None) for lot in line_lots]
+                entries += [
+                    (move, lot, line.attached_quantities[lot], lot)
+                    for lot in line.attached or ()
+                ]
         return self._serial_fill(entries)
+
+    def _prepare_merge_moves_distinct_fields(self):
+        """Moves that bring the units of different document lines stay
+        apart, as Odoo keeps the moves of different sale lines apart."""
+        return [
+            *super()._prepare_merge_moves_distinct_fields(),
+            "serial_source_model",
+            "serial_source_id",
+        ]
 
     @api.model
     def _serial_fill(self, entries):
@@ -413,9 +348,6 @@ class StockMove(models.Model):
         by_move = defaultdict(list)
         for move, lot, units, came_as in entries:
             by_move[move].append((lot, units, came_as))
-        at_once = self.browse()._serial_fill_at_once(by_move)
-        for move in at_once:
-            del by_move[move]
         moves = self.browse().concat(*by_move)
         only = {}
         for move, items in by_move.items():
@@ -477,67 +409,7 @@ class StockMove(models.Model):
                     }
                 )
         moves.picked = True
-        return (moves | at_once).with_context(serial_assign_only=None)
-
-    def _serial_fill_at_once(self, by_move):
-        """The fast path of ``_serial_fill`` for the moves of ``by_move``
-        that only receive new lots, have no line yet and take them from
-        where Odoo reserves nothing: their lines created at once, as copies
-        (``stock.move.line._serial_create_batch``), holding what Odoo's
-        assignment and numbering store (the values of Odoo's
-        ``_prepare_move_line_vals``, the lot, the quantity in the product's
-        unit), and the moves assigned as ``_action_assign`` leaves them.
-        Returns those moves."""
-        if not fast_path_enabled(self.env):
-            return self.browse()
-        moves = self.browse().concat(
-            *(
-                move
-                for move, items in by_move.items()
-                if move.state == "draft"
-                and not move.move_line_ids
-                and move._should_bypass_reservation()
-                and all(came_as is None for _lot, _units, came_as in items)
-            )
-        )
-        if not moves:
-            return moves
-        # Odoo's confirmation, without its assignment: the lines come below
-        moves.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
-        vals_list = []
-        for move in moves:
-            base = move._prepare_move_line_vals()
-            vals_list += [
-                dict(
-                    base,
-                    lot_id=lot.id,
-                    quantity=units,
-                    product_uom_id=move.product_id.uom_id.id,
-                )
-                for lot, units, _came_as in by_move[move]
-            ]
-        lines = self.env["stock.move.line"]._serial_create_batch(vals_list)
-        # what _action_assign writes on the moves it assigned
-        moves.write({"state": "assigned"})
-        for count, group in (
-            moves.filtered(lambda move: move.product_id.tracking == "serial")
-            .grouped("product_uom_qty")
-            .items()
-        ):
-            group.next_serial_count = count
-        # Odoo's assignment applies the putaway rules line by line; most
-        # databases have none that apply: skip that loop over the lines
-        if self.env["stock.putaway.rule"].search_count(
-            [
-                "|",
-                ("product_id", "in", lines.product_id.ids),
-                ("product_id", "=", False),
-            ],
-            limit=1,
-        ):
-            lines._apply_putaway_strategy()
-        moves.picked = True
-        return moves
+        return moves.with_context(serial_assign_only=None)
 
     def _serial_numbered_line_vals(self, lot, units, stay):
         """What numbering writes on a line of this move for ``lot``: its
@@ -558,23 +430,30 @@ class StockMove(models.Model):
         return vals
 
     def _serial_done_in_chunk(self):
-        """Do these moves, a background chunk's, at once; validate each
-        transfer they are the last open moves of (serial.receipt,
-        serial.chunked.transfer)."""
+        """Do these moves, a chunk's, with their transfers, as a user
+        validates part of a transfer and keeps the rest: the open moves that
+        wait for the next chunks go to a backorder of the transfer (Odoo's
+        ``_create_backorder``), then the transfer is validated with the
+        chunk's moves only. Each chunk validates its own lines, whatever the
+        earlier chunks did (serial.receipt, serial.chunked.transfer)."""
         for picking, moves in self.grouped("picking_id").items():
-            rest = picking.move_ids.filtered(
-                lambda move: move.state not in ("done", "cancel")
+            rest = (
+                picking.move_ids.filtered(
+                    lambda move: move.state not in ("done", "cancel")
+                )
+                - moves
             )
-            if rest - moves:
-                # Odoo's look for packages moved whole reads every line of the
-                # transfer: the transfer's own validation runs it, once.
-                moves.with_context(
-                    serial_fast_done=True, serial_chunk_done=True
-                )._action_done(cancel_backorder=True)
-                continue
+            if rest:
+                # serial_reserves_itself: Odoo would give the open moves lines
+                # for all their demand; each chunk takes its own. Sudo: Odoo
+                # logs the backorder as the user, which needs an e-mail
+                # address the job's user may not have; the moves are the job's.
+                picking.sudo().with_context(
+                    serial_reserves_itself=True
+                )._create_backorder(backorder_moves=rest)
             # skip_sms: as the validation run at once (_serial_validate_done)
             picking.with_context(
-                serial_fast_done=True, cancel_backorder=True, skip_sms=True
+                serial_batch=True, cancel_backorder=True, skip_sms=True
             )._action_done()
             picking._serial_check_done()
 

@@ -111,41 +111,46 @@ class StockPicking(models.Model):
 
     def _create_backorder(self, backorder_moves=None):
         """A backorder of a transfer that Generate Serial # made is the same
-        document's: it carries on with the rest of its units."""
+        document's, and the same job's while one fills it: it carries on
+        with the rest of its units."""
         backorders = super()._create_backorder(backorder_moves=backorder_moves)
         for backorder in backorders.filtered(
             lambda picking: picking.backorder_id.serial_res_model
+            or picking.backorder_id.serial_job_held
         ):
-            # Sudo: only the addon writes the link (field_guard).
+            origin = backorder.backorder_id
+            # Sudo: only the addon writes the link and the hold (field_guard).
             backorder.sudo().write(
                 {
-                    "serial_res_model": backorder.backorder_id.serial_res_model,
-                    "serial_res_id": backorder.backorder_id.serial_res_id,
+                    "serial_res_model": origin.serial_res_model,
+                    "serial_res_id": origin.serial_res_id,
+                    "serial_job_held": origin.serial_job_held,
                 }
             )
+            if origin.serial_res_model in self.env:
+                # the ORM keeps no inverse of a reference: the document's
+                # transfers are read again
+                self.env[origin.serial_res_model].invalidate_model(
+                    ["serial_picking_ids"]
+                )
         return backorders
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_addon_fields(self, vals_list, SERIAL_LINK_FIELDS)
+        if not self.env.su and any(
+            set(SERIAL_LINK_FIELDS).intersection(vals) for vals in vals_list
+        ):
+            check_addon_fields(self, vals_list, SERIAL_LINK_FIELDS)
         return super().create(vals_list)
 
     def write(self, vals):
-        check_addon_fields(self, [vals], SERIAL_LINK_FIELDS)
+        if not self.env.su and set(SERIAL_LINK_FIELDS).intersection(vals):
+            check_addon_fields(self, [vals], SERIAL_LINK_FIELDS)
         if JOB_HELD_FIELDS.intersection(vals):
             self._serial_check_not_in_job()
         return super().write(vals)
 
     # Hooks of serial.generate.mixin --------------------------------------------
-
-    def _check_entire_pack(self):
-        # A background chunk validates its own moves only, whose lines carry
-        # no package (serial_chunk_done): Odoo's look for packages moved
-        # whole would read every line of the growing receipt, chunk after
-        # chunk. The receipt's final validation still runs it.
-        if self.env.context.get("serial_chunk_done"):
-            return None
-        return super()._check_entire_pack()
 
     def _serial_offers_validation(self):
         return True
@@ -333,15 +338,21 @@ class StockPicking(models.Model):
         """Give every line of ``job`` the move that brings its units into
         ``location``, once, for all its chunks: attached serials that Odoo
         delivered come back with a move that Odoo's Return makes from their
-        delivery, taken from the demand of the return's own move; the other
-        units go with the return's move, or a split of it, into
-        ``location``."""
+        delivery, taken from the demand of the return's own move, unless
+        that move returns their delivery already; the other units go with
+        the return's move, or a split of it, into ``location``."""
         pending = job.line_ids.filtered(
             lambda line: line.kind != "retrieve" and not line.move_id
         )
         if not pending:
             return
-        returned = pending.filtered("origin_move_id")
+        # units that a delivery explains come back with a return of it, but
+        # where the move the user entered is that return already (Odoo's
+        # Return made it): that move brings them
+        returned = pending.filtered(
+            lambda line: line.origin_move_id
+            and line._source().origin_returned_move_id != line.origin_move_id
+        )
         for source, job_lines in returned.grouped(lambda line: line._source()).items():
             self._serial_route_returned(source, job_lines, location)
         for source, job_lines in (
@@ -420,7 +431,7 @@ class StockPicking(models.Model):
             skip_backorder=True,
             picking_ids_not_to_backorder=self.ids,
             # the batches of stock_move_line.py, where they give Odoo's result
-            serial_fast_done=True,
+            serial_batch=True,
         ).button_validate()
         self._serial_check_done()
 
@@ -522,10 +533,15 @@ class StockPicking(models.Model):
 
     def _serial_open_return_of(self, lines):
         """The return of ``lines`` (done move lines of this transfer) as
-        Odoo's return wizard makes it, its moves left draft for a background
-        job to bring chunk by chunk."""
+        Odoo's return wizard makes it, its moves confirmed without lines for
+        a background job to bring back chunk by chunk."""
         self.ensure_one()
-        return self._serial_return_wizard(lines)._serial_open_return()
+        return (
+            self._serial_return_wizard(lines)
+            .with_context(serial_reserves_itself=True)
+            ._create_return()
+            .with_context(serial_reserves_itself=False)
+        )
 
     def _serial_return_wizard(self, lines):
         """Odoo's return wizard on this transfer, set to return ``lines``."""

@@ -4,12 +4,10 @@ from . import test_return
 from . import test_reversal
 from . import test_numbering
 from . import test_concurrency
-from . import test_fast_path
 from . import test_background
 from . import test_security
 from . import test_generator
-from . import test_scale
 from . import test_tours
 from . import test_ux
-from . import test_fast_path_moves
 from . import test_background_moves
+from . import test_scheduled_action

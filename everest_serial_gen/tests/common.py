@@ -8,6 +8,9 @@ from odoo.tests import Form, TransactionCase, tagged
 
 from odoo.addons.everest_serial_gen.compat import ODOO_19, PRODUCT_LOT_SEQUENCE
 
+# The system parameter that switches the speed layer (everest_serial_gen_fast)
+# off: Odoo's own create(), reservation and validation, as without it
+FAST_PATH_PARAMETER = "everest_serial_gen.fast_path"
 # What the tests meet differently on each Odoo series (the addon's own
 # differences are in ../compat.py).
 # Odoo's error for records of different companies, in part
@@ -170,6 +173,13 @@ class SerialGenCase(SerialGenData, TransactionCase):
         wizard = form.save()
         return wizard, wizard.action_generate()
 
+    @staticmethod
+    def _result(action):
+        """The list of the new serials OK opens after its notification."""
+        if action.get("tag") == "display_notification":
+            return action["params"]["next"]
+        return action
+
     def assertNothingCreated(self, call, error=UserError, message=None):
         """``call`` raises ``error`` before it creates anything: no savepoint
         hides what it created, unlike Odoo's ``assertRaises``."""
@@ -215,7 +225,7 @@ class BothWays:
 
     def _switch_fast_path(self, on):
         self.env["ir.config_parameter"].set_param(
-            "everest_serial_gen.fast_path", "1" if on else "0"
+            FAST_PATH_PARAMETER, "1" if on else "0"
         )
 
     def _both_ways_values(self, records):

@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
 
-from odoo.addons.everest_serial_gen.models import serial_generator
+from odoo.addons.everest_serial_gen.models import serial_generation_job
 
 from .common import SerialGenCase
 
@@ -18,17 +18,13 @@ class TestBackground(SerialGenCase):
         super().setUp()
         self.company.serial_batch_size = 3
         self.Job = self.env["serial.generation.job"]
-        self.cron = self.env.ref("everest_serial_gen.serial_generation_job_cron")
 
     def _run_runner(self, times=10):
         for _call in range(times):
-            self.Job._cron_process()
+            self.Job._serial_runner_step()
 
     def test_credit_note_in_chunks(self):
         refund = self._create_credit_note([(self.serial_product, 7)])
-        triggers = self.env["ir.cron.trigger"].search_count(
-            [("cron_id", "=", self.cron.id)]
-        )
         counts = self._counts()
         _wizard, action = self._generate(refund)
         self.assertEqual(action["tag"], "display_notification")
@@ -38,10 +34,6 @@ class TestBackground(SerialGenCase):
             self._counts(), dict(counts, **{"stock.move": counts["stock.move"] + 1})
         )
         self.assertTrue(refund.serial_picking_ids.serial_job_held)
-        self.assertEqual(
-            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]),
-            triggers + 1,
-        )
         job = refund.serial_job_ids
         self.assertEqual((job.state, job.total, job.done_count), ("queued", 7, 0))
         self.assertIn("0 of 7", refund.serial_job_progress)
@@ -55,12 +47,20 @@ class TestBackground(SerialGenCase):
         self.assertEqual(self._counts(), counts)
         self.assertIn("background", action["params"]["message"])
 
-        self._run_cron(self.cron)
+        first = refund.serial_picking_ids
+        self.Job._serial_runner_step()
         self.assertEqual(job.done_count, 3)
         self.assertIn("3 of 7", refund.serial_job_progress)
         self.assertEqual(len(refund.serial_lot_ids), 3)
-        # one receipt for the whole credit note (#14), done at the last chunk
-        self.assertEqual(refund.serial_picking_ids.state, "draft")
+        # each chunk validates its own part of the receipt, as a user who
+        # validates part of a transfer: the rest waits on a backorder (#32)
+        self.assertEqual(first.state, "done")
+        self.assertEqual(len(first.move_line_ids), 3)
+        backorder = refund.serial_picking_ids - first
+        self.assertEqual(backorder.backorder_id, first)
+        self.assertNotEqual(backorder.state, "done")
+        self.assertTrue(backorder.serial_job_held)
+        self.assertEqual(backorder.move_ids.product_uom_qty, 4)
 
         self._run_runner()
         self.assertEqual((job.state, job.done_count), ("done", 7))
@@ -68,8 +68,11 @@ class TestBackground(SerialGenCase):
         lots = refund.serial_lot_ids
         self.assertEqual(len(lots), 7)
         self.assertEqual(len(set(lots.mapped("name"))), 7)
-        self.assertEqual(len(refund.serial_picking_ids), 1)
-        self.assertEqual(refund.serial_picking_ids.state, "done")
+        # three chunks of at most 3: three receipts, one result
+        self.assertEqual(len(refund.serial_picking_ids), 3)
+        self.assertEqual(set(refund.serial_picking_ids.mapped("state")), {"done"})
+        self.assertEqual(job.transfer_ids, refund.serial_picking_ids)
+        self.assertFalse(refund.serial_picking_ids.filtered("serial_job_held"))
         self.assertEqual(
             sum(self._quants(lots, self.stock_location).mapped("quantity")), 7
         )
@@ -93,10 +96,10 @@ class TestBackground(SerialGenCase):
         with form.line_ids.edit(0) as line:
             line.first_serial = "BG-001"
         form.save().action_generate()
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         self.assertEqual(receipt.state, "assigned")
         self.assertEqual(len(receipt.serial_lot_ids), 3)
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         self.assertEqual(receipt.state, "done")
         self.assertEqual(
             sorted(receipt.serial_lot_ids.mapped("name")),
@@ -117,7 +120,7 @@ class TestBackground(SerialGenCase):
         with form.line_ids.edit(0) as line:
             line.serial_list = "F-1;F-2;F-3;F-4;F-5;F-6"
         form.save().action_generate()
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         # meanwhile someone creates F-5 on Odoo's own screens
         self.env["stock.lot"].create(
             {
@@ -149,8 +152,8 @@ class TestBackground(SerialGenCase):
         job = refund.serial_job_ids
         # a user's transaction holds the document past the runner's timeout
         busy = LockNotAvailable("canceling statement due to lock timeout")
-        with patch.object(serial_generator, "lock_rows", side_effect=busy):
-            self.Job._cron_process()
+        with patch.object(serial_generation_job, "lock_rows", side_effect=busy):
+            self.Job._serial_runner_step()
         self.assertEqual((job.state, job.done_count), ("queued", 0))
         self._run_runner()
         self.assertEqual((job.state, job.done_count), ("done", 4))
@@ -159,7 +162,7 @@ class TestBackground(SerialGenCase):
     def test_document_cancelled_meanwhile(self):
         refund = self._create_credit_note([(self.serial_product, 5)], post=False)
         self._generate(refund)
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         # no reversal while the job runs: its next chunks would come back
         self.assertNothingCreated(
             refund.action_reverse_serial_generation, message="background"
@@ -210,7 +213,7 @@ class TestBackground(SerialGenCase):
         Serials creates lots only at validation (#22)."""
         receipt = self._create_return_receipt([(self.serial_product, 5)])
         self._generate(receipt)
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         generated = receipt.serial_lot_ids
         self.assertEqual(len(generated), 3)
         receipt.action_cancel()
@@ -320,7 +323,7 @@ class TestBackgroundJobs(SerialGenCase):
             line.serial_list = f"{first}\n{second}"
         form.save().action_generate()
         for _call in range(5):
-            self.Job._cron_process()
+            self.Job._serial_runner_step()
         job = refund.serial_job_ids
         self.assertEqual((job.state, job.error), ("done", False))  # noqa
         names = refund.serial_lot_ids.mapped("name")

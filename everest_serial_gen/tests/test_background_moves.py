@@ -28,7 +28,7 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
 
     def _run_runner(self, times=10):
         for _call in range(times):
-            self.Job._cron_process()
+            self.Job._serial_runner_step()
 
     def _generated(self, prefix, count=5):
         product = self._create_product(f"{prefix} Laptop", "serial")
@@ -41,9 +41,15 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
     def _state(self, refund, lots):
         """What the reversal left, but for how many moves brought it and
         valued it: the totals of the valuation."""
-        pickings = refund.serial_picking_ids | refund.serial_picking_ids.return_ids
+        returns = refund.serial_job_ids.filtered(
+            lambda job: job.operation == "reverse"
+        ).transfer_ids
+        pickings = refund.serial_picking_ids | returns
         state = self._both_ways_state(pickings, lots)
-        moves = pickings.return_ids.move_ids
+        # in the background, each chunk validates its part of the return and
+        # leaves the rest on a backorder
+        state["pickings"] = sorted(set(state["pickings"]))
+        moves = returns.move_ids.filtered(lambda move: move.state == "done")
         state["moves"] = (
             sum(moves.mapped("product_uom_qty")),
             set(moves.mapped("state")),
@@ -74,10 +80,11 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
         self.assertIn("in the background", action["params"]["message"])
         job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
         self.assertEqual((job.state, job.total, job.done_count), ("queued", 5, 0))
-        # the return is open, draft, and nothing moved yet
+        # the return is Odoo's, confirmed, and nothing moved or reserved yet
         returned = refund.serial_picking_ids.return_ids
         self.assertEqual(job.transfer_ids, returned)
-        self.assertEqual(returned.state, "draft")
+        self.assertEqual(returned.state, "waiting")
+        self.assertFalse(returned.move_line_ids)
         self.assertEqual(self._counts()["stock.move.line"], counts["stock.move.line"])
         self.assertEqual(len(self._quants(lots, self.stock_location)), 5)
         self.assertIn("0 of 5", refund.serial_job_progress)
@@ -88,17 +95,24 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
             message="Reverse Serial Generation in the background: 0 of 5",
         )
 
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         self.assertEqual(job.done_count, 2)
         self.assertEqual(
             sum(self._quants(lots, self.stock_location).mapped("quantity")), 3
         )
-        self.assertNotEqual(returned.state, "done")
+        # the chunk validated its part of the return; the rest waits on a
+        # backorder, which the job holds
+        self.assertEqual(returned.state, "done")
+        self.assertEqual(len(returned.move_line_ids), 2)
+        backorder = job.transfer_ids - returned
+        self.assertEqual(backorder.backorder_id, returned)
+        self.assertNotEqual(backorder.state, "done")
+        self.assertTrue(backorder.serial_job_held)
         self._run_runner()
         self.assertEqual((job.state, job.done_count), ("done", 5))
-        self.assertEqual(returned.state, "done")
-        self.assertEqual(refund.serial_picking_ids.return_ids, returned)
-        self.assertEqual(returned.move_line_ids.lot_id, lots)
+        self.assertEqual(set(job.transfer_ids.mapped("state")), {"done"})
+        self.assertEqual(job.transfer_ids.move_line_ids.lot_id, lots)
+        self.assertFalse(job.transfer_ids.filtered("serial_job_held"))
         self.assertFalse(refund.serial_job_progress)
         self.assertIn(
             "is done in the background", refund.message_ids[:1].body.striptags()
@@ -114,19 +128,21 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
         self.company.serial_batch_size = 2
         refund.with_user(self.stock_user).action_reverse_serial_generation()
         job = refund.serial_job_ids.filtered(lambda job: job.operation == "reverse")
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         job.action_cancel()
         self.assertEqual(job.state, "failed")
-        returned = job.transfer_ids
-        self.assertEqual(returned.state, "done")
+        # the chunk's part went back; the backorder of the rest, where
+        # nothing moved, is cancelled
+        returned = job.transfer_ids.filtered(lambda picking: picking.state == "done")
         self.assertEqual(len(returned.move_line_ids.lot_id), 2)
+        self.assertEqual((job.transfer_ids - returned).mapped("state"), ["cancel"])
         self.assertEqual(
             sum(self._quants(lots, self.stock_location).mapped("quantity")), 3
         )
         self.assertIn("stopped after 2 of 5", refund.message_ids[:1].body.striptags())
         # the transfer is done with what moved: no banner stays
         self.assertFalse(refund.serial_job_progress)
-        self.assertFalse(returned.serial_job_held)
+        self.assertFalse(job.transfer_ids.filtered("serial_job_held"))
         # the rest can be reversed again
         self.company.serial_batch_size = 100
         refund.action_reverse_serial_generation()
@@ -146,7 +162,7 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
         Quant._update_available_quantity(
             moved.product_id, self.customer_location, 1, lot_id=moved
         )
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         self.assertEqual(job.state, "failed")
         self.assertIn(moved.name, job.error)
         self.assertEqual(job.done_count, 0)
@@ -207,8 +223,8 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
         with self.assertRaises(UserError) as caught:
             job.transfer_ids.unlink()
         self.assertIn("being filled in the background", str(caught.exception))
-        self.assertEqual(returned.state, "draft")
-        self.Job._cron_process()
+        self.assertEqual(returned.state, "waiting")
+        self.Job._serial_runner_step()
         job.action_cancel()
         # once the job stopped, the transfer is the user's again
         self.assertEqual(returned.state, "done")

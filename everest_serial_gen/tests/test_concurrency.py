@@ -25,7 +25,7 @@ from odoo.service.model import retrying
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.everest_serial_gen.models import serial_generator
+from odoo.addons.everest_serial_gen.models import serial_generation_job
 
 ROUNDS = 20
 SERIALS_PER_GENERATION = 50
@@ -318,7 +318,7 @@ class TestConcurrency(BaseCase):
             user_cr.execute(
                 "SELECT id FROM account_move WHERE id = %s FOR UPDATE", [held.id]
             )
-            with patch.object(serial_generator, "JOB_LOCK_TIMEOUT", "300ms"):
+            with patch.object(serial_generation_job, "JOB_LOCK_TIMEOUT", "300ms"):
                 with self.registry.cursor() as cr:
                     env = api.Environment(cr, self.uid, {})
                     env["serial.generation.job"]._cron_process()

@@ -54,8 +54,10 @@ class TestCreditNote(SerialGenCase):
         self.assertEqual(
             set(picking.move_ids.mapped("serial_source_model")), {"account.move.line"}
         )
-        self.assertEqual(action["domain"], [("id", "in", wizard.lot_ids.ids)])
-        self.assertEqual(action["res_model"], "stock.lot")
+        self.assertEqual(
+            self._result(action)["domain"], [("id", "in", wizard.lot_ids.ids)]
+        )
+        self.assertEqual(self._result(action)["res_model"], "stock.lot")
         self.assertEqual(
             [row[:2] for row in valuation(picking.move_ids)],
             [(3.0, 300.0), (5.0, 500.0)],

@@ -1,3 +1,5 @@
+import re
+from pathlib import Path
 from unittest.mock import patch
 
 from .common import SerialGenCase
@@ -30,9 +32,7 @@ class TestGenerator(SerialGenCase):
             "_check_location",
             "_check_plan",
         ):
-            checks[method], patcher = self._count_calls(
-                "serial.generator.check", method
-            )
+            checks[method], patcher = self._count_calls("serial.generator", method)
             patches.append(patcher)
         for patcher in patches:
             patcher.start()
@@ -56,9 +56,9 @@ class TestGenerator(SerialGenCase):
         self.company.serial_batch_size = 2
         refund = self._create_credit_note([(self.serial_product, 3)])
         self._generate(refund)
-        calls, patcher = self._count_calls("serial.generator.check", "_check_plan")
+        calls, patcher = self._count_calls("serial.generator", "_check_plan")
         with patcher:
-            self.env["serial.generation.job"]._cron_process()
+            self.env["serial.generation.job"]._serial_runner_step()
         self.assertEqual(len(calls), 1)
         self.assertEqual(len(refund.serial_lot_ids), 2)
 
@@ -92,3 +92,37 @@ class TestGenerator(SerialGenCase):
             self.assertEqual(
                 model._fields["serial_job_ids"].comodel_name, "serial.generation.job"
             )
+
+    def test_no_core_file_names_a_document_model(self):
+        """A document type is its own model files (#30): outside them, no
+        file of the core names a document model that is not a transfer, and
+        no code of the addons branches on a model's or an operation's name."""
+        root = Path(__file__).resolve().parents[1]
+        models = self.env["serial.generate.mixin"]._serial_document_models()
+        for model in models:
+            if model._name.startswith("stock."):
+                continue  # transfers are what every document moves goods with
+            lines = self.env[model._fields[model._serial_lines_field].comodel_name]
+            # its model files, and the lists of files that load them
+            own = {
+                f"models/{model._table}.py",
+                f"models/{lines._table}.py",
+                "models/__init__.py",
+                "__manifest__.py",
+            }
+            for path in sorted(root.rglob("*.py")):
+                relative = path.relative_to(root).as_posix()
+                if relative.startswith(("tests/", "migrations/")) or relative in own:
+                    continue
+                text = path.read_text()
+                for name in (model._name, lines._name, model._table):
+                    self.assertNotIn(name, text, f"{relative} names {name}")
+        branch = re.compile(r"(_name|res_model|source_model|operation)\s*[!=]=\s*[\"']")
+        for addon in root.parent.glob("everest_serial_gen*"):
+            for path in sorted(addon.rglob("*.py")):
+                if "/tests/" in path.as_posix() or "/migrations/" in path.as_posix():
+                    continue
+                self.assertFalse(
+                    branch.search(path.read_text()),
+                    f"{path.relative_to(root.parent)} branches on a name",
+                )

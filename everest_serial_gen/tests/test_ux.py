@@ -172,7 +172,17 @@ class TestAfterOk(SerialGenCase):
         )
 
     def test_result_list_and_notification(self):
-        wizard, action = self._generate(self.refund)
+        wizard, notification = self._generate(self.refund)
+        # Odoo's own notification, then the list of the new serials
+        self.assertEqual(notification["tag"], "display_notification")
+        self.assertEqual(notification["params"]["type"], "success")
+        self.assertEqual(notification["params"]["title"], "Generate Serial #")
+        self.assertEqual(
+            notification["params"]["message"],
+            f"3 serial numbers and 1 lot generated into "
+            f"{self.stock_location.display_name}",
+        )
+        action = self._result(notification)
         self.assertEqual(action["res_model"], "stock.lot")
         self.assertEqual(action["domain"], [("id", "in", wizard.lot_ids.ids)])
         self.assertEqual(
@@ -183,12 +193,6 @@ class TestAfterOk(SerialGenCase):
             ),
         )
         self.assertNotIn("search_default_group_by_product", action["context"])
-        self.assertEqual(action["effect"]["type"], "everest_serial_gen_notification")
-        self.assertEqual(
-            action["effect"]["message"],
-            f"3 serial numbers and 1 lot generated into "
-            f"{self.stock_location.display_name}",
-        )
         arch = self.env["stock.lot"].get_views([(action["views"][0][0], "list")])[
             "views"
         ]["list"]["arch"]
@@ -196,6 +200,7 @@ class TestAfterOk(SerialGenCase):
 
     def test_print_labels_from_the_result(self):
         wizard, action = self._generate(self.refund)
+        action = self._result(action)
         Lot = self.env["stock.lot"]
         # nothing selected: the whole list
         printed = Lot.with_context(
@@ -273,7 +278,7 @@ class TestAfterOk(SerialGenCase):
 
     def _link(self, record):
         return (
-            f'data-oe-model="{record._name}" data-oe-id="{record.id}">'
+            f"data-oe-model='{record._name}' data-oe-id='{record.id}'>"
             f"{record.display_name}</a>"
         )
 
@@ -318,14 +323,14 @@ class TestAfterOk(SerialGenCase):
         with form.line_ids.edit(0) as line:
             line.attach_lot_ids.add(attached)
             line.gen_quantity = 2
-        wizard, action = form.save(), None
-        action = wizard.action_generate()
+        wizard = form.save()
+        notification = wizard.action_generate()
         self.assertEqual(
-            action["effect"]["message"],
+            notification["params"]["message"],
             f"2 serial numbers generated and 1 serial number attached into "
             f"{self.stock_location.display_name}",
         )
-        self.assertNotIn("Generated", action["name"])
+        self.assertNotIn("Generated", self._result(notification)["name"])
         fields_view = self.env["stock.lot"].fields_get(["serial_job_ids"])
         self.assertEqual(fields_view["serial_job_ids"]["string"], "Documents")
         body = refund.message_ids[0].body

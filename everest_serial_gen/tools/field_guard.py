@@ -8,10 +8,8 @@ def check_addon_fields(model, vals_list, field_names):
     guards against losing that stock (cancel, reversal, line changes) rest
     on them: only the addon writes them, in sudo. ``readonly`` in a view
     does not stop an RPC caller, nor does a context key, which RPC callers
-    choose too.
+    choose too. Callers check ``env.su`` first: sudo writes nothing here.
     """
-    if model.env.su:
-        return
     written = {name for vals in vals_list for name in vals if name in field_names}
     if written:
         raise AccessError(

@@ -17,9 +17,6 @@ addon.
 
 import logging
 import re
-from contextlib import contextmanager
-
-from psycopg2 import errors
 
 from odoo.tools import SQL
 
@@ -39,26 +36,9 @@ LOT_UNIQUE_MESSAGE = (
     "reload and try again with another number."
 )
 # "Key (product_id, name, COALESCE(company_id, 0))=(7, RMA-1, 1) conflicts ..."
-_CONFLICT_KEY = re.compile(
+CONFLICT_KEY = re.compile(
     r"\)=\((?P<product>\d+), (?P<name>.*), -?\d+\) conflicts with"
 )
-
-
-@contextmanager
-def duplicate_lot_error(lots):
-    """Create or rename lots of the model ``lots`` inside: PostgreSQL's
-    refusal of a duplicate name comes out as Odoo's own error for it
-    (``stock.lot._check_unique_lot``), naming the product and the serial,
-    and nothing inside is kept."""
-    try:
-        with lots.env.cr.savepoint():
-            yield
-    except errors.ExclusionViolation as error:
-        if error.diag.constraint_name != LOT_UNIQUE_CONSTRAINT:
-            raise
-        match = _CONFLICT_KEY.search(error.diag.message_detail or "")
-        pairs = [(int(match["product"]), match["name"])] if match else []
-        raise lots._serial_duplicate_error(pairs) from None
 
 
 def constraint_exists(cr):

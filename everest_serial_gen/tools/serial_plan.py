@@ -1,12 +1,29 @@
-"""What one generation asks for, as values nothing changes in place.
+"""What one generation asks for, as values nothing changes in place: the
+names users type, the plan, and where a unit is.
 
 The wizard's OK and each background chunk describe their work as a tuple of
 ``PlanLine``; ``serial.generator`` checks it, names it, creates the lots and
 hands each line, with its lots, to the document that receives the goods.
 """
 
+import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
+
+# Odoo's own import accepts one value per line, or values separated by tabs or
+# semicolons: a column pasted from a spreadsheet, or a typed list.
+SERIAL_LIST_SEPARATORS = re.compile(r"[\r\n\t;]+")
+# the code of the company's serial sequence (res.company)
+SERIAL_SEQUENCE_CODE = "everest_serial_gen.serial"
+
+
+def parse_serial_list(text):
+    """Split a typed or pasted list of serial numbers into names."""
+    return [
+        name.strip()
+        for name in SERIAL_LIST_SEPARATORS.split(text or "")
+        if name.strip()
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,28 @@
-"""Locks and links the ORM has no call for: how the addon serializes work
-on a document (``lock_rows``, ``lock_timeout``), takes the quants it moves
-as Odoo takes them (``lock_quants``), and links thousands of records
-(``link_many2many``). The other SQL of the addon sits where its reason is:
-the batched inserts (batch_create.py, stock_quant.py), the lot uniqueness
-constraint (lot_uniqueness.py), the name checks (serial_numbering.py)."""
+"""Locks and links the ORM has no call for.
+
+Every statement of SQL the core runs itself is listed here, with its
+reason; the rest is the ORM's. The speed layer (everest_serial_gen_fast)
+has SQL of its own, each piece behind its switch.
+
+- ``lock_rows``: how the addon serializes work on a document: an UPDATE
+  that changes nothing, so that whoever comes second waits and is retried
+  by Odoo (``SELECT ... FOR UPDATE`` would not make it retry).
+- ``lock_timeout``: bounds the wait of the background runner on a document
+  a user holds.
+- ``link_many2many``: thousands of links in one INSERT; ``write()`` on a
+  document would run the document's own machinery (an invoice's
+  accounting) for a link.
+- ``serial.generation.job._lock_next``: the oldest queued job that no other
+  runner holds (``FOR NO KEY UPDATE SKIP LOCKED``), so that the chunks of
+  one job never run at the same time on two workers.
+- ``serial.numbering._next_names``, ``_skip_used_numbers``: drawing many
+  numbers of a sequence at once (``nextval`` over a series; the row update
+  of a "no gap" sequence, as ``ir.sequence`` does it one by one), and
+  moving a sequence past the highest number in use.
+- ``tools/lot_uniqueness.py``: Odoo's rule for lot names as a PostgreSQL
+  constraint, which holds between transactions, where Odoo's check in
+  Python does not; and the search for duplicates that keep it out.
+"""
 
 from contextlib import contextmanager
 
@@ -42,24 +61,6 @@ def lock_rows(records, timeout=None):
         cr.execute(query)
 
 
-def lock_quants(quants):
-    """The ids of ``quants`` this transaction could lock, as Odoo locks the
-    quant it updates (``FOR NO KEY UPDATE SKIP LOCKED``): one that another
-    transaction holds is left out, where Odoo would take another or make a
-    new one."""
-    if not quants:
-        return set()
-    quants.flush_recordset()
-    quants.env.cr.execute(
-        SQL(
-            """SELECT id FROM stock_quant WHERE id = ANY(%s)
-               FOR NO KEY UPDATE SKIP LOCKED""",
-            quants.ids,
-        )
-    )
-    return {id_ for (id_,) in quants.env.cr.fetchall()}
-
-
 @contextmanager
 def lock_timeout(cr, timeout):
     """Bound every lock wait of the statements run inside, on ``cr``.
@@ -86,7 +87,7 @@ def link_many2many(record, field_name, ids):
     """Add ``ids`` to the many2many ``field_name`` of ``record``, in one INSERT.
 
     Linking thousands of serials through write() costs a Python round per
-    link, plus the record's write machinery (an account.move's is heavy).
+    link, plus the record's write machinery (an invoice's is heavy).
     Then, as write() would, the ORM forgets both sides of the relation and
     marks what depends on them to compute.
     """

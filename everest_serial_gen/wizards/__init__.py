@@ -1,4 +1,3 @@
 from . import serial_generate_wizard
-from . import serial_generate_wizard_line
 from . import serial_manufacturer_wizard
 from . import stock_return_picking

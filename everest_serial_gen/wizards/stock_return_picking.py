@@ -40,27 +40,29 @@ class StockReturnPicking(models.TransientModel):
         line._process_line(picking)
         return picking.move_ids - before
 
-    def _serial_open_return(self):
-        """Odoo's ``_create_return`` but for its confirmation and
-        reservation: the return transfer with a draft move per line of the
-        wizard, which a background job brings back chunk by chunk
-        (``serial.chunked.transfer``). Draft, so that lowering their demand
-        chunk after chunk logs nothing."""
+    def _serial_create_return(self, lines_vals, picking_vals):
+        """Odoo's ``_create_return`` of ``lines_vals`` (values of the
+        wizard's lines, in place of its own), the return's values extended
+        with ``picking_vals`` (``_prepare_picking_default_values``), its
+        moves confirmed without lines: what comes back is given its lines
+        later, exactly (``stock.move._serial_fill``), or chunk by chunk.
+        Returns the return and its moves, one per line, in order."""
         self.ensure_one()
-        for return_move in self.product_return_moves.move_id:
-            return_move.move_dest_ids.filtered(
-                lambda move: move.state not in ("done", "cancel")
-            )._do_unreserve()
-        new_picking = self.picking_id.copy(self._prepare_picking_default_values())
-        new_picking.user_id = False
-        new_picking.message_post_with_source(
-            "mail.message_origin_link",
-            render_values={"self": new_picking, "origin": self.picking_id},
-            subtype_xmlid="mail.mt_note",
-        )
-        for return_line in self.product_return_moves:
-            return_line._process_line(new_picking)
-        return new_picking
+        self.product_return_moves = [fields.Command.clear()] + [
+            fields.Command.create(dict(vals, wizard_id=self.id)) for vals in lines_vals
+        ]
+        picking = self.with_context(
+            serial_reserves_itself=True, serial_return_picking_vals=picking_vals
+        )._create_return()
+        return picking, picking.move_ids.sorted("id")
+
+    def _prepare_picking_default_values(self):
+        """Odoo's values of the return, and those Generate Serial # gives it
+        (``serial_return_picking_vals``: where the goods go, the document it
+        is made for)."""
+        vals = super()._prepare_picking_default_values()
+        vals.update(self.env.context.get("serial_return_picking_vals") or {})
+        return vals
 
     def _serial_prepare_line_vals(self, move, units):
         """The wizard's line that returns ``units`` of the delivery ``move``."""

@@ -1,6 +1,5 @@
 from odoo import models
 
-from odoo.addons.everest_serial_gen.tools.move_units import done_returns, done_units
 from odoo.addons.everest_serial_gen.tools.serial_plan import SerialQuantities
 
 
@@ -89,7 +88,9 @@ class AccountMoveLine(models.Model):
             and move.product_id == self.product_id
             and not move.serial_source_model
         )
-        left = done_units(returned) - done_units(done_returns(returned))
+        left = self._serial_done_units(returned) - self._serial_done_units(
+            self._serial_done_returns(returned)
+        )
         earlier = self.search(
             [
                 ("sale_line_ids", "in", sale_lines.ids),

@@ -25,7 +25,7 @@ class TestBackgroundReceipt(AttachCase):
             with form.line_ids.edit(0) as line:
                 line.serial_list = "\n".join(names)
         form.save().action_generate()
-        self.Job._cron_process()
+        self.Job._serial_runner_step()
         return refund, refund.serial_job_ids
 
     def _stock_state(self, product):
@@ -49,37 +49,49 @@ class TestBackgroundReceipt(AttachCase):
         }
 
     def _assert_received(self, refund, lots):
-        """One done receipt brought exactly ``lots`` into Stock."""
-        receipt = refund.serial_picking_ids
-        self.assertEqual(len(receipt), 1)
-        self.assertEqual((receipt.state, bool(receipt.date_done)), ("done", True))
-        done = receipt.move_ids.filtered(lambda move: move.state == "done")
-        self.assertEqual(done.move_line_ids.lot_id, lots)
-        self.assertEqual(len(done.move_line_ids), len(lots))
+        """The credit note's done receipts, a chain of backorders (each
+        chunk validated its own part), brought exactly ``lots`` into
+        Stock."""
+        receipts = refund.serial_picking_ids
+        done = receipts.filtered(lambda picking: picking.state == "done")
+        self.assertTrue(all(done.mapped("date_done")))
+        chain = receipts.sorted("id")
+        self.assertEqual(chain[1:].backorder_id, chain[:-1])
+        moves = done.move_ids.filtered(lambda move: move.state == "done")
+        self.assertEqual(moves.move_line_ids.lot_id, lots)
+        self.assertEqual(len(moves.move_line_ids), len(lots))
         self.assertEqual(
             sorted(self._quants(lots, self.stock_location).mapped("quantity")),
             [1.0] * len(lots),
         )
         self.assertEqual(refund._serial_generated_lots(), lots)
-        self.assertEqual(refund.serial_picking_count, 1)
-        self.assertEqual(refund.action_view_serial_pickings()["res_id"], receipt.id)
-        return receipt
+        self.assertEqual(refund.serial_picking_count, len(receipts))
+        return receipts
 
-    def test_one_receipt_valued_as_the_synchronous_path(self):
+    def test_chunks_validated_as_backorders_valued_as_at_once(self):
+        """Each chunk validates its own part of the receipt and leaves the
+        rest on a backorder, as a user who validates part of a transfer
+        (#32): no chunk reads what the earlier ones did. The credit note
+        shows one result, valued as the same generation at once, and
+        Odoo's Return works on all that came in."""
         product = self._sold_product("Background Laptop")
         refund, job = self._background(product, 8)
-        receipt = refund.serial_picking_ids
-        self.assertEqual(job.transfer_ids, receipt)
-        self.assertEqual(receipt.state, "draft")
-        self.assertFalse(receipt.date_done)
-        self.assertFalse(receipt.backorder_ids)
+        first, backorder = refund.serial_picking_ids.sorted("id")
+        self.assertEqual(first.state, "done")
         self.assertEqual(
-            sorted(
-                (move.state, move.product_uom_qty, len(move.move_line_ids))
-                for move in receipt.move_ids
-            ),
-            [("done", 3.0, 3), ("draft", 5.0, 0)],
+            [(move.state, move.product_uom_qty) for move in first.move_ids],
+            [("done", 3.0)],
         )
+        self.assertEqual(backorder.backorder_id, first)
+        self.assertEqual(job.transfer_ids, first | backorder)
+        self.assertEqual(
+            [
+                (move.state, move.product_uom_qty, len(move.move_line_ids))
+                for move in backorder.move_ids
+            ],
+            [(backorder.move_ids.state, 5.0, 0)],
+        )
+        self.assertNotEqual(backorder.state, "done")
         self.assertEqual(
             sum(
                 self._quants(refund.serial_lot_ids, self.stock_location).mapped(
@@ -90,16 +102,14 @@ class TestBackgroundReceipt(AttachCase):
         )
         self.assertEqual(self._stock_state(product)["moves done"], 3)
         for _call in range(3):
-            self.Job._cron_process()
+            self.Job._serial_runner_step()
         self.assertEqual((job.state, job.done_count), ("done", 8))
-        receipt = self._assert_received(refund, refund.serial_lot_ids)
+        receipts = self._assert_received(refund, refund.serial_lot_ids)
         self.assertEqual(len(refund.serial_lot_ids), 8)
         self.assertEqual(
-            sorted(move.product_uom_qty for move in receipt.move_ids), [2, 3, 3]
+            sorted(move.product_uom_qty for move in receipts.move_ids), [2, 3, 3]
         )
-        self.assertFalse(
-            self.env["stock.picking"].search([("backorder_id", "=", receipt.id)])
-        )
+        self.assertEqual(job.transfer_ids, receipts)
 
         # the same credit note, generated at once
         other = self._sold_product("Synchronous Laptop")
@@ -111,11 +121,14 @@ class TestBackgroundReceipt(AttachCase):
         self.assertEqual(background, synchronous)
         self.assertEqual(background["valuation"][:2], [8.0, 800.0])
 
-        # the guards and the reversal see all of it
+        # the guards and the reversal see all of it, with Odoo's Return of
+        # each receipt
         self.assertNothingCreated(refund.button_cancel, message="Reverse Serial")
         refund.action_reverse_serial_generation()
-        self.assertEqual(receipt.return_ids.state, "done")
-        self.assertEqual(receipt.return_ids.move_line_ids.lot_id, refund.serial_lot_ids)
+        self.assertEqual(set(receipts.return_ids.mapped("state")), {"done"})
+        self.assertEqual(
+            receipts.return_ids.move_line_ids.lot_id, refund.serial_lot_ids
+        )
         self.assertFalse(
             sum(
                 self._quants(refund.serial_lot_ids, self.stock_location).mapped(
@@ -132,25 +145,27 @@ class TestBackgroundReceipt(AttachCase):
         counts = self._counts()
         job.action_cancel()
         self.assertEqual(job.state, "failed")
-        receipt = self._assert_received(refund, refund.serial_lot_ids)
+        receipts = self._assert_received(refund, refund.serial_lot_ids)
         self.assertEqual(len(refund.serial_lot_ids), 3)
+        # the first chunk's part came in; the backorder of the rest, where
+        # nothing came in, is cancelled
         self.assertEqual(
-            sorted((move.state, move.product_uom_qty) for move in receipt.move_ids),
+            sorted((move.state, move.product_uom_qty) for move in receipts.move_ids),
             [("cancel", 5.0), ("done", 3.0)],
         )
-        self.assertIn(receipt.name, refund.message_ids[0].body)
-        self.assertIn("rest of it is cancelled", refund.message_ids[0].body)
+        self.assertIn(receipts.sorted("id")[-1].name, refund.message_ids[0].body)
+        self.assertIn("nothing moved with it", refund.message_ids[0].body)
         self.assertIn("stopped after 3 of 8", refund.serial_job_progress)
         self.assertEqual(self._stock_state(product)["valuation"][:2], [3.0, 300.0])
         # nothing more runs, nothing is lost
         for _call in range(3):
-            self.Job._cron_process()
+            self.Job._serial_runner_step()
         self.assertEqual(self._counts(), counts)
         # the rest, generated again, comes in with a receipt of its own
         self.company.serial_batch_size = 2000
         self._generate(refund)
         self.assertEqual(len(refund.serial_lot_ids), 8)
-        self.assertEqual(len(refund.serial_picking_ids), 2)
+        self.assertEqual(len(refund.serial_picking_ids), 3)
         self.assertEqual(
             sum(
                 self._quants(refund.serial_lot_ids, self.stock_location).mapped(
@@ -169,18 +184,18 @@ class TestBackgroundReceipt(AttachCase):
             {"name": "RF-5", "product_id": product.id, "company_id": self.company.id}
         )
         for _call in range(3):
-            self.Job._cron_process()
+            self.Job._serial_runner_step()
         self.assertEqual((job.state, job.done_count), ("failed", 3))
         self.assertIn("RF-5", job.error)
         lots = refund.serial_lot_ids
         self.assertEqual(sorted(lots.mapped("name")), names[:3])
-        receipt = self._assert_received(refund, lots)
+        receipts = self._assert_received(refund, lots)
         self.assertEqual(
-            sorted((move.state, move.product_uom_qty) for move in receipt.move_ids),
+            sorted((move.state, move.product_uom_qty) for move in receipts.move_ids),
             [("cancel", 5.0), ("done", 3.0)],
         )
         self.assertIn("RF-5", refund.message_ids[0].body)
-        self.assertIn(receipt.name, refund.message_ids[0].body)
+        self.assertIn(receipts.sorted("id")[-1].name, refund.message_ids[0].body)
         self.assertEqual(self._stock_state(product)["moves done"], 3)
 
     def test_receipt_is_the_jobs_until_it_ends(self):
@@ -189,12 +204,15 @@ class TestBackgroundReceipt(AttachCase):
         open move): it is the job's, opened once at OK, until it ends."""
         product = self._sold_product("Interrupted Laptop")
         refund, job = self._background(product, 8)
-        receipt = refund.serial_picking_ids
+        # the open part of the receipt, on the backorder of the first chunk's
+        receipt = refund.serial_picking_ids.filtered(
+            lambda picking: picking.state != "done"
+        )
         self.assertTrue(receipt.serial_job_held)
         for action in (receipt.action_cancel, receipt.button_validate):
             self.assertNothingCreated(action, message="being filled in the background")
         for _call in range(3):
-            self.Job._cron_process()
+            self.Job._serial_runner_step()
         self.assertEqual((job.state, job.done_count), ("done", 8))
         self.assertEqual(job.transfer_ids, refund.serial_picking_ids)
         self.assertFalse(refund.serial_picking_ids.filtered("serial_job_held"))
@@ -222,6 +240,6 @@ class TestBackgroundReceipt(AttachCase):
         self._wizard_form(refund, user=user).save().action_generate()
         job = refund.serial_job_ids
         for _chunk in range(3):
-            self.Job._cron_process()
+            self.Job._serial_runner_step()
         self.assertEqual((job.state, job.error), ("done", False))
         self._assert_received(refund, refund.serial_lot_ids)

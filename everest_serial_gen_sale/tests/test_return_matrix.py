@@ -7,8 +7,10 @@ The sale, the quants of each serial, the valuation, the stock accounts and
 what Odoo's Return still offers on the delivery must come out the same.
 """
 
-from odoo.addons.everest_serial_gen.tests.common import SALE_UOM_FIELD
-from odoo.addons.everest_serial_gen.tools.fast_path import FAST_PATH_PARAMETER
+from odoo.addons.everest_serial_gen.tests.common import (
+    FAST_PATH_PARAMETER,
+    SALE_UOM_FIELD,
+)
 
 from .common import AttachCase
 
@@ -328,7 +330,7 @@ class TestKnownSerialsStayKnown(ReturnMatrixCase):
         job = refund.serial_job_ids
         self.assertEqual((job.state, job.total), ("queued", 5))
         for _chunk in range(3):
-            self.env["serial.generation.job"]._cron_process()
+            self.env["serial.generation.job"]._serial_runner_step()
         self.assertEqual(job.state, "done")
         self.assertEqual(len(refund.serial_lot_ids), 5)
         self.assertLessEqual(sold, refund.serial_lot_ids)
@@ -399,10 +401,10 @@ class TestKnownSerialsStayKnown(ReturnMatrixCase):
         _order, delivery, invoice = self._sell_deliver_invoice(product, 2)
         refund = self._credit_note(invoice)
         self._wizard_form(refund).save().action_generate()
-        self.env["serial.generation.job"]._cron_process()
+        self.env["serial.generation.job"]._serial_runner_step()
         # meanwhile, Odoo's Return brings the other one back
         self._odoo_return(delivery, 1)
-        self.env["serial.generation.job"]._cron_process()
+        self.env["serial.generation.job"]._serial_runner_step()
         job = refund.serial_job_ids
         self.assertEqual(job.state, "failed")
         self.assertIn("no longer at the customer", job.error)

@@ -1,9 +1,6 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.tools import SQL
-
-from odoo.addons.everest_serial_gen.tools.html_links import record_link
+from odoo.tools.misc import format_datetime
 
 # Which serial a vendor's replacement replaces: written by the addon only,
 # since the service history and the vendor loop rest on it.
@@ -199,45 +196,18 @@ class StockLot(models.Model):
         return action
 
     def _serial_history_render(self, lines):
-        """A table of the steps: date, step, document (a link), serial, from, to."""
+        """A table of the steps: date (the user's), step, document (a link
+        where the user may read it, with the document the transfer was made
+        for), serial, from, to (QWeb: serial_history_table)."""
         if not lines:
             return False
-        rows = []
-        for line in lines:
-            document = record_link(line.picking_id) if line.picking_id else ""
-            origin = line.picking_id._serial_document() if line.picking_id else None
-            if origin and origin != line.picking_id and origin.has_access("read"):
-                document = Markup("%s (%s)") % (document, record_link(origin))
-            rows.append(
-                Markup(
-                    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                    "<td>%s</td><td>%s</td></tr>"
-                )
-                % (
-                    fields.Datetime.to_string(
-                        fields.Datetime.context_timestamp(self, line.date)
-                    ),
-                    line._serial_service_step(),
-                    document,
-                    line.lot_id.name,
-                    line.location_id.display_name,
-                    line.location_dest_id.display_name,
-                )
-            )
-        header = Markup(
-            "<thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-            "<th>%s</th><th>%s</th></tr></thead>"
-        ) % (
-            self.env._("Date"),
-            self.env._("Step"),
-            self.env._("Document"),
-            self.env._("Serial"),
-            self.env._("From"),
-            self.env._("To"),
+        return self.env["ir.qweb"]._render(
+            "everest_serial_gen_vendor.serial_history_table",
+            {
+                "lines": lines,
+                "format_datetime": lambda value: format_datetime(self.env, value),
+            },
         )
-        return Markup(
-            '<table class="table table-sm o_serial_history">%s<tbody>%s</tbody></table>'
-        ) % (header, Markup("").join(rows))
 
     # Actions ---------------------------------------------------------------------
 

@@ -189,7 +189,7 @@ class TestVendor(VendorCase):
             for picking in (receipt, vendor_return, vendor_receipt, delivery)
         ]
         self.assertEqual(positions, sorted(positions))
-        self.assertIn(f'data-oe-id="{vendor_return.id}"', html)
+        self.assertIn(f"data-oe-id='{vendor_return.id}'", html)
         # the replacement shows the same history, and points to the original
         self.assertEqual(replacement.serial_history_line_ids, history)
 

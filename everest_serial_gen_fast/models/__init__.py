@@ -1,0 +1,5 @@
+from . import decimal_precision
+from . import stock_lot
+from . import stock_quant
+from . import stock_move_line
+from . import stock_move

@@ -1,0 +1,178 @@
+"""The fast paths of moves: the lines of brand-new lots made at once, and
+the chosen quants reserved at once, each storing what Odoo's own way
+stores, where it gives Odoo's result; Odoo's way (the core's) otherwise."""
+
+from collections import Counter
+
+from odoo import api, models
+from odoo.tools import float_compare
+
+from ..tools.batch import batch_memo, fast_path_enabled, lock_quants
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    @api.model
+    def _serial_fill(self, entries):
+        """The moves of ``entries`` that only receive new lots take the fast
+        path (``_serial_fill_at_once``); the others Odoo's assignment, as
+        the core fills them."""
+        by_move = {}
+        for move, lot, units, came_as in entries:
+            by_move.setdefault(move, []).append((lot, units, came_as))
+        with batch_memo():
+            at_once = self.browse()._serial_fill_at_once(by_move)
+        rest = [entry for entry in entries if entry[0] not in at_once]
+        return super()._serial_fill(rest) | at_once
+
+    def _serial_fill_at_once(self, by_move):
+        """The fast path of ``_serial_fill`` for the moves of ``by_move``
+        that only receive new lots, have no line yet and take them from
+        where Odoo reserves nothing: their lines created at once, as copies
+        (``stock.move.line._serial_create_batch``), holding what Odoo's
+        assignment and the core's numbering store (the values of Odoo's
+        ``_prepare_move_line_vals``, the lot, the quantity in the product's
+        unit), and the moves assigned as ``_action_assign`` leaves them.
+        Returns those moves."""
+        if not fast_path_enabled(self.env):
+            return self.browse()
+        moves = self.browse().concat(
+            *(
+                move
+                for move, items in by_move.items()
+                if move.state == "draft"
+                and not move.move_line_ids
+                and move._should_bypass_reservation()
+                and all(came_as is None for _lot, _units, came_as in items)
+            )
+        )
+        if not moves:
+            return moves
+        # Odoo's confirmation, without its assignment: the lines come below
+        moves.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
+        vals_list = []
+        for move in moves:
+            base = move._prepare_move_line_vals()
+            vals_list += [
+                dict(
+                    base,
+                    lot_id=lot.id,
+                    quantity=units,
+                    product_uom_id=move.product_id.uom_id.id,
+                )
+                for lot, units, _came_as in by_move[move]
+            ]
+        lines = self.env["stock.move.line"]._serial_create_batch(vals_list)
+        # what _action_assign writes on the moves it assigned
+        moves.write({"state": "assigned"})
+        for count, group in (
+            moves.filtered(lambda move: move.product_id.tracking == "serial")
+            .grouped("product_uom_qty")
+            .items()
+        ):
+            group.next_serial_count = count
+        # Odoo's assignment applies the putaway rules line by line; most
+        # databases have none that apply: skip that loop over the lines
+        if self.env["stock.putaway.rule"].search_count(
+            [
+                "|",
+                ("product_id", "in", lines.product_id.ids),
+                ("product_id", "=", False),
+            ],
+            limit=1,
+        ):
+            lines._apply_putaway_strategy()
+        moves.picked = True
+        return moves
+
+    def _serial_reserve_quants(self, quantities):
+        """The pairs of ``quantities`` that allow it are reserved at once:
+        their lines built by Odoo's own ``_prepare_move_line_vals``,
+        created as copies of the first (tools/batch.py), and their reserved
+        quantity written in one write() per value. That is Odoo's result for
+        a quant without package or owner that holds the quantity unreserved,
+        that this transaction can lock, with no quant of the product without
+        lot beside it (whose date Odoo would give it), on a move without
+        lines yet; the others take Odoo's way (the core's)."""
+        moves = self.grouped("product_id")
+        at_once = self._serial_reservable_at_once(quantities)
+        if at_once:
+            vals_list = []
+            for quant, quantity in at_once.items():
+                move = moves[quant.product_id]
+                if move.product_id.tracking == "serial" and (
+                    move.picking_type_id.use_create_lots
+                    or move.picking_type_id.use_existing_lots
+                ):
+                    vals_list += move._add_serial_move_line_to_vals_list(
+                        quant, quantity
+                    )
+                else:
+                    vals_list.append(
+                        move._prepare_move_line_vals(
+                            quantity=quantity, reserved_quant=quant
+                        )
+                    )
+            with batch_memo():
+                self.env["stock.move.line"]._serial_create_reserved(vals_list, at_once)
+        return super()._serial_reserve_quants(
+            [
+                (quant, quantity)
+                for quant, quantity in quantities
+                if quant not in at_once
+            ]
+        )
+
+    def _serial_reservable_at_once(self, quantities):
+        """``{quant: quantity}`` of the pairs of ``quantities`` that
+        _serial_reserve_quants reserves at once: see there."""
+        MoveLine = self.env["stock.move.line"]
+        if not MoveLine._serial_fast_done_supported(inserts=False) or any(
+            move.move_line_ids or move.state in ("done", "cancel") for move in self
+        ):
+            return {}
+        quants = self.env["stock.quant"].concat(*(quant for quant, _qty in quantities))
+        # Sudo: whether a quant without lot lies beside decides the path,
+        # whatever the user may read; nothing is returned to the user.
+        untracked = set(
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("product_id", "in", quants.product_id.ids),
+                    ("location_id", "in", quants.location_id.ids),
+                    ("lot_id", "=", False),
+                    ("package_id", "=", False),
+                    ("owner_id", "=", False),
+                ],
+                ["product_id", "location_id"],
+            )
+        )
+        locked = lock_quants(quants)
+        products = set(self.product_id)
+        counts = Counter(quant for quant, _qty in quantities)
+
+        def takes(quant, quantity):
+            rounding = quant.product_id.uom_id.rounding
+            free = quant.quantity - quant.reserved_quantity
+            return (
+                float_compare(quantity, 0, precision_rounding=rounding) > 0
+                and float_compare(free, quantity, precision_rounding=rounding) >= 0
+                and (
+                    quant.product_id.tracking != "serial"
+                    or float_compare(quantity, 1, precision_rounding=rounding) == 0
+                )
+            )
+
+        return {
+            quant: quantity
+            for quant, quantity in quantities
+            if quant.product_id in products
+            and counts[quant] == 1
+            and quant.lot_id
+            and not (quant.package_id or quant.owner_id)
+            and quant.id in locked
+            and (quant.product_id, quant.location_id) not in untracked
+            and takes(quant, quantity)
+        }

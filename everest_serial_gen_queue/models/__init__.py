@@ -1,0 +1,1 @@
+from . import serial_generation_job
