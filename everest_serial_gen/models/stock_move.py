@@ -421,6 +421,13 @@ class StockMove(models.Model):
             "quantity": units,
             "product_uom_id": self.product_id.uom_id.id,
         }
+        # The lot exists already: the line holds what its lot says, as Odoo
+        # computes a line of a known lot, rather than what Odoo's numbering
+        # gives a lot yet to be created (product_expiry's expiration date
+        # counted from midnight).
+        line_fields = self.env["stock.move.line"]._fields
+        for name in self.env["stock.move.line"]._serial_fields_from_lot():
+            vals[name] = line_fields[name].convert_to_write(lot[name], lot)
         if stay:
             vals.update(
                 location_id=stay.location.id,

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, models, tools
 
 # What a user may not change on a line of a transfer a background job fills
 JOB_HELD_LINE_FIELDS = {
@@ -36,3 +36,19 @@ class StockMoveLine(models.Model):
         if JOB_HELD_LINE_FIELDS.intersection(vals):
             self.picking_id._serial_check_not_in_job()
         return super().write(vals)
+
+    @api.model
+    @tools.ormcache()
+    def _serial_fields_from_lot(self):
+        """The stored fields of a line that Odoo computes from the field of
+        the same name of its lot (product_expiry's ``expiration_date``):
+        what a line of a known lot holds."""
+        Lot = self.env["stock.lot"]
+        return tuple(
+            name
+            for name, field in self._fields.items()
+            if field.store
+            and field.compute
+            and name in Lot._fields
+            and f"lot_id.{name}" in field.get_depends(self)[0]
+        )
