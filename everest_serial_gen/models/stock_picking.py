@@ -160,10 +160,12 @@ class StockPicking(models.Model):
 
     def _serial_document_error(self):
         self.ensure_one()
-        if self.picking_type_code != "incoming" or self.location_id.usage != "customer":
+        if self.picking_type_code != "incoming" or not (
+            self.location_id.usage == "customer" or self._serial_entered_by_hand()
+        ):
             return self.env._(
-                "Generate Serial # only applies to receipts from a customer "
-                "location, not to %(document)s.",
+                "Generate Serial # only applies to receipts from a customer, "
+                "not to %(document)s. Set its Receive From to the customer.",
                 document=self.display_name,
             )
         if self.state in ("done", "cancel"):
@@ -184,10 +186,41 @@ class StockPicking(models.Model):
     def _serial_candidate_domain(self):
         return [
             ("picking_type_code", "=", "incoming"),
-            ("location_id.usage", "=", "customer"),
+            ("location_id.usage", "in", ("customer", "supplier")),
             ("state", "not in", ("done", "cancel")),
             ("move_ids.product_id.tracking", "in", ("serial", "lot")),
         ]
+
+    def _serial_entered_by_hand(self):
+        """Whether this is a customer's return entered by hand on Odoo's
+        Receipts: a receipt to do from a vendor location (where the Receipts
+        form puts it: 19.0 shows no source, 18.0 only with Storage
+        Locations), received from a partner who is no vendor, or a customer
+        too. Generate Serial # receives it from the customer
+        (``_serial_receive_from_customer``), rather than ask the user for an
+        operation type of returns, which Odoo does not have."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        return bool(
+            self.picking_type_code == "incoming"
+            and self.location_id.usage == "supplier"
+            and self.state not in ("done", "cancel")
+            and partner
+            and (partner.customer_rank or not partner.supplier_rank)
+        )
+
+    def _serial_customer_location(self):
+        """Where this receipt's customer's goods come from: the partner's
+        customer location, as Odoo's deliveries to the partner go there."""
+        self.ensure_one()
+        return self.partner_id.with_company(self.company_id).property_stock_customer
+
+    def _serial_receive_from_customer(self):
+        """Receive this receipt entered by hand from its customer: its source
+        and its moves' (Odoo's write of the transfer changes both, and
+        reserves again what no longer fits)."""
+        self.ensure_one()
+        self.location_id = self._serial_customer_location()
 
     def _serial_chunk_source(self, job_line):
         """Once routed, a generation line's units are the demand of the move
@@ -294,7 +327,20 @@ class StockPicking(models.Model):
 
     def _serial_destination_note(self, location):
         self.ensure_one()
-        note = self.env._(
+        note = ""
+        if self._serial_entered_by_hand():
+            note = (
+                self.env._(
+                    "%(document)s comes from %(vendors)s: OK receives it from "
+                    "%(customer)s, as a return of %(partner)s.",
+                    document=self.display_name,
+                    vendors=self.location_id.display_name,
+                    customer=self._serial_customer_location().display_name,
+                    partner=self.partner_id.display_name,
+                )
+                + " "
+            )
+        note += self.env._(
             "OK adds the serials to %(document)s and puts the items into "
             "%(location)s (the Out location for returns).",
             document=self.display_name,
@@ -330,6 +376,8 @@ class StockPicking(models.Model):
         move of this transfer that brings them into ``location``, once
         (``_serial_route``)."""
         self.ensure_one()
+        if self._serial_entered_by_hand():
+            self._serial_receive_from_customer()
         if self.state == "draft":
             self.action_confirm()
         self._serial_route(job.with_env(self.env), location)

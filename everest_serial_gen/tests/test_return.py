@@ -271,3 +271,121 @@ class TestReturn(SerialGenCase):
         self.assertEqual(
             sorted(receipt.serial_lot_ids.mapped("name")), ["OK-1", "OK-2", "OK-3"]
         )
+
+
+class TestReturnEnteredByHand(SerialGenCase):
+    """A customer's return entered on Odoo's Receipts with default settings
+    (#31): the form takes it from Vendors; Generate Serial # receives it
+    from the customer, and leaves what a receipt from the customer leaves."""
+
+    def _receipt_as_entered(self, partner, quantity=2):
+        """What Odoo's Receipts form saves: a type and a partner; the
+        locations come from the type (the source: Vendors)."""
+        receipts = self.warehouse.in_type_id
+        source = receipts.default_location_src_id
+        destination = receipts.default_location_dest_id
+        receipt = self.env["stock.picking"].create(
+            {
+                "partner_id": partner.id,
+                "picking_type_id": receipts.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.serial_product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": self.serial_product.uom_id.id,
+                            "location_id": source.id,
+                            "location_dest_id": destination.id,
+                        }
+                    )
+                ],
+            }
+        )
+        receipt.action_confirm()
+        return receipt
+
+    def _what_it_leaves(self, receipt):
+        lots = receipt.serial_lot_ids
+        quants = self.env["stock.quant"].search([("lot_id", "in", lots.ids)])
+        return {
+            "receipt": (
+                receipt.state,
+                receipt.location_id,
+                receipt.location_dest_id,
+                receipt.picking_type_id,
+                receipt.partner_id,
+            ),
+            "moves": sorted(
+                (move.state, move.location_id.id, move.quantity, move.product_uom_qty)
+                for move in receipt.move_ids
+            ),
+            "lines": sorted(
+                (line.location_id.id, line.location_dest_id.id, line.quantity)
+                for line in receipt.move_line_ids
+            ),
+            "quants": sorted(
+                (
+                    quant.location_id.id,
+                    quant.quantity,
+                    quant.package_id.id,
+                    quant.owner_id.id,
+                )
+                for quant in quants
+            ),
+            "serials": len(lots),
+        }
+
+    def test_received_from_the_customer(self):
+        receipt = self._receipt_as_entered(self.customer)
+        self.assertEqual(receipt.location_id.usage, "supplier")
+        self.assertTrue(receipt.serial_can_generate)
+        self.assertIn(
+            receipt,
+            self.env["stock.picking"].search([("serial_can_generate", "=", True)]),
+        )
+        wizard = self._wizard_form(receipt).save()
+        self.assertIn(
+            f"comes from {receipt.location_id.display_name}: OK receives it "
+            f"from {self.customer_location.display_name}, as a return of "
+            "Returning Customer.",
+            wizard.location_note,
+        )
+        wizard.action_generate()
+
+        # side by side: the same return entered from the customer's location
+        odoo_way = self._create_return_receipt([(self.serial_product, 2)])
+        self._generate(odoo_way)
+        ours, theirs = self._what_it_leaves(receipt), self._what_it_leaves(odoo_way)
+        self.assertEqual(ours, theirs)
+        self.assertEqual(
+            ours["receipt"][:3], ("done", self.customer_location, self.stock_location)
+        )
+        self.assertEqual(
+            ours["quants"],
+            [(self.customer_location.id, -1.0, False, False)] * 2
+            + [(self.out_location.id, 1.0, False, False)] * 2,
+        )
+        self.assertEqual(receipt.move_line_ids.lot_id, receipt.serial_lot_ids)
+
+    def test_receipt_from_a_vendor_is_refused(self):
+        vendor = self.env["res.partner"].create(
+            {"name": "Laptop Vendor", "supplier_rank": 1}
+        )
+        receipt = self._receipt_as_entered(vendor)
+        self.assertFalse(receipt.serial_can_generate)
+        self.assertNothingCreated(
+            lambda: self._wizard_form(receipt), message="Set its Receive From"
+        )
+        # a partner who buys from us too is a customer who may return goods
+        vendor.customer_rank = 1
+        receipt.invalidate_recordset(["serial_can_generate"])
+        self.assertTrue(receipt.serial_can_generate)
+
+    def test_receipt_without_partner_is_refused(self):
+        receipt = self._receipt_as_entered(self.env["res.partner"])
+        self.assertFalse(receipt.serial_can_generate)
+        self.assertNothingCreated(
+            lambda: self._wizard_form(receipt), message="Set its Receive From"
+        )

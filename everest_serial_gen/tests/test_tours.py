@@ -160,6 +160,36 @@ class TestTours(SerialGenData, HttpCase):
         )
         self.assertEqual(receipt.move_line_ids.lot_id, lots)
 
+    def test_return_entered_by_hand_tour(self):
+        """A first-time user enters a customer's return on Odoo's Receipts,
+        with default settings (no Storage Locations, no operation type of
+        returns), and generates its serial (#31)."""
+        Picking = self.env["stock.picking"]
+        before = Picking.search([])
+
+        self.start_tour(
+            web_client_url("action-stock.action_picking_tree_incoming"),
+            "everest_serial_gen_return_entered_by_hand_tour",
+            login="admin",
+        )
+
+        self.env.invalidate_all()
+        receipt = Picking.search([]) - before
+        self.assertEqual(len(receipt), 1)
+        self.assertEqual(receipt.picking_type_id, self.warehouse.in_type_id)
+        self.assertEqual(receipt.state, "done")
+        self.assertEqual(receipt.location_id, self.customer_location)
+        lot = receipt.serial_lot_ids
+        self.assertEqual(lot.product_id, self.laptop)
+        self.assertEqual(
+            self._quantities(lot),
+            {(lot.name, self.warehouse.serial_out_location_id): 1.0},
+        )
+        at_customer = self.env["stock.quant"].search(
+            [("lot_id", "=", lot.id), ("location_id", "=", self.customer_location.id)]
+        )
+        self.assertEqual(at_customer.quantity, -1.0)
+
     def test_retrieved_serial_tour(self):
         """The form of a serial generated on a return, then retrieved by a
         credit note, in the browser: one Origin group (#24)."""

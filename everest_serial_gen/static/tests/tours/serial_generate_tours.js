@@ -313,3 +313,77 @@ tours.add("everest_serial_gen_retrieved_serial_tour", {
         },
     ],
 });
+
+/** Type ``text`` into the many2one ``name`` and pick ``choice``. */
+function pickMany2one(name, text, choice, row = "") {
+    return [
+        {
+            content: `Type ${text} into ${name}`,
+            trigger: `.o_form_view ${row} .o_field_widget[name=${name}] input`,
+            run: `edit ${text}`,
+        },
+        {
+            content: `Pick ${choice}`,
+            trigger: `.ui-menu-item > a:contains(${choice})`,
+            run: "click",
+        },
+    ];
+}
+
+tours.add("everest_serial_gen_return_entered_by_hand_tour", {
+    steps: () => [
+        {
+            content: "In Receipts, click New, as for any receipt",
+            trigger: ".o_list_button_add",
+            run: "click",
+        },
+        ...pickMany2one("partner_id", "Returning Customer", "Returning Customer"),
+        {
+            content: "Add a product line",
+            trigger: ".o_field_x2many_list_row_add > a",
+            run: "click",
+        },
+        ...pickMany2one("product_id", "Tour Laptop", "Tour Laptop", ".o_data_row"),
+        {
+            trigger: ".o_data_row .o_field_widget[name=product_uom_qty] input",
+            run: "edit 1",
+        },
+        {
+            content: "Save the receipt",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_form_saved",
+        },
+        ...openWizard(),
+        {
+            content: "The wizard says the receipt comes from the customer, not from Vendors",
+            trigger: ".modal .alert-info:contains(comes from):contains(Vendors):contains(OK receives it from):contains(Customers)",
+        },
+        {
+            trigger: ".modal .o_data_row:contains(Tour Laptop) .o_data_cell[name=gen_quantity]:contains(1)",
+        },
+        {
+            content: "Click OK",
+            trigger: ".modal .modal-footer button[name=action_generate]",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "A notification says where the serial went",
+            trigger: ".o_notification:contains(1 serial number generated into):contains(Returns Out)",
+        },
+        {
+            content: "Go back to the receipt",
+            trigger: ".o_breadcrumb .o_back_button a:contains(WH/IN)",
+            run: "click",
+        },
+        {
+            content: "The receipt is done",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Done)",
+        },
+    ],
+});
