@@ -24,6 +24,9 @@ The pictures:
 - screenshot_smart_button.png: the credit note
   everest_serial_gen.demo_credit_note_generated with its Serial Numbers
   smart button;
+- screenshot_return_by_hand.png: Generate Serial # opened on the receipt
+  everest_serial_gen.demo_return_entered_by_hand, a customer's return
+  entered on Receipts with default settings (not confirmed);
 - screenshot_service_history.png (in everest_serial_gen_vendor's
   static/description, or --out-vendor): the form of the serial that the
   vendor replaced in the demo service loop
@@ -58,6 +61,7 @@ CREDIT_NOTE_URL = (
     "/web#action=account.action_move_out_refund_type&id={id}&view_type=form"
 )
 SETTINGS_URL = "/web#action=stock.action_stock_config_settings"
+RECEIPT_URL = "/web#action=stock.action_picking_tree_incoming&id={id}&view_type=form"
 SERIAL_URL = "/web#action=stock.action_production_lot_form&id={id}&view_type=form"
 
 
@@ -330,7 +334,16 @@ def take(browser, odoo, out, out_vendor):
     )
     save("screenshot_smart_button.png")
 
-    # (d) the service history of the serial the vendor replaced
+    # (d) a customer's return entered by hand on Receipts: the wizard says
+    # that OK receives it from the customer (not confirmed)
+    open_page(
+        RECEIPT_URL.format(id=odoo.xmlid_to_id(f"{ADDON}.demo_return_entered_by_hand"))
+    )
+    browser.click(".o_statusbar_buttons button[name=action_generate_serial]")
+    browser.wait_for(".modal .alert-info", "OK receives it from")
+    save("screenshot_return_by_hand.png")
+
+    # (e) the service history of the serial the vendor replaced
     open_page(SERIAL_URL.format(id=replaced_serial(odoo)))
     browser.wait_for(".o_form_view .o_serial_history tbody tr", "Vendor receipt")
     browser.evaluate(

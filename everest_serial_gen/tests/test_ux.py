@@ -6,6 +6,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import SerialGenCase
@@ -64,6 +65,14 @@ class TestWhereItShows(SerialGenCase):
         )
         if receipt:
             self.assertIn("DEMO Generate Serial #", receipt.origin)
+        by_hand = self.env.ref(
+            "everest_serial_gen.demo_return_entered_by_hand", raise_if_not_found=False
+        )
+        if by_hand:
+            # entered on Receipts as a first-time user does: from Vendors
+            self.assertIn("DEMO Generate Serial #", by_hand.origin)
+            self.assertEqual(by_hand.location_id.usage, "supplier")
+            self.assertTrue(by_hand.serial_can_generate)
 
     def test_buttons_explain_themselves(self):
         arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"][
@@ -134,6 +143,46 @@ class TestWizardSays(SerialGenCase):
         note = self._wizard_form(receipt).save().location_note
         self.assertIn(self.out_location.display_name, note)
         self.assertIn(f"Not into {self.stock_location.display_name}", note)
+
+    def test_fewer_names_typed_than_units(self):
+        """Typing fewer names than units says before OK that the rest keeps
+        no serial (#31), as Odoo's detailed operations show what is left."""
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        form = self._wizard_form(refund)
+        self.assertFalse(form.names_note)
+        with form.line_ids.edit(0) as line:
+            line.serial_list = "TYPED-1"
+        self.assertEqual(form.line_ids.edit(0).gen_quantity, 1)
+        self.assertIn(
+            "Laptop: names typed for 1 of 2 units. OK leaves the rest without "
+            "serial numbers",
+            form.names_note,
+        )
+        with form.line_ids.edit(0) as line:
+            line.serial_list = "TYPED-1\nTYPED-2"
+        self.assertFalse(form.names_note)
+        with form.line_ids.edit(0) as line:
+            line.serial_list = "TYPED-1"
+        form.save().action_generate()
+        self.assertEqual(refund.serial_lot_ids.mapped("name"), ["TYPED-1"])
+        # what the note said: the other unit is still to generate
+        self.assertTrue(refund.serial_can_generate)
+
+    def test_existing_first_serial_warned_in_preview(self):
+        """A First Serial # that exists already is named in the preview's
+        warning, before OK refuses it (#31)."""
+        self._generate(self._create_credit_note([(self.serial_product, 1)]))
+        existing = self.env["stock.lot"].search(
+            [("product_id", "=", self.serial_product.id)]
+        )
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        form = self._wizard_form(refund)
+        with form.line_ids.edit(0) as line:
+            line.first_serial = existing.name
+        self.assertIn(
+            f"{existing.name} exist already; OK refuses them", form.names_note
+        )
+        self.assertNothingCreated(form.save().action_generate, error=ValidationError)
 
     def test_columns(self):
         line = self.env["serial.generate.wizard.line"]

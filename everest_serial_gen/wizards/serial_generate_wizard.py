@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare, formatLang
 
 from ..compat import UOM_PRECISION
 from ..tools.serial_plan import parse_serial_list
@@ -192,6 +193,53 @@ class SerialGenerateWizardLine(models.TransientModel):
             line.preview_first, line.preview_last = first, last
             line.preview = first if first == last else f"{first} … {last}"
 
+    def _serial_names_warnings(self):
+        """What the preview must say before OK about the names given on this
+        line: those that exist already (OK refuses them), and units left
+        without a name when fewer names are typed than units to number."""
+        self.ensure_one()
+        warnings = []
+        names = self._serial_names()
+        if not names or not self.product_id:
+            return warnings
+        numbering = self.env["serial.numbering"]
+        company = numbering._lot_company(
+            self.wizard_id.company_id or self.env.company, self.product_id
+        )
+        taken = numbering._existing_names(company, self.product_id, set(names))
+        if taken:
+            warnings.append(
+                self.env._(
+                    "%(product)s: %(names)s exist already; OK refuses them. "
+                    "Give other names, or attach the known serials instead.",
+                    product=self.product_id.display_name,
+                    names=", ".join(sorted(taken)),
+                )
+            )
+        typed = parse_serial_list(self.serial_list)
+        left = (
+            self.document_quantity
+            - self.serialized_quantity
+            - self.attach_quantity
+            - len(typed)
+        )
+        if (
+            typed
+            and self.tracking == "serial"
+            and float_compare(left, 0, precision_rounding=self.uom_id.rounding) > 0
+        ):
+            warnings.append(
+                self.env._(
+                    "%(product)s: names typed for %(typed)s of %(units)s units. "
+                    "OK leaves the rest without serial numbers: type their "
+                    "names too, or generate them later.",
+                    product=self.product_id.display_name,
+                    typed=formatLang(self.env, len(typed), digits=0),
+                    units=formatLang(self.env, left + len(typed), digits=0),
+                )
+            )
+        return warnings
+
     def _serial_draws_from(self, sequence, company):
         """Whether OK draws this line's names from ``sequence``."""
         self.ensure_one()
@@ -310,6 +358,12 @@ class SerialGenerateWizard(models.TransientModel):
         compute="_compute_location_note",
         help="What OK does with the items, and where they go.",
     )
+    names_note = fields.Text(
+        string="About the Names",
+        compute="_compute_names_note",
+        help="What OK will do with the names given: those that exist already, "
+        "units left without a name.",
+    )
     line_ids = fields.One2many(
         "serial.generate.wizard.line",
         "wizard_id",
@@ -422,6 +476,21 @@ class SerialGenerateWizard(models.TransientModel):
                 if document and wizard.location_dest_id
                 else False
             )
+
+    @api.depends(
+        "line_ids.serial_list",
+        "line_ids.first_serial",
+        "line_ids.gen_quantity",
+        "line_ids.attach_quantity",
+    )
+    def _compute_names_note(self):
+        for wizard in self:
+            warnings = [
+                warning
+                for line in wizard.line_ids
+                for warning in line._serial_names_warnings()
+            ]
+            wizard.names_note = "\n".join(warnings) or False
 
     @api.depends("res_model", "res_id")
     def _compute_line_ids(self):
