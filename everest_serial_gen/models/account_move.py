@@ -79,11 +79,20 @@ class AccountMove(models.Model):
 
     def _serial_destination_note(self, location):
         self.ensure_one()
-        return self.env._(
+        note = self.env._(
             "OK creates and validates a receipt from the customer that brings "
             "the items into %(location)s (the Stock location for credit notes).",
             location=location.display_name,
         )
+        if self.state == "draft":
+            # allowed, as Everest allows it on a credit memo not yet posted;
+            # the user should know that stock moves before the accounting
+            note += " " + self.env._(
+                "%(document)s is still a draft: the items are in stock from OK "
+                "on, before the credit note is posted.",
+                document=self.display_name,
+            )
+        return note
 
     def _serial_retrieve(self, lines):
         """Take the retrieved return lines as received, without moving them."""

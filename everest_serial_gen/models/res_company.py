@@ -19,7 +19,7 @@ class ResCompany(models.Model):
         string="Stock Location for Credit Notes",
         domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
         check_company=True,
-        help="Where Generate Serial # on a credit note (Everest's credit memo) "
+        help="Where Generate Serial # on a credit note "
         "brings the items, with a validated receipt from the customer, unless "
         "the warehouse of the credit note's sale order sets its own.",
     )
@@ -28,8 +28,7 @@ class ResCompany(models.Model):
         string="Out Location for Returns",
         domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
         check_company=True,
-        help="Where Generate Serial # on a customer return (Everest's credit "
-        "order) puts the items, unless the return's warehouse sets its own.",
+        help="Where Generate Serial # on a customer return puts the items, unless the return's warehouse sets its own.",
     )
     serial_sequence_id = fields.Many2one(
         "ir.sequence",

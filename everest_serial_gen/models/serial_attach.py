@@ -284,6 +284,12 @@ class SerialAttach(models.AbstractModel):
         if wrong:
             raise UserError(
                 self.env._(
+                    "%(serials)s is not a serial of %(product)s.",
+                    serials=wrong.name,
+                    product=product.display_name,
+                )
+                if len(wrong) == 1
+                else self.env._(
                     "%(serials)s are not serials of %(product)s.",
                     serials=", ".join(wrong.mapped("name")),
                     product=product.display_name,
@@ -302,6 +308,12 @@ class SerialAttach(models.AbstractModel):
         if in_stock:
             raise UserError(
                 self.env._(
+                    "%(serials)s is in our own stock, not at a customer: it "
+                    "cannot come back.",
+                    serials=in_stock.name,
+                )
+                if len(in_stock) == 1
+                else self.env._(
                     "%(serials)s are in our own stock, not at a customer: they "
                     "cannot come back.",
                     serials=", ".join(in_stock.mapped("name")),
@@ -321,6 +333,12 @@ class SerialAttach(models.AbstractModel):
         if others and not confirm_other_customer:
             raise UserError(
                 self.env._(
+                    "%(serials)s was delivered to another customer. Check "
+                    "'Attach serials of other customers' to attach it anyway.",
+                    serials=others.name,
+                )
+                if len(others) == 1
+                else self.env._(
                     "%(serials)s were delivered to another customer. Check "
                     "'Attach serials of other customers' to attach them anyway.",
                     serials=", ".join(others.mapped("name")),
@@ -408,6 +426,12 @@ class SerialAttach(models.AbstractModel):
         if gone:
             raise UserError(
                 self.env._(
+                    "%(serials)s is no longer at the customer: someone brought "
+                    "it back meanwhile.",
+                    serials=gone.name,
+                )
+                if len(gone) == 1
+                else self.env._(
                     "%(serials)s are no longer at the customer: someone brought "
                     "them back meanwhile.",
                     serials=", ".join(gone.mapped("name")),

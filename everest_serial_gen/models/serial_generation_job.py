@@ -175,6 +175,11 @@ class SerialGenerationJob(models.Model):
         by_kind = self.line_ids.grouped("kind")
         retrieve = by_kind.get("retrieve", self.line_ids.browse())
         if lot in retrieve.retrieved_line_ids.lot_id:
+            document = self._document()
+            # Sudo: the serials a document holds, whoever reads the serial
+            if document and lot not in document.sudo().serial_lot_ids:
+                # a reversal of the document let it go (_serial_release_retrieved)
+                return self.env._("Retrieved, then released by")
             return self.env._("Retrieved by")
         if lot in by_kind.get("attach", self.line_ids.browse()).attach_lot_ids:
             return self.env._("Attached by")

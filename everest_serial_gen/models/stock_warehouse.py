@@ -11,7 +11,7 @@ class StockWarehouse(models.Model):
         domain="[('usage', '=', 'internal'), ('warehouse_id', '=', id)]",
         check_company=True,
         help="Where Generate Serial # puts the items of this warehouse's "
-        "customer returns (Everest's credit orders). Empty: the company's Out "
+        "customer returns. Empty: the company's Out "
         "location.",
     )
     serial_stock_location_id = fields.Many2one(
@@ -19,8 +19,8 @@ class StockWarehouse(models.Model):
         string="Stock Location for Credit Notes",
         domain="[('usage', '=', 'internal'), ('warehouse_id', '=', id)]",
         check_company=True,
-        help="Where Generate Serial # brings the items of credit notes (Everest's "
-        "credit memos) whose "
+        help="Where Generate Serial # brings the items of credit notes "
+        "whose "
         "sale order ships from this warehouse. Empty: the company's Stock "
         "location.",
     )
@@ -98,7 +98,7 @@ class StockWarehouse(models.Model):
             ):
                 raise ValidationError(
                     self.env._(
-                        "The operation type of credit memo receipts must be a "
+                        "The operation type of credit note receipts must be a "
                         "receipt type of warehouse %(warehouse)s.",
                         warehouse=warehouse.display_name,
                     )

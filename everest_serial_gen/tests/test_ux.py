@@ -358,6 +358,23 @@ class TestAfterOk(SerialGenCase):
         for field in ("serial_customer_id", "serial_generated_date"):
             self.assertNotIn(f'name="{field}"', arch)
 
+    def test_released_serial_says_so(self):
+        """A reversal of the credit note lets a retrieved serial go: its
+        Origin no longer says the credit note holds it (#31)."""
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        self._generate(receipt)
+        lot = receipt.serial_lot_ids
+        refund = self._create_credit_note([(self.serial_product, 1)])
+        self._generate(refund)
+        refund.action_reverse_serial_generation()
+        self.assertFalse(refund.serial_lot_ids)
+        lot.invalidate_recordset(["serial_origin_html"])
+        origin = str(lot.serial_origin_html)
+        self.assertNotIn("Retrieved by</th>", origin)
+        self.assertIn("Retrieved, then released by</th>", origin)
+        self.assertIn(self._link(refund), origin)
+        self.assertIn(self._link(receipt), origin)
+
     def test_result_words_follow_what_was_done(self):
         """Attached serials are called attached, in the notification, the
         list and the chatter (#24)."""
@@ -411,8 +428,16 @@ class TestSettingsWords(SerialGenCase):
         self.assertEqual(
             company["serial_out_location_id"].string, "Out Location for Returns"
         )
-        self.assertIn("credit memo", company["serial_stock_location_id"].help)
-        self.assertIn("credit order", company["serial_out_location_id"].help)
+        # Odoo's words, not Everest's (#31): the README maps the two
+        warehouse = self.env["stock.warehouse"]._fields
+        for field in (
+            company["serial_stock_location_id"],
+            company["serial_out_location_id"],
+            warehouse["serial_stock_location_id"],
+            warehouse["serial_out_location_id"],
+        ):
+            for words in ("credit memo", "credit order", "Everest"):
+                self.assertNotIn(words, field.help)
         with Form(self.env["res.config.settings"]) as settings:
             self.assertEqual(settings.serial_batch_size, self.company.serial_batch_size)
         arch = self.env["res.config.settings"].get_views([(False, "form")])["views"][
@@ -420,3 +445,7 @@ class TestSettingsWords(SerialGenCase):
         ]["arch"]
         self.assertIn('for="serial_batch_size"', arch)
         self.assertNotIn("Stock location for credit memos", arch)
+        ours = self.env.ref("everest_serial_gen.res_config_settings_view_form").arch
+        self.assertIn("Serial Number Generation", ours)
+        for words in ("credit memo", "credit order", "Everest"):
+            self.assertNotIn(words, ours)

@@ -180,7 +180,12 @@ class TestAttach(AttachCase):
         refund = self._create_credit_note([(product, 1)])
         wizard = self._wizard_form(refund).save()
         wizard.line_ids.attach_lot_ids = theirs
-        self.assertNothingCreated(wizard.action_generate, message="another customer")
+        # one serial, one verb (#31)
+        self.assertNothingCreated(
+            wizard.action_generate,
+            message="O1 was delivered to another customer. Check 'Attach serials "
+            "of other customers' to attach it anyway.",
+        )
         wizard.confirm_other_customer = True
         wizard.action_generate()
         self.assertEqual(refund.serial_lot_ids, theirs)
@@ -197,7 +202,11 @@ class TestAttach(AttachCase):
         refund = self._create_credit_note([(product, 1)])
         wizard = self._wizard_form(refund).save()
         wizard.line_ids.attach_lot_ids = shelf
-        self.assertNothingCreated(wizard.action_generate, message="own stock")
+        self.assertNothingCreated(
+            wizard.action_generate,
+            message="SHELF-1 is in our own stock, not at a customer: it cannot "
+            "come back.",
+        )
         with self.assertRaises(UserError):
             wizard.action_generate()
 
