@@ -28,7 +28,8 @@ class ResCompany(models.Model):
         string="Out Location for Returns",
         domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
         check_company=True,
-        help="Where Generate Serial # on a customer return puts the items, unless the return's warehouse sets its own.",
+        help="Where Generate Serial # on a customer return puts the items, "
+        "unless the return's warehouse sets its own.",
     )
     serial_sequence_id = fields.Many2one(
         "ir.sequence",
