@@ -77,6 +77,15 @@ class AccountMove(models.Model):
             or self.company_id.serial_stock_location_id
         )
 
+    def _serial_covered_note(self):
+        self.ensure_one()
+        return self.env._(
+            "Every unit of %(document)s came back already, with its serial "
+            "number, on a return (Odoo's Return of the delivery): Generate "
+            "Serial # has nothing left to do.",
+            document=self.display_name,
+        )
+
     def _serial_destination_note(self, location):
         self.ensure_one()
         note = self.env._(

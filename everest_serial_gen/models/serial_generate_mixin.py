@@ -52,6 +52,12 @@ class SerialGenerateMixin(models.AbstractModel):
         help="Generate Serial # applies: some returned items tracked by serial "
         "or lot number have none yet.",
     )
+    serial_covered_note = fields.Char(
+        string="Serials Already There",
+        compute="_compute_serial_covered_note",
+        help="Why Generate Serial # does not show on a document whose tracked "
+        "lines got their serials elsewhere.",
+    )
     serial_can_reverse = fields.Boolean(
         compute="_compute_serial_can_reverse",
         help="Technical: shows Reverse Serial Generation where it applies.",
@@ -81,6 +87,25 @@ class SerialGenerateMixin(models.AbstractModel):
                 and not document._serial_running_jobs()
                 # Sudo: readers of the document without stock rights see it too.
                 and document.sudo()._serial_has_remaining()
+            )
+
+    @api.depends("state", "serial_job_ids.state", "serial_lot_ids")
+    def _compute_serial_covered_note(self):
+        """Generate Serial # disappears once every tracked line has its
+        serials; where the addon gave none of them, the user should know
+        why the button is gone."""
+        for document in self:
+            # Sudo: as serial_can_generate, for readers without stock rights
+            sudo = document.sudo()
+            document.serial_covered_note = (
+                document._serial_covered_note()
+                if document.id
+                and not document.serial_lot_ids
+                and document._serial_document_error() is None
+                and not document._serial_running_jobs()
+                and sudo._serial_source_lines()
+                and not sudo._serial_has_remaining()
+                else False
             )
 
     def _search_serial_can_generate(self, operator, value):
@@ -169,6 +194,16 @@ class SerialGenerateMixin(models.AbstractModel):
     def _serial_default_location(self):
         """Where the generated serials go unless the user picks another."""
         raise NotImplementedError()
+
+    def _serial_covered_note(self):
+        """What the document says when its tracked lines got all their
+        serials without Generate Serial #."""
+        self.ensure_one()
+        return self.env._(
+            "Every tracked unit of %(document)s has its serial number already: "
+            "Generate Serial # has nothing left to do.",
+            document=self.display_name,
+        )
 
     def _serial_location_error(self, location):
         """Why the items of this document cannot go into ``location`` (an

@@ -207,6 +207,29 @@ class TestReturnMatrix(ReturnMatrixCase):
         self._odoo_return(delivery, 1)
         self.assertSameEnd((odoo_order, odoo_product), (order, our_product))
 
+    def test_odoo_return_covered_the_credit_note(self):
+        """Odoo's Return brought the unit back before the credit note:
+        Generate Serial # is gone, and the credit note says why (#31)."""
+        product = self._sold_product("Returned First")
+        self._in_stock(product, ["R1"])
+        _order, delivery, invoice = self._sell_deliver_invoice(product, 1)
+        self._odoo_return(delivery, 1)
+        refund = self._credit_note(invoice)
+        self.assertFalse(refund.serial_can_generate)
+        self.assertIn("came back already", refund.serial_covered_note)
+        arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertIn('name="serial_covered_note"', arch)
+        # a credit note the addon generated on says nothing of the kind
+        other = self._sold_product("Credited First")
+        self._in_stock(other, ["C1"])
+        _order, _delivery, invoice = self._sell_deliver_invoice(other, 1)
+        ours = self._credit_note(invoice)
+        self.assertFalse(ours.serial_covered_note)
+        self._ours(ours)
+        self.assertFalse(ours.serial_covered_note)
+
     def test_4_into_a_sub_location(self):
         shelf = self.env["stock.location"].create(
             {"name": "Credit Shelf", "location_id": self.stock_location.id}

@@ -121,12 +121,7 @@ class SerialVendorReturn(models.AbstractModel):
             "location_id": source.id,
             "location_dest_id": destination.id,
             "company_id": picking_type.company_id.id,
-            "origin": ", ".join(
-                dict.fromkeys(
-                    lot.sudo().serial_job_ids[:1].document_name or lot.name
-                    for _quant, lot in pairs
-                )
-            ),
+            "origin": self._transfer_origin(source, pairs),
             "move_ids": [
                 fields.Command.create(
                     {
@@ -142,6 +137,42 @@ class SerialVendorReturn(models.AbstractModel):
                 for product, quantity in by_product.items()
             ],
         }
+
+    @api.model
+    def _transfer_origin(self, source, pairs):
+        """The Source Document of a transfer of ``pairs`` (quant, lot), as a
+        user looks for it: coming back from the vendor (``source`` a vendor
+        location), the vendor returns that took the serials there; going to
+        the vendor, the documents that generated them."""
+        if source.usage == "supplier":
+            # Sudo: which transfer sent a serial names the document, whatever
+            # transfers the user may read; only their names are shown.
+            sent = (
+                self.env["stock.move.line"]
+                .sudo()
+                .search(
+                    [
+                        ("lot_id", "in", [quant.lot_id.id for quant, _lot in pairs]),
+                        ("location_dest_id", "=", source.id),
+                        ("state", "=", "done"),
+                    ],
+                    order="date desc, id desc",
+                )
+            )
+            last = {}
+            for line in sent:
+                last.setdefault(line.lot_id, line.picking_id)
+            names = [
+                last[quant.lot_id].name
+                for quant, _lot in pairs
+                if last.get(quant.lot_id)
+            ]
+        else:
+            names = [
+                lot.sudo().serial_job_ids[:1].document_name or lot.name
+                for _quant, lot in pairs
+            ]
+        return ", ".join(dict.fromkeys(names)) or False
 
     @api.model
     def _log_transfers(self, pickings, transfer_body, lot_body):

@@ -164,6 +164,16 @@ class TestVendor(VendorCase):
         vendor_receipt = self._receive(original, replace={original: "MFR-REPL-1"})
         replacement = self._assert_replaced(vendor_receipt, original)
         self.assertTrue(other.serial_at_vendor)
+        # the receipt answers the vendor return; the replaced serial says
+        # which serial replaces it (#31)
+        self.assertEqual(vendor_receipt.origin, vendor_return.name)
+        self.assertEqual(vendor_return.origin, receipt.name)
+        self.assertTrue(
+            original.message_ids.filtered(
+                lambda message: "Replaced by" in str(message.body)
+                and replacement.name in str(message.body)
+            )
+        )
 
         # the usual delivery sends it to the customer
         delivery = self._deliver(replacement, self.customer)
