@@ -242,6 +242,15 @@ class AccountMove(models.Model):
         )
         if quants:
             names = ", ".join(lot.name for (lot,) in quants[:20])
+            running = self._serial_running_jobs()
+            if running:
+                # a queued reversal was asked for already: wait for it
+                raise UserError(
+                    self.env._(
+                        "%(progress)s Cancel the document once that is done.",
+                        progress=running[:1]._progress_text(),
+                    )
+                )
             raise UserError(
                 self.env._(
                     "The serial numbers generated on this document are still in "

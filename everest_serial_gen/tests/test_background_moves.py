@@ -94,6 +94,11 @@ class TestBackgroundReverse(BothWays, SerialGenCase):
             refund.action_reverse_serial_generation,
             message="Reverse Serial Generation in the background: 0 of 5",
         )
+        # Cancel waits for the reversal asked for, rather than advise it (#31)
+        error = self.assertNothingCreated(refund.button_cancel)
+        self.assertIn("Reverse Serial Generation in the background", str(error))
+        self.assertIn("Cancel the document once that is done.", str(error))
+        self.assertNotIn("Use Action > Reverse", str(error))
 
         self.Job._serial_runner_step()
         self.assertEqual(job.done_count, 2)
