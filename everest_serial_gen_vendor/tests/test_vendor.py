@@ -4,6 +4,7 @@ history of a serial, and the provenance of generated serials."""
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user
+from odoo.tools.misc import format_datetime
 
 from odoo.addons.everest_serial_gen.tests import test_tours
 from odoo.addons.everest_serial_gen.tests.common import PACKAGE_MODEL, SerialGenCase
@@ -216,6 +217,24 @@ class TestVendor(VendorCase):
             [line._serial_service_step() for line in lots.serial_history_line_ids],
             ["Customer return", "Vendor return", "Vendor receipt"],
         )
+
+    def test_history_dates_in_the_users_time_zone(self):
+        """The Service History shows each step's time in the user's time
+        zone, as Odoo's own date fields do, on 18.0 and 19.0 (#31)."""
+        _receipt, lots = self._returned_serials(1)
+        line = lots.serial_history_line_ids[:1]
+        user = new_test_user(
+            self.env,
+            login="svc_brussels",
+            groups="stock.group_stock_user",
+            tz="Europe/Brussels",
+        )
+        html = str(lots.with_user(user).serial_history_html)
+        brussels = format_datetime(self.env, line.date, tz="Europe/Brussels")
+        utc = format_datetime(self.env, line.date, tz="UTC")
+        self.assertNotEqual(brussels, utc)
+        self.assertIn(brussels, html)
+        self.assertNotIn(utc, html)
 
     def test_replacement_named_from_sequence(self):
         _receipt, lots = self._returned_serials(1)
