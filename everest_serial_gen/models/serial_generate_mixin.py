@@ -30,6 +30,9 @@ class SerialGenerateMixin(models.AbstractModel):
         readonly=True,
         domain=lambda self: [("res_model", "=", self._name)],
     )
+    serial_job_count = fields.Integer(
+        string="Serial Generations Count", compute="_compute_serial_job_count"
+    )
     serial_lot_count = fields.Integer(
         string="Serial Numbers Count", compute="_compute_serial_lot_count"
     )
@@ -61,6 +64,13 @@ class SerialGenerateMixin(models.AbstractModel):
         compute="_compute_serial_job_progress",
         help="How far the background generation of serial numbers is.",
     )
+
+    @api.depends("serial_job_ids")
+    def _compute_serial_job_count(self):
+        for document in self:
+            # Sudo: a count, for readers of the document without Inventory
+            # rights too; the button that opens them asks for them.
+            document.serial_job_count = len(document.sudo().serial_job_ids)
 
     @api.depends("serial_lot_ids")
     def _compute_serial_lot_count(self):
@@ -318,6 +328,21 @@ class SerialGenerateMixin(models.AbstractModel):
         else:
             action["domain"] = [("id", "in", pickings.ids)]
         action["context"] = {"create": False}
+        return action
+
+    def action_view_serial_jobs(self):
+        """The generations of the document (Configuration > Serial
+        Generations): the one, or the list of them, with their progress,
+        serials and transfers."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "everest_serial_gen.serial_generation_job_action"
+        )
+        jobs = self.serial_job_ids
+        if len(jobs) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=jobs.id)
+        else:
+            action["domain"] = [("id", "in", jobs.ids)]
         return action
 
     def action_view_serials(self):

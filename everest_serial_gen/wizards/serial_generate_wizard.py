@@ -310,6 +310,11 @@ class SerialGenerateWizard(models.TransientModel):
         compute="_compute_location_note",
         help="What OK does with the items, and where they go.",
     )
+    background_note = fields.Char(
+        string="In the Background",
+        compute="_compute_background_note",
+        help="Whether OK runs the generation in the background, chunk by chunk.",
+    )
     line_ids = fields.One2many(
         "serial.generate.wizard.line",
         "wizard_id",
@@ -422,6 +427,23 @@ class SerialGenerateWizard(models.TransientModel):
                 if document and wizard.location_dest_id
                 else False
             )
+
+    @api.depends(
+        "company_id.serial_batch_size",
+        "line_ids.gen_quantity",
+        "line_ids.attach_lot_ids",
+    )
+    def _compute_background_note(self):
+        """Say before OK what ``serial.generator`` will decide: more serials
+        than the company's batch size run in the background."""
+        for wizard in self:
+            count = sum(
+                line._serial_lot_count() + len(line.attach_lot_ids)
+                for line in wizard.line_ids
+            )
+            wizard.background_note = self.env[
+                "serial.generator"
+            ]._serial_background_note(wizard.company_id or self.env.company, count)
 
     @api.depends("res_model", "res_id")
     def _compute_line_ids(self):
