@@ -165,16 +165,12 @@ class SerialGenerationJob(models.Model):
     def _notification_action(self):
         """Tell the user the job runs in the background."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "title": self._operation_name(),
-                "message": self._operation()._serial_queued_message(self),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self.env["serial.generate.mixin"]._serial_notification(
+            self._operation_name(),
+            self._operation()._serial_queued_message(self),
+            kind="info",
+            next={"type": "ir.actions.act_window_close"},
+        )
 
     def _document(self):
         """The document of the generation, or None once it was deleted."""

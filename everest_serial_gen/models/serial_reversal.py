@@ -82,19 +82,24 @@ class SerialReversal(models.AbstractModel):
         released = document._serial_release_retrieved()
         notes = []
         if released:
+            names = ", ".join(released.mapped("name"))
             notes.append(
                 self.env._(
-                    "%(document)s: released %(serials)s, which stay in stock "
-                    "where their return receipt put them.",
-                    document=document.display_name,
-                    serials=", ".join(released.mapped("name")),
+                    "Released %(serials)s, which stays in stock where its return "
+                    "receipt put it.",
+                    serials=names,
+                )
+                if len(released) == 1
+                else self.env._(
+                    "Released %(serials)s, which stay in stock where their return "
+                    "receipt put them.",
+                    serials=names,
                 )
             )
         if plan.left:
             notes.append(
-                self.env._(
-                    "Left where they are now: %(serials)s.",
-                    serials=", ".join(plan.left.lot_id.mapped("name")),
+                self._left_text(
+                    plan.left.lot_id, ", ".join(plan.left.lot_id.mapped("name"))
                 )
             )
         if notes:
@@ -234,9 +239,7 @@ class SerialReversal(models.AbstractModel):
                 transfers=returns,
             )
         if left:
-            body += " " + self.env._(
-                "Left where they are now: %(serials)s.", serials=self._where(left)
-            )
+            body += " " + self._left_text(left, self._where(left))
         document._message_log(body=body)
         return body
 

@@ -154,3 +154,65 @@ class TestBackgroundSays(NotificationAssertions, SerialGenCase):
         )
         line = self.env["serial.generation.job.line"].fields_get(["done_count"])
         self.assertEqual(line["done_count"]["string"], "Done")
+
+
+@tagged("post_install", "-at_install")
+class TestReverseSays(NotificationAssertions, SerialGenCase):
+    def test_reverse_asks_first(self):
+        """The Reverse button asks before it sends anything back, in the
+        user's language (confirm is a translated attribute of views)."""
+        for model in ("account.move", "stock.picking"):
+            arch = etree.fromstring(self.env[model].get_view()["arch"])
+            (button,) = arch.xpath(
+                "//header/button[@name='action_reverse_serial_generation']"
+            )
+            self.assertIn("back to the customer", button.get("confirm"))
+        # the Action menu, which asks nothing, does not offer it
+        for prefix in ("account_move", "stock_picking"):
+            action = self.env.ref(
+                f"everest_serial_gen.{prefix}_action_reverse_serial_generation"
+            )
+            self.assertFalse(action.binding_model_id)
+
+    def test_reverse_notification_is_a_short_success(self):
+        refund = self._create_credit_note([(self.serial_product, 2)])
+        self._generate(refund)
+        action = refund.action_reverse_serial_generation()
+        returns = refund.serial_picking_ids.return_ids
+        self.assertNotification(
+            action,
+            "success",
+            "Reverse Serial Generation",
+            f"Sent back with {returns.name}.",
+        )
+        self.assertEqual(action["params"]["next"]["tag"], "soft_reload")
+
+    def test_several_documents_name_themselves(self):
+        first = self._create_credit_note([(self.serial_product, 1)])
+        second = self._create_credit_note([(self.serial_product, 1)])
+        self._generate(first)
+        self._generate(second)
+        action = (first | second).action_reverse_serial_generation()
+        params = self.assertNotification(action, "success", "Reverse Serial Generation")
+        for refund in (first, second):
+            self.assertIn(
+                f"{refund.display_name}: Sent back with "
+                f"{refund.serial_picking_ids.return_ids.name}.",
+                params["message"],
+            )
+
+    def test_refusal_names_its_action_once(self):
+        """A refusal that names its action goes without the title, which
+        would repeat it."""
+        receipt = self._create_return_receipt([(self.serial_product, 1)])
+        action = receipt.action_reverse_serial_generation()
+        params = self.assertNotification(action, "warning", False)
+        self.assertEqual(params["message"].count("Reverse Serial Generation"), 1)
+        action = receipt.action_print_serial_labels()
+        self.assertNotification(
+            action,
+            "warning",
+            "Print Serial Labels",
+            f"{receipt.display_name} has no serial numbers from Generate Serial # "
+            "to print.",
+        )

@@ -536,18 +536,12 @@ class SerialGenerateWizard(models.TransientModel):
             context={"create": False},
         )
         # Odoo's notification, then the list of the new serials
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Generate Serial #"),
-                "message": self.env["serial.generator"]._describe_generation(
-                    self.job_id
-                ),
-                "next": action,
-            },
-        }
+        return self.env["serial.generate.mixin"]._serial_notification(
+            self.env._("Generate Serial #"),
+            self.env["serial.generator"]._describe_generation(self.job_id),
+            kind="success",
+            next=action,
+        )
 
     def action_print_labels(self):
         self.ensure_one()
