@@ -27,6 +27,9 @@
     ],
     "demo": ["demo/everest_serial_gen_demo.xml"],
     "assets": {
+        "web.assets_backend": [
+            "everest_serial_gen/static/src/**/*",
+        ],
         "web.assets_tests": [
             "everest_serial_gen/static/tests/tours/**/*",
         ],

@@ -254,7 +254,7 @@ class AccountMove(models.Model):
             raise UserError(
                 self.env._(
                     "The serial numbers generated on this document are still in "
-                    "stock (%(serials)s). Use Action > Reverse Serial Generation "
+                    "stock (%(serials)s). Use Reverse Serial Generation "
                     "to send them back to the customer first.",
                     serials=names,
                 )

@@ -74,7 +74,7 @@ class AccountMoveLine(models.Model):
         return UserError(
             self.env._(
                 "Serial numbers were generated for %(product)s on %(document)s. "
-                "Use Action > Reverse Serial Generation before you reduce, "
+                "Use Reverse Serial Generation before you reduce, "
                 "change or delete the line.",
                 product=self.serial_stock_move_ids.product_id[:1].display_name,
                 document=self.move_id.display_name,

@@ -30,6 +30,9 @@ class SerialGenerateMixin(models.AbstractModel):
         readonly=True,
         domain=lambda self: [("res_model", "=", self._name)],
     )
+    serial_job_count = fields.Integer(
+        string="Serial Generations Count", compute="_compute_serial_job_count"
+    )
     serial_lot_count = fields.Integer(
         string="Serial Numbers Count", compute="_compute_serial_lot_count"
     )
@@ -67,6 +70,13 @@ class SerialGenerateMixin(models.AbstractModel):
         compute="_compute_serial_job_progress",
         help="How far the background generation of serial numbers is.",
     )
+
+    @api.depends("serial_job_ids")
+    def _compute_serial_job_count(self):
+        for document in self:
+            # Sudo: a count, for readers of the document without Inventory
+            # rights too; the button that opens them asks for them.
+            document.serial_job_count = len(document.sudo().serial_job_ids)
 
     @api.depends("serial_lot_ids")
     def _compute_serial_lot_count(self):
@@ -355,6 +365,21 @@ class SerialGenerateMixin(models.AbstractModel):
         action["context"] = {"create": False}
         return action
 
+    def action_view_serial_jobs(self):
+        """The generations of the document (Configuration > Serial
+        Generations): the one, or the list of them, with their progress,
+        serials and transfers."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "everest_serial_gen.serial_generation_job_action"
+        )
+        jobs = self.serial_job_ids
+        if len(jobs) == 1:
+            action.update(views=[(False, "form")], view_mode="form", res_id=jobs.id)
+        else:
+            action["domain"] = [("id", "in", jobs.ids)]
+        return action
+
     def action_view_serials(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -396,59 +421,73 @@ class SerialGenerateMixin(models.AbstractModel):
         return None
 
     @api.model
-    def _serial_notification(self, title, message, kind="warning"):
-        """A notification, in place of an error, for an action of the Action
-        menu that does not apply to the document it was run on: Odoo cannot
-        hide a bound action per record."""
+    def _serial_notification(self, title, message, kind="warning", **params):
+        """Odoo's notification, the one way the addon builds them: for an
+        action of the Action menu that does not apply to the document it was
+        run on (Odoo cannot hide a bound action per record), and for what an
+        action did (``kind`` "success" or "info"; ``params``: ``next``,
+        ``sticky``).
+
+        19.0 prints the title and the message on one line, "Title.
+        Message", 18.0 the title above the message: the message never
+        repeats the title. One that names the action already (a refusal
+        that says what the action applies to) goes without it."""
+        if title and title in message:
+            title = False
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"type": kind, "title": title, "message": message},
+            "params": dict(params, type=kind, title=title, message=message),
         }
 
     def action_reverse_serial_generation(self):
         """Send the generated serials still in place back to the customer,
-        with validated returns; say what was sent and what was left."""
+        with validated returns; say what was sent and what was left, in
+        success style unless some serials stay where they are now."""
         self.env["serial.generator"]._check_access(self[:1])
+        title = self.env._("Reverse Serial Generation")
         refusals = [
             refusal
             for document in self
             if (refusal := document._serial_reverse_refusal())
         ]
         if refusals:
-            return self._serial_notification(
-                self.env._("Reverse Serial Generation"), " ".join(refusals)
-            )
+            return self._serial_notification(title, " ".join(refusals))
+        Reversal = self.env["serial.reversal"]
         messages, left = [], False
         for document in self:
             document._serial_check_has_serials()
             job = self.env["serial.generation.job"]._serial_submit(
-                self.env["serial.reversal"], document, None
+                Reversal, document, None
             )
-            if job.state == "queued":
-                messages.append(job._operation()._serial_queued_message(job))
-            elif job.transfer_ids:
-                messages.append(
-                    self.env._(
-                        "%(document)s: sent back with %(transfers)s.",
-                        document=document.display_name,
-                        transfers=", ".join(job.transfer_ids.mapped("name")),
-                    )
+            operation = job._operation()
+            message = " ".join(
+                filter(
+                    None,
+                    [
+                        operation._serial_queued_message(job)
+                        if job.state == "queued"
+                        else operation._serial_done_message(job),
+                        job.note,
+                    ],
                 )
-            if job.note:
-                messages.append(job.note)
-                left = True
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning" if left else "success",
-                "title": self.env._("Reverse Serial Generation"),
-                "message": " ".join(messages),
-                "sticky": left,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+            )
+            left = left or bool(Reversal._returnable_lines(document).left)
+            if message and len(self) > 1:
+                # several documents: each says which it is
+                message = self.env._(
+                    "%(document)s: %(message)s",
+                    document=document.display_name,
+                    message=message,
+                )
+            messages.append(message)
+        return self._serial_notification(
+            title,
+            " ".join(filter(None, messages)),
+            kind="warning" if left else "success",
+            sticky=left,
+            next={"type": "ir.actions.client", "tag": "soft_reload"},
+        )
 
     def action_print_serial_labels(self):
         """Print the labels of the generated serials with Odoo's lot labels."""

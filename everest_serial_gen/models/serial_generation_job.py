@@ -65,9 +65,17 @@ class SerialGenerationJob(models.Model):
     )
     document_name = fields.Char(string="Document", readonly=True)
     location_dest_id = fields.Many2one(
-        "stock.location", required=True, readonly=True, check_company=True
+        "stock.location",
+        string="Destination Location",
+        required=True,
+        readonly=True,
+        check_company=True,
     )
-    validate_transfer = fields.Boolean(readonly=True)
+    validate_transfer = fields.Boolean(
+        string="Validate Transfers",
+        readonly=True,
+        help="Whether the job validates the transfers it fills.",
+    )
     runner = fields.Selection(
         [("cron", "Scheduled Action")],
         default="cron",
@@ -100,8 +108,17 @@ class SerialGenerationJob(models.Model):
         compute="_compute_transfer_ids",
         help="The transfers that bring the serials in.",
     )
-    total = fields.Integer(compute="_compute_progress", store=True)
-    done_count = fields.Integer(compute="_compute_progress", store=True)
+    total = fields.Integer(
+        compute="_compute_progress",
+        store=True,
+        help="How many serials or lots the job creates or takes.",
+    )
+    done_count = fields.Integer(
+        string="Done",
+        compute="_compute_progress",
+        store=True,
+        help="How many of them are done.",
+    )
     error = fields.Text(readonly=True)
     note = fields.Text(
         readonly=True,
@@ -148,16 +165,12 @@ class SerialGenerationJob(models.Model):
     def _notification_action(self):
         """Tell the user the job runs in the background."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "title": self._operation_name(),
-                "message": self._operation()._serial_queued_message(self),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self.env["serial.generate.mixin"]._serial_notification(
+            self._operation_name(),
+            self._operation()._serial_queued_message(self),
+            kind="info",
+            next={"type": "ir.actions.act_window_close"},
+        )
 
     def _document(self):
         """The document of the generation, or None once it was deleted."""
@@ -345,6 +358,18 @@ class SerialGenerationJob(models.Model):
             self.state = "done"
             self._release()
             operation._serial_job_done(job, document)
+        self._notify_progress()
+
+    def _notify_progress(self):
+        """Tell the web client of the user who asked for the job that it
+        went on, once this transaction commits: the document's banner
+        (widget serial_job_progress) reloads the document, so that its
+        progress shows without a reload."""
+        for job in self:
+            job.user_id._bus_send(
+                "everest_serial_gen.job_progress",
+                {"res_model": job.res_model, "res_id": job.res_id, "job_id": job.id},
+            )
 
     def _record_progress(self, taken, lots):
         # Sudo: users read generations, only the addon writes them.
@@ -369,6 +394,7 @@ class SerialGenerationJob(models.Model):
         self.ensure_one()
         self.sudo().write({"state": "failed", "error": error})
         self._release()
+        self._notify_progress()
         document = self._document()
         note = self._operation()._serial_job_stopped(self, document)
         if not document:

@@ -42,9 +42,11 @@ class SerialGenerationJobLine(models.Model):
         help="The delivery move whose return brings these units back.",
     )
     count = fields.Integer(
-        required=True, help="How many serials or lots the line creates or takes."
+        string="Total",
+        required=True,
+        help="How many serials or lots the line creates or takes.",
     )
-    done_count = fields.Integer(default=0)
+    done_count = fields.Integer(string="Done", default=0)
     lot_quantity = fields.Float(digits=UOM_PRECISION, required=True)
     names = fields.Text(
         help="The names decided when the user clicked OK, one per line. Empty: "

@@ -70,9 +70,9 @@ class SerialGenerator(models.AbstractModel):
                 "%(user)s asked for %(count)s serial numbers into %(location)s: they "
                 "are generated in the background, in chunks of %(size)s.",
                 user=self.env.user.name,
-                count=job.total,
+                count=self._serial_count(job.total),
                 location=job.location_dest_id.display_name,
-                size=document.company_id.serial_batch_size,
+                size=self._serial_count(document.company_id.serial_batch_size),
             ),
         )
 
@@ -96,7 +96,11 @@ class SerialGenerator(models.AbstractModel):
             document, lines, job.location_dest_id, running_job=job
         )
         lots = self._generate(
-            document, lines, job.location_dest_id, job.validate_transfer and last
+            document,
+            lines,
+            job.location_dest_id,
+            job.validate_transfer and last,
+            chunk_of=job,
         )
         return taken, lots
 
@@ -104,7 +108,7 @@ class SerialGenerator(models.AbstractModel):
         document._message_log(
             body=self.env._(
                 "The background generation of %(count)s serial numbers is done.",
-                count=job.total,
+                count=self._serial_count(job.total),
             ),
         )
 
@@ -117,16 +121,16 @@ class SerialGenerator(models.AbstractModel):
         return self.env._(
             "Generating serial numbers in the background: %(done)s of "
             "%(total)s done.",
-            done=job.done_count,
-            total=job.total,
+            done=self._serial_count(job.done_count),
+            total=self._serial_count(job.total),
         )
 
     def _serial_stopped_text(self, job):
         return self.env._(
             "The background generation of serial numbers stopped after "
             "%(done)s of %(total)s: %(error)s",
-            done=job.done_count,
-            total=job.total,
+            done=self._serial_count(job.done_count),
+            total=self._serial_count(job.total),
             error=job.error,
         )
 
@@ -138,7 +142,7 @@ class SerialGenerator(models.AbstractModel):
         return self.env._(
             "%(count)s serial numbers are being generated in the "
             "background. The document shows the progress.",
-            count=job.total,
+            count=self._serial_count(job.total),
         )
 
     # Checking and generating -------------------------------------------------------
@@ -478,10 +482,11 @@ class SerialGenerator(models.AbstractModel):
             )
 
     @api.model
-    def _generate(self, document, lines, location, validate):
+    def _generate(self, document, lines, location, validate, chunk_of=None):
         """Name and create the new serials of the plan ``lines``, link them
         and the known ones to the document, and let the document bring
-        them in; returns every serial taken."""
+        them in; returns every serial taken. ``chunk_of``: the background
+        job this is a chunk of."""
         # Drop the default_* keys of the wizard's action: they would leak into
         # every record created below.
         env = document.env(context=clean_context(self.env.context))
@@ -499,7 +504,7 @@ class SerialGenerator(models.AbstractModel):
         known = attached | retrieved
         link_many2many(document, "serial_lot_ids", (new | known).ids)
         env["serial.generator"]._log_generation(
-            document, new, location, attached, retrieved
+            document, new, location, attached, retrieved, chunk_of=chunk_of
         )
         document._serial_receive(lines, lots, location, validate)
         document._serial_retrieve(tuple(line for line in lines if line.retrieved))
@@ -733,9 +738,13 @@ class SerialGenerator(models.AbstractModel):
         return (1 if quantity > 0 else 0), quantity
 
     @api.model
-    def _log_generation(self, document, lots, location, attached=None, retrieved=None):
+    def _log_generation(
+        self, document, lots, location, attached=None, retrieved=None, chunk_of=None
+    ):
         """Say in the document's chatter what was done: serials generated,
-        attached (brought back) or retrieved (taken as received)."""
+        attached (brought back) or retrieved (taken as received). A chunk of
+        a background job (``chunk_of``) links to its job, which lists them
+        all."""
         parts = []
         for verb, group in (
             (self.env._("generated"), lots),
@@ -768,6 +777,17 @@ class SerialGenerator(models.AbstractModel):
                     "user": self.env.user.name,
                     "what": self._describe_lots(retrieved),
                     "serials": self._lot_links(retrieved),
+                }
+            )
+        if chunk_of and parts:
+            parts.append(
+                Markup(self.env._("A chunk of %(job)s."))
+                % {
+                    "job": chunk_of._get_html_link(
+                        title=self.env._(
+                            "Serial Generation %(number)s", number=chunk_of.id
+                        )
+                    )
                 }
             )
         document._message_log(body=Markup("<br/>").join(parts))
@@ -812,14 +832,17 @@ class SerialGenerator(models.AbstractModel):
 
     @api.model
     def _lot_links(self, lots):
-        """Links to the first lots; a batch of thousands is summed up."""
-        links = Markup(", ").join(
-            lot._get_html_link() for lot in lots[:SERIAL_LOG_LINKS]
+        """Links to the lots, when they are few; a batch of more is summed
+        up as its first and last of each product ("RMA-000001 …
+        RMA-001000"): the count says how many."""
+        if len(lots) <= SERIAL_LOG_LINKS:
+            return Markup(", ").join(lot._get_html_link() for lot in lots)
+        return Markup(", ").join(
+            Markup("%s … %s") % (group[0]._get_html_link(), group[-1]._get_html_link())
+            if len(group) > 1
+            else group._get_html_link()
+            for group in lots.grouped("product_id").values()
         )
-        if len(lots) > SERIAL_LOG_LINKS:
-            more = self.env._("and %(count)s more", count=len(lots) - SERIAL_LOG_LINKS)
-            links = Markup("%s %s") % (links, more)
-        return links
 
     @api.model
     def _describe_lots(self, lots):
@@ -842,6 +865,6 @@ class SerialGenerator(models.AbstractModel):
         return self.env._(" and ").join(parts)
 
 
-# The chatter shows this many serials as links; a batch of thousands is
-# summed up after them.
-SERIAL_LOG_LINKS = 50
+# The chatter shows up to this many serials as links; a batch of more is
+# summed up as its first and last.
+SERIAL_LOG_LINKS = 20

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.tools import formatLang
 
 
 class SerialJobOperation(models.AbstractModel):
@@ -46,6 +47,21 @@ class SerialJobOperation(models.AbstractModel):
         """The one rule: more serials than the company's batch size run in
         the background, chunk by chunk; the others at once."""
         return count > max(company.serial_batch_size, 1)
+
+    @api.model
+    def _serial_background_note(self, company, count):
+        """What a wizard says before OK when ``count`` serials run in the
+        background (``_serial_in_background``), or False: the user learns
+        before, not after, that the work goes on without them."""
+        if not self._serial_in_background(company, count):
+            return False
+        return self.env._(
+            "%(count)s serial numbers are more than the batch size of %(size)s: "
+            "OK runs them in the background, in chunks of %(size)s, and the "
+            "document shows the progress.",
+            count=self._serial_count(count),
+            size=self._serial_count(max(company.serial_batch_size, 1)),
+        )
 
     @api.model
     def _serial_prepare_job_vals(self, document, vals, count, movable=True):
@@ -99,7 +115,7 @@ class SerialJobOperation(models.AbstractModel):
                 "%(operation)s of %(count)s serial numbers is done in the "
                 "background: %(transfers)s.",
                 operation=job._operation_name(),
-                count=job.total,
+                count=self._serial_count(job.total),
                 transfers=", ".join(job.transfer_ids.mapped("name")),
             ),
         )
@@ -112,13 +128,19 @@ class SerialJobOperation(models.AbstractModel):
 
     # What the user reads --------------------------------------------------------
 
+    @api.model
+    def _serial_count(self, count):
+        """``count`` as the user's language writes numbers: "3,000" in
+        English, "3.000" in German, as Odoo's own reports."""
+        return formatLang(self.env, count, digits=0)
+
     def _serial_progress_text(self, job):
         return self.env._(
             "%(operation)s in the background: %(done)s of %(total)s serial "
             "numbers done.",
             operation=job._operation_name(),
-            done=job.done_count,
-            total=job.total,
+            done=self._serial_count(job.done_count),
+            total=self._serial_count(job.total),
         )
 
     def _serial_stopped_text(self, job):
@@ -126,8 +148,8 @@ class SerialJobOperation(models.AbstractModel):
             "%(operation)s in the background stopped after %(done)s of "
             "%(total)s serial numbers: %(error)s.",
             operation=job._operation_name(),
-            done=job.done_count,
-            total=job.total,
+            done=self._serial_count(job.done_count),
+            total=self._serial_count(job.total),
             error=job.error,
         )
 
@@ -137,11 +159,11 @@ class SerialJobOperation(models.AbstractModel):
         return False
 
     def _serial_queued_message(self, job):
-        """What the notification after OK says of a queued job."""
+        """What the notification after OK says of a queued job, under its
+        title, the operation's name: not the name again."""
         return self.env._(
-            "%(operation)s: %(count)s serial numbers are moved in the "
-            "background. %(document)s shows the progress.",
-            operation=job._operation_name(),
-            count=job.total,
+            "%(count)s serial numbers are moved in the background. "
+            "%(document)s shows the progress.",
+            count=self._serial_count(job.total),
             document=job.document_name,
         )

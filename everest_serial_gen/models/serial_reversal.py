@@ -82,19 +82,24 @@ class SerialReversal(models.AbstractModel):
         released = document._serial_release_retrieved()
         notes = []
         if released:
+            names = ", ".join(released.mapped("name"))
             notes.append(
                 self.env._(
-                    "%(document)s: released %(serials)s, which stay in stock "
-                    "where their return receipt put them.",
-                    document=document.display_name,
-                    serials=", ".join(released.mapped("name")),
+                    "Released %(serials)s, which stays in stock where its return "
+                    "receipt put it.",
+                    serials=names,
+                )
+                if len(released) == 1
+                else self.env._(
+                    "Released %(serials)s, which stay in stock where their return "
+                    "receipt put them.",
+                    serials=names,
                 )
             )
         if plan.left:
             notes.append(
-                self.env._(
-                    "Left where they are now: %(serials)s.",
-                    serials=", ".join(plan.left.lot_id.mapped("name")),
+                self._left_text(
+                    plan.left.lot_id, ", ".join(plan.left.lot_id.mapped("name"))
                 )
             )
         if notes:
@@ -120,12 +125,30 @@ class SerialReversal(models.AbstractModel):
 
     def _serial_queued_message(self, job):
         return self.env._(
-            "%(document)s: %(count)s serial numbers go back with %(transfers)s, "
-            "in the background; the document shows the progress.",
-            document=job.document_name,
-            count=job.total,
+            "%(count)s serial numbers go back with %(transfers)s, in the "
+            "background; the document shows the progress.",
+            count=self._serial_count(job.total),
             transfers=", ".join(job.transfer_ids.mapped("name")),
         )
+
+    def _serial_done_message(self, job):
+        """What the notification says of a reversal that ran at once, under
+        its title: where the serials went (what it left or let go of is the
+        job's note)."""
+        if not job.transfer_ids:
+            return ""
+        return self.env._(
+            "Sent back with %(transfers)s.",
+            transfers=", ".join(job.transfer_ids.mapped("name")),
+        )
+
+    @api.model
+    def _left_text(self, lots, where):
+        """That ``lots`` stay where they are now (``where``: their names, or
+        where each is), with one serial or several."""
+        if len(lots) == 1:
+            return self.env._("Left where it is now: %(serials)s.", serials=where)
+        return self.env._("Left where they are now: %(serials)s.", serials=where)
 
     @api.model
     def _check_reversible(self, document):
@@ -205,9 +228,9 @@ class SerialReversal(models.AbstractModel):
                 "numbers go back with %(transfers)s, in the background, in "
                 "chunks of %(size)s.",
                 user=self.env.user.name,
-                count=job.total,
+                count=self._serial_count(job.total),
                 transfers=returns,
-                size=document.company_id.serial_batch_size,
+                size=self._serial_count(document.company_id.serial_batch_size),
             )
         else:
             body = self.env._(
@@ -216,9 +239,7 @@ class SerialReversal(models.AbstractModel):
                 transfers=returns,
             )
         if left:
-            body += " " + self.env._(
-                "Left where they are now: %(serials)s.", serials=self._where(left)
-            )
+            body += " " + self._left_text(left, self._where(left))
         document._message_log(body=body)
         return body
 

@@ -11,3 +11,4 @@ from . import test_tours
 from . import test_ux
 from . import test_background_moves
 from . import test_scheduled_action
+from . import test_ux_background

@@ -119,7 +119,9 @@ class TestTours(SerialGenData, HttpCase):
             laptop_line._serial_quantities(laptop_line.move_id), (3.0, 2.0)
         )
 
-    def test_reverse_from_the_action_menu_tour(self):
+    def test_reverse_tour(self):
+        """Reverse from the header's button: it asks first, then a success
+        notification says which return sent the serials back (#31)."""
         refund = self._create_credit_note([(self.laptop, 2)])
         self.env["serial.generate.wizard"].with_context(
             active_model="account.move", active_id=refund.id

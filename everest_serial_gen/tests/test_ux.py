@@ -86,10 +86,10 @@ class TestWhereItShows(SerialGenCase):
         self.assertIn("Out location for returns", arch)
 
     def test_actions_that_do_not_apply_say_so(self):
-        """The Action menu offers Reverse Serial Generation and Print Serial
-        Labels on every document of the model, a vendor bill too: where they
-        do not apply, a notification says what the user can do, not an error
-        dialog (#24)."""
+        """The Action menu offers Print Serial Labels on every document of
+        the model, a vendor bill too, and Reverse Serial Generation runs from
+        a button: where they do not apply, a notification says what the user
+        can do, not an error dialog (#24)."""
         refund = self._create_credit_note([(self.serial_product, 1)])
         receipt = self._create_return_receipt([(self.serial_product, 1)])
         bill = self._create_credit_note(

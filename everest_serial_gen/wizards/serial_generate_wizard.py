@@ -364,6 +364,11 @@ class SerialGenerateWizard(models.TransientModel):
         help="What OK will do with the names given: those that exist already, "
         "units left without a name.",
     )
+    background_note = fields.Char(
+        string="In the Background",
+        compute="_compute_background_note",
+        help="Whether OK runs the generation in the background, chunk by chunk.",
+    )
     line_ids = fields.One2many(
         "serial.generate.wizard.line",
         "wizard_id",
@@ -492,6 +497,23 @@ class SerialGenerateWizard(models.TransientModel):
             ]
             wizard.names_note = "\n".join(warnings) or False
 
+    @api.depends(
+        "company_id.serial_batch_size",
+        "line_ids.gen_quantity",
+        "line_ids.attach_lot_ids",
+    )
+    def _compute_background_note(self):
+        """Say before OK what ``serial.generator`` will decide: more serials
+        than the company's batch size run in the background."""
+        for wizard in self:
+            count = sum(
+                line._serial_lot_count() + len(line.attach_lot_ids)
+                for line in wizard.line_ids
+            )
+            wizard.background_note = self.env[
+                "serial.generator"
+            ]._serial_background_note(wizard.company_id or self.env.company, count)
+
     @api.depends("res_model", "res_id")
     def _compute_line_ids(self):
         """One line per eligible document line, computed from the document
@@ -583,18 +605,12 @@ class SerialGenerateWizard(models.TransientModel):
             context={"create": False},
         )
         # Odoo's notification, then the list of the new serials
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Generate Serial #"),
-                "message": self.env["serial.generator"]._describe_generation(
-                    self.job_id
-                ),
-                "next": action,
-            },
-        }
+        return self.env["serial.generate.mixin"]._serial_notification(
+            self.env._("Generate Serial #"),
+            self.env["serial.generator"]._describe_generation(self.job_id),
+            kind="success",
+            next=action,
+        )
 
     def action_print_labels(self):
         self.ensure_one()

@@ -162,7 +162,7 @@ class Rma(models.Model):
                 raise UserError(
                     self.env._(
                         "Serial numbers were generated on %(rma)s and are in "
-                        "stock. Use Action > Reverse Serial Generation to send "
+                        "stock. Use Reverse Serial Generation to send "
                         "them back to the customer first.",
                         rma=rma.display_name,
                     )

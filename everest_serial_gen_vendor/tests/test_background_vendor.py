@@ -106,9 +106,10 @@ class TestBackgroundVendor(BothWays, VendorCase):
         form = self._send_form(lots)
         action = form.save().action_send()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertIn(
-            "Send to Vendor: 3 serial numbers are moved", action["params"]["message"]
-        )
+        # under its title, not repeated in the message (#31)
+        self.assertEqual(action["params"]["title"], "Send to Vendor")
+        self.assertIn("3 serial numbers are moved", action["params"]["message"])
+        self.assertNotIn("Send to Vendor", action["params"]["message"])
         sent = self.env["stock.picking"].browse(action["params"]["next"]["res_id"])
         self.assertEqual(sent.state, "draft")
         self.assertIn("0 of 3", sent.serial_job_progress)

@@ -257,18 +257,18 @@ tours.add("everest_serial_gen_reverse_tour", {
             trigger: ".o_form_view .o_statusbar_buttons:not(:has(button[name=action_generate_serial]))",
         },
         {
-            content: "Open the Action menu",
-            trigger: ".o_cp_action_menus button:has(.fa-cog)",
+            content: "Click Reverse Serial Generation in the header",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_reverse_serial_generation]",
             run: "click",
         },
         {
-            content: "Click Reverse Serial Generation",
-            trigger: ".o-dropdown--menu .o-dropdown-item:contains(Reverse Serial Generation)",
+            content: "It asks first (#31)",
+            trigger: ".modal:contains(back to the customer with a validated return?) .modal-footer .btn-primary",
             run: "click",
         },
         {
-            content: "A notification says which return sent them back",
-            trigger: ".o_notification:contains(sent back with)",
+            content: "A success notification says which return sent them back",
+            trigger: ".o_notification:has(.bg-success):contains(Sent back with)",
         },
         {
             content: "The serials came back to the customer: Generate Serial # is offered again",
