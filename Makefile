@@ -5,7 +5,7 @@ PYTHON ?= python3
 SERIES ?= 18.0
 DEVENV = $(PYTHON) dev/devenv.py --series $(SERIES)
 
-.PHONY: run test lint bench peer production upgrade-check pot wheels screenshots
+.PHONY: run test lint bench overhead peer production upgrade-check pot wheels screenshots
 run:
 	$(DEVENV) run
 
@@ -17,6 +17,11 @@ lint:
 
 bench:
 	$(DEVENV) bench $(ARGS)
+
+# Odoo's own stock flows timed without the addons and with them
+# (bench/bench_odoo_flows.py; make overhead ARGS="--units 500")
+overhead:
+	$(DEVENV) overhead $(ARGS)
 
 # Odoo's own sale_stock, stock_account and stock suites with the addon
 # installed (or the Odoo addons named: make peer ARGS=stock)

@@ -1319,6 +1319,50 @@ def cmd_bench(series, args):
             return bench.returncode
 
 
+def cmd_overhead(series, args):
+    """Odoo's own stock flows (bench/bench_odoo_flows.py) in a database
+    without the addons and in one with them, as installed by default; the
+    ratio of each flow's time."""
+    odoo, python, oca = setup(series)
+    outputs = {}
+    with Postgres() as postgres:
+        for label, modules in (
+            ("without", ("sale_stock",)),
+            ("with", ("sale_stock", *series.without_oca(ADDONS))),
+        ):
+            prefix = f"esg_overhead_{series.slug}"
+            with scratch_database(
+                postgres, odoo, python, oca, prefix, demo=False, modules=modules
+            ) as (database, config):
+                log = Path(config).parent / "overhead.log"
+                with open(log, "w") as output:
+                    bench = run_job(
+                        [python, REPO / "bench" / "bench_odoo_flows.py"]
+                        + ["--config", config, "--database", database, *args],
+                        cwd=REPO,
+                        env=python_env(postgres, odoo),
+                        stdout=output,
+                    )
+                text = log.read_text()
+                print(text, flush=True)
+                if bench.returncode:
+                    return bench.returncode
+                # "flow receipt      200 units    1.234 s"
+                outputs[label] = {
+                    line.split()[1]: float(line.split()[4])
+                    for line in text.splitlines()
+                    if line.startswith("flow ")
+                }
+    print(f"Odoo's own flows on {series.name}, with the addons / without:")
+    for flow, without in outputs["without"].items():
+        ratio = outputs["with"][flow] / without if without else float("nan")
+        print(
+            f"  {flow:<10} {without:7.3f} s -> {outputs['with'][flow]:7.3f} s"
+            f"  {ratio:.2f}x"
+        )
+    return 0
+
+
 # The release that databases in production have: what `make upgrade-check`
 # upgrades from (1.0.0, one addon).
 PREVIOUS_RELEASE = "41b9b9a"
@@ -1485,6 +1529,7 @@ def main(argv):
         "test": cmd_test,
         "lint": cmd_lint,
         "bench": cmd_bench,
+        "overhead": cmd_overhead,
         "peer": cmd_peer,
         "production": cmd_production,
         "upgrade-check": cmd_upgrade_check,
