@@ -69,7 +69,7 @@ class TestBackgroundSays(NotificationAssertions, SerialGenCase):
         arch = self.env["serial.generate.wizard"].get_view()["arch"]
         self.assertIn('name="background_note"', arch)
 
-    def _progress_sent(self):
+    def _progress_sent(self, job):
         """The bus messages of the jobs' progress this transaction wrote since
         the last call: (channel, payload), as the web client receives them
         (Odoo's bus writes them when the transaction commits)."""
@@ -82,6 +82,7 @@ class TestBackgroundSays(NotificationAssertions, SerialGenCase):
             (json.loads(bus.channel)[1:], json.loads(bus.message)["payload"])
             for bus in messages
             if json.loads(bus.message)["type"] == "everest_serial_gen.job_progress"
+            and json.loads(bus.message)["payload"]["job_id"] == job.id
         ]
 
     def test_chunk_says_little_links_its_job_and_tells_the_banner(self):
@@ -92,6 +93,7 @@ class TestBackgroundSays(NotificationAssertions, SerialGenCase):
         refund = self._create_credit_note([(self.serial_product, 30)])
         self._generate(refund)
         job = refund.serial_job_ids
+        self._progress_sent(job)  # from here on
         self.Job._serial_runner_step()
         lots = refund.serial_lot_ids.sorted("id")
         self.assertEqual(len(lots), 25)
@@ -105,10 +107,10 @@ class TestBackgroundSays(NotificationAssertions, SerialGenCase):
         )
         # to the user who asked for it (their partner's channel), once
         self.assertEqual(
-            self._progress_sent(),
+            self._progress_sent(job),
             [
                 (
-                    ["res.partner", self.env.user.partner_id.id],
+                    ["res.partner", job.user_id.partner_id.id],
                     {
                         "res_model": "account.move",
                         "res_id": refund.id,
@@ -119,7 +121,7 @@ class TestBackgroundSays(NotificationAssertions, SerialGenCase):
         )
         self.Job._serial_runner_step()
         self.assertEqual(job.state, "done")
-        self.assertEqual(len(self._progress_sent()), 1)
+        self.assertEqual(len(self._progress_sent(job)), 1)
         # a few serials are named, each a link
         self.assertEqual(
             refund.message_ids[1].body.count('data-oe-model="stock.lot"'), 5
