@@ -1296,10 +1296,31 @@ def cmd_peer(series, args):
     return max(results)
 
 
+def bench_runner(args):
+    """The background runner that bench's arguments name (``--runner NAME``
+    or ``--runner=NAME``); the scheduled action's (cron) by default."""
+    runner = "cron"
+    for index, arg in enumerate(args):
+        if arg == "--runner" and index + 1 < len(args):
+            runner = args[index + 1]
+        elif arg.startswith("--runner="):
+            runner = arg.partition("=")[2]
+    return runner
+
+
 def cmd_bench(series, args):
-    """Time Odoo's own serial generation against the addon's: bench/README.md."""
+    """Time Odoo's own serial generation against the addon's: bench/README.md.
+    The addons are installed without OCA's, unless ``--runner queue_job``
+    asks for the job queue: then with its bridge (everest_serial_gen_queue)
+    and queue_job, from OCA's addons path."""
     odoo, python, oca = setup(series)
     prefix = f"esg_bench_{series.slug}"
+    modules = series.without_oca(ADDONS)
+    if bench_runner(args) == "queue_job":
+        bridge = f"{ADDON}_queue"
+        if "queue_job" not in series.oca_needs(bridge):
+            die(f"{bridge} needs no queue_job on Odoo {series.name}: nothing to bench.")
+        modules = (*modules, bridge)
     with Postgres() as postgres:
         with scratch_database(
             postgres,
@@ -1308,7 +1329,7 @@ def cmd_bench(series, args):
             oca,
             prefix,
             demo=False,
-            modules=series.without_oca(ADDONS),
+            modules=modules,
         ) as (database, config):
             bench = run_job(
                 [python, REPO / "bench" / "bench_generate.py"]
