@@ -968,22 +968,47 @@ def run_database(series, postgres, odoo, python, oca, port):
 
 
 def cmd_production(series, args):
-    """bench/production.py against `make run`'s database, on a server run as
-    in production: workers and a cron worker (port ESG_PROD_PORT, 8079)."""
+    """bench/production.py on a server run as in production: workers and a
+    cron worker (port ESG_PROD_PORT, 8079). By default against `make run`'s
+    database, whose jobs run on OCA's job queue when the series has it
+    (``--runner queue_job``: queue_job's runner loaded server-wide, its
+    channels configured); ``--runner cron`` runs them on the scheduled
+    action, in a new database without OCA's addons, dropped at the end."""
     odoo, python, oca = setup(series)
     port = int(os.environ.get("ESG_PROD_PORT", "8079"))
-    with Postgres() as postgres:
-        config = run_database(series, postgres, odoo, python, oca, port)
-        server = odoo_cmd(python, odoo, config) + [
-            "--workers=4",
-            "--max-cron-threads=1",
-            "--log-level=warn",
-        ]
+    queue = "queue_job" in series.oca_needs(*ADDONS)
+    runner = bench_runner(args)
+    if not any(arg.startswith("--runner") for arg in args):
+        runner = "queue_job" if queue else "cron"
+        args = [*args, "--runner", runner]
+    if runner == "queue_job" and not queue:
+        die(f"Odoo {series.name} has no queue_job here: use --runner cron.")
+    workers = ["--workers=4", "--max-cron-threads=1", "--log-level=warn"]
+    with Postgres() as postgres, contextlib.ExitStack() as stack:
+        if runner == "queue_job":
+            config = run_database(series, postgres, odoo, python, oca, port)
+            database = series.run_db
+        else:
+            database, config = stack.enter_context(
+                scratch_database(
+                    postgres,
+                    odoo,
+                    python,
+                    oca,
+                    f"esg_production_{series.slug}",
+                    demo=False,
+                    modules=series.without_oca(ADDONS),
+                )
+            )
+            workers += [f"--http-port={port}", f"--http-interface={HTTP_INTERFACE}"]
+        server = odoo_cmd(python, odoo, config) + workers
+        log = CACHE / f"run-{series.name}" / f"production-{runner}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
         check = run_job(
             [sys.executable, REPO / "bench" / "production.py"]
             + ["--server-cmd", json.dumps([str(part) for part in server])]
-            + ["--url", local_url(port), "--db", series.run_db]
-            + ["--log", Path(config).parent / "production.log", *args],
+            + ["--url", local_url(port), "--db", database]
+            + ["--log", log, *args],
             cwd=REPO,
         )
         return check.returncode
