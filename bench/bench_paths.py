@@ -32,7 +32,15 @@ import time
 import traceback
 from pathlib import Path
 
-from bench_generate import WARMUP_SIZE, Bench, Result, Runner, expect, measure
+from bench_generate import (
+    WARMUP_SIZE,
+    Bench,
+    Result,
+    Runner,
+    expect,
+    measure,
+    profiled_step,
+)
 
 from odoo import Command, fields
 
@@ -660,7 +668,7 @@ def report(results, warmup_errors, args):
     return "\n".join(lines), bool(failures)
 
 
-def run_background_path(bench, path, size, log, runner):
+def run_background_path(bench, path, size, log, runner, profile_dir=None):
     """The addon's ``path`` on ``size`` serials with the company's batch
     size: the OK timed, then each chunk of the jobs it queued, run as
     ``runner`` (bench_generate's Runner) runs them, commit after each.
@@ -692,7 +700,11 @@ def run_background_path(bench, path, size, log, runner):
     while jobs.filtered(lambda job: job.state == "queued"):
         env.invalidate_all()
         start = time.perf_counter()
-        runner.step(cr)
+        if profile_dir:
+            name = f"background-{path}-{runner.name}-{size}-chunk{len(chunks) + 1}"
+            profiled_step(runner, cr, Path(profile_dir) / f"{name}.pstats")
+        else:
+            runner.step(cr)
         cr.commit()
         chunks.append(time.perf_counter() - start)
         env.invalidate_all()
@@ -720,7 +732,9 @@ def main_background(env, args, log):
     for path in args.paths:
         for size in args.sizes:
             try:
-                ok, chunks = run_background_path(bench, path, size, log, runner)
+                ok, chunks = run_background_path(
+                    bench, path, size, log, runner, args.profile
+                )
             except Exception:
                 env.cr.rollback()
                 log(f"{path} N={size} background FAILED:\n{traceback.format_exc()}")
