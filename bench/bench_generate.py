@@ -12,8 +12,9 @@ queries counted with the cursor's ``sql_log_count`` like Odoo's
 ``assertQueryCount``, and, in a separate run (tracemalloc slows Python down),
 its peak Python memory measured.
 
-``--background`` times a large generation run by the scheduled action, and
-``--paths`` four flows in Odoo's way and the addon's (bench_paths.py).
+``--background`` times a large generation run chunk by chunk by the
+background runner (``--runner``: the scheduled action, or OCA's job queue),
+and ``--paths`` four flows in Odoo's way and the addon's (bench_paths.py).
 """
 
 import argparse
@@ -26,6 +27,7 @@ import time
 import traceback
 import tracemalloc
 from dataclasses import dataclass
+from pathlib import Path
 
 import odoo
 import odoo.service.server  # a namespace package since 19.0: import what is used
@@ -36,6 +38,10 @@ from odoo.tools import SQL, config
 from odoo.tools.sql import drop_index
 
 FLOWS = ("odoo", "addon")
+# What runs the chunks of a background generation: Odoo's scheduled action
+# (the core's), or OCA's job queue (everest_serial_gen_queue, which
+# `make bench ARGS="--runner queue_job ..."` installs with queue_job)
+RUNNERS = ("cron", "queue_job")
 WARMUP_SIZE = 10
 # Odoo logs a failing query in full: thousands of conditions, at these sizes.
 LOG_MESSAGE_LIMIT = 2000
@@ -102,8 +108,18 @@ def parse_args(argv):
         action="store_true",
         help="queue one generation of N serials per size from a credit note "
         "(with --paths: the addon's side of each path), with the company's "
-        "batch size, and run its chunks like the scheduled-action runner: "
+        "batch size, and run its chunks as the runner (--runner) runs them: "
         "one transaction each",
+    )
+    parser.add_argument(
+        "--runner",
+        choices=RUNNERS,
+        default="cron",
+        help="with --background: what runs the chunks: the scheduled action "
+        "(cron, _cron_process; the default) or OCA's job queue (queue_job: "
+        "_serial_runner_step, which performs the oldest pending chunk job "
+        "in-process; needs everest_serial_gen_queue, which make bench "
+        "installs for it)",
     )
     parser.add_argument(
         "--drop-index",
@@ -122,7 +138,9 @@ def parse_args(argv):
         "--profile",
         metavar="DIR",
         help="with --paths: run each timed flow under cProfile, write its "
-        "stats to DIR/<path>-<side>-<N>.pstats and print its top functions",
+        "stats to DIR/<path>-<side>-<N>.pstats and print its top functions; "
+        "with --background alone: the first and the last chunk of each N, "
+        "to DIR/background-<runner>-<N>-chunk<i>.pstats",
     )
     args = parser.parse_args(argv)
     sizes, repeat = [1000, 5000], 3
@@ -341,7 +359,63 @@ def run_benchmark(env, args, log):
 
 # Odoo's default --limit-time-real: a chunk above it is killed in a worker.
 LIMIT_TIME_REAL = 120
+# The addon's btree on stock_lot (product_id, name, company): its uniqueness
+# constraint's index, or, where the constraint could not be added, its
+# fallback index (everest_serial_gen/tools/lot_uniqueness.py)
+SERIAL_NAME_CONSTRAINT = "stock_lot_serial_lot_unique"
 SERIAL_NAME_INDEX = "stock_lot_serial_product_name_index"
+
+
+class Runner:
+    """The background runner the bench drives, one chunk per ``step()`` in
+    the caller's transaction, as it runs in production:
+
+    - cron: Odoo's scheduled action, ``_cron_process()`` in a new
+      environment of the cron's user, as ``ir.cron`` calls it;
+    - queue_job: OCA's job queue, ``_serial_runner_step()`` in a superuser
+      environment, as queue_job's controller runs a job (everest_serial_gen_queue
+      performs the oldest pending chunk job, as the job's user)."""
+
+    DESCRIPTIONS = {
+        "cron": "Odoo's scheduled action (_cron_process, as the cron's user)",
+        "queue_job": "OCA's job queue (_serial_runner_step: the oldest pending "
+        "queue.job of the chunks, performed in-process)",
+    }
+
+    def __init__(self, env, name):
+        self.name = name
+        installed = bool(
+            env["ir.module.module"]
+            .sudo()
+            .search_count(
+                [("name", "=", "everest_serial_gen_queue"), ("state", "=", "installed")]
+            )
+        )
+        expect(
+            installed == (name == "queue_job"),
+            f"runner {name}: everest_serial_gen_queue is "
+            f"{'' if installed else 'not '}installed (make bench installs it "
+            "with --runner queue_job only)",
+        )
+        if name == "queue_job":
+            self.user_id = api.SUPERUSER_ID
+        else:
+            cron = env.ref("everest_serial_gen.serial_generation_job_cron")
+            self.user_id = cron.user_id.id
+
+    @property
+    def description(self):
+        return f"{self.name}: {self.DESCRIPTIONS[self.name]}"
+
+    def step(self, cr):
+        """Run one chunk in ``cr``'s transaction, flushed, not committed."""
+        env = api.Environment(cr, self.user_id, {})
+        jobs = env["serial.generation.job"]
+        if self.name == "queue_job":
+            jobs._serial_runner_step()
+        else:
+            jobs._cron_process()
+        env.flush_all()
 
 
 @dataclass
@@ -362,6 +436,7 @@ class BackgroundResult:
     error: str | None = None
     queue_seconds: float = 0.0
     plan: list | None = None
+    peak_rss_mb: float | None = None  # the process's, at the job's end
 
 
 def rss_mb():
@@ -378,10 +453,26 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def run_background_size(bench, size, log):
+def profiled_step(runner, cr, stats_file):
+    """``runner.step(cr)`` under cProfile: its stats written to
+    ``stats_file``, its top functions printed."""
+    import cProfile  # noqa: PLC0415  only --profile needs them
+    import io  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    profile = cProfile.Profile()
+    profile.runcall(runner.step, cr)
+    stats_file.parent.mkdir(parents=True, exist_ok=True)
+    profile.dump_stats(stats_file)
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(40)
+    print(f"profile of {stats_file.stem}:\n{text.getvalue()}", flush=True)
+
+
+def run_background_size(bench, size, log, runner, profile_dir=None):
     """Queue N serials from one credit note through the wizard, then run the
-    job's chunks as Odoo's scheduled-action runner does: each chunk in its
-    own transaction, ``_cron_process()`` then commit, until the job ends."""
+    job's chunks as ``runner`` (a Runner) does: each chunk in its own
+    transaction, one step then commit, until the job ends."""
     env = bench.env
     cr = env.cr
     batch_size = bench.company.serial_batch_size
@@ -395,9 +486,9 @@ def run_background_size(bench, size, log):
     queue_seconds = time.perf_counter() - start
     job = env["serial.generation.job"].search([], order="id desc", limit=1)
     expect(job.total == size and job.state == "queued", "no job of N serials queued")
+    expect(job.runner == runner.name, f"the job runs on {job.runner}")
     job_id = job.id
-    cron = env.ref("everest_serial_gen.serial_generation_job_cron")
-    cron_user_id = cron.user_id.id
+    job_env = api.Environment(cr, api.SUPERUSER_ID, {})
     expected_chunks = -(-size // batch_size)
     log(
         f"N={size}: job {job_id} queued in {queue_seconds:.2f} s; "
@@ -407,20 +498,21 @@ def run_background_size(bench, size, log):
     while True:
         env.invalidate_all()
         gc.collect()
-        # like ir.cron: a new environment of the cron's user per call
-        cron_env = api.Environment(cr, cron_user_id, {})
-        done_before = cron_env["serial.generation.job"].browse(job_id).done_count
+        done_before = job_env["serial.generation.job"].browse(job_id).done_count
+        env.invalidate_all()
         queries, all_queries = cr.sql_log_count, odoo.sql_db.sql_counter
         start = time.perf_counter()
-        cron_env["serial.generation.job"]._cron_process()
-        cron_env.flush_all()
+        if profile_dir and len(chunks) + 1 in (1, expected_chunks):
+            name = f"background-{runner.name}-{size}-chunk{len(chunks) + 1}.pstats"
+            profiled_step(runner, cr, Path(profile_dir) / name)
+        else:
+            runner.step(cr)
         cr.commit()
         seconds = time.perf_counter() - start
         queries = cr.sql_log_count - queries
         other_queries = odoo.sql_db.sql_counter - all_queries - queries
-        job = api.Environment(cr, cron_user_id, {})["serial.generation.job"].browse(
-            job_id
-        )
+        env.invalidate_all()
+        job = job_env["serial.generation.job"].browse(job_id)
         chunks.append(Chunk(seconds, queries, other_queries, job.done_count, rss_mb()))
         log(
             f"N={size}: chunk {len(chunks)}/{expected_chunks} {seconds:.2f} s, "
@@ -441,6 +533,7 @@ def run_background_size(bench, size, log):
     result = BackgroundResult(
         size, batch_size, chunks, job.state, job.error or None, queue_seconds
     )
+    result.peak_rss_mb = peak_rss_mb()
     result.plan = name_check_plan(cr, job.line_ids.product_id, batch_size)
     return result
 
@@ -494,7 +587,13 @@ def run_background(env, args, log):
     bench = Bench(env)
     cr = env.cr
     if args.drop_index:
-        log(f"dropping index {SERIAL_NAME_INDEX}")
+        log(f"dropping {SERIAL_NAME_CONSTRAINT} and index {SERIAL_NAME_INDEX}")
+        cr.execute(
+            SQL(
+                "ALTER TABLE stock_lot DROP CONSTRAINT IF EXISTS %s",
+                SQL.identifier(SERIAL_NAME_CONSTRAINT),
+            )
+        )
         drop_index(cr, SERIAL_NAME_INDEX, "stock_lot")
     cr.execute(
         SQL(
@@ -505,25 +604,36 @@ def run_background(env, args, log):
     indexes = [name for (name,) in cr.fetchall()]
     env.cr.commit()
     log(f"stock_lot indexes: {', '.join(indexes)}")
+    runner = Runner(env, args.runner)
+    log(f"runner {runner.description}")
     log(f"warming up with N={WARMUP_SIZE} (synchronous)")
     measure_flow(bench, "addon", WARMUP_SIZE)
     results = []
     for size in args.sizes:
         try:
-            results.append(run_background_size(bench, size, log))
+            results.append(run_background_size(bench, size, log, runner, args.profile))
         except Exception as error:
             env.cr.rollback()
             log(f"N={size} background FAILED:\n{traceback.format_exc()}")
             message = f"{type(error).__name__}: {error}"
             results.append(BackgroundResult(size, 0, [], "error", message))
-    return results, SERIAL_NAME_INDEX in indexes
+    names = [
+        name for name in (SERIAL_NAME_CONSTRAINT, SERIAL_NAME_INDEX) if name in indexes
+    ]
+    return results, names, runner
 
 
-def report_background(results, with_index):
+# #32's bar: every chunk under 10 s, peak RSS under 1 GB
+CHUNK_BAR_SECONDS = 10
+RSS_BAR_MB = 1024
+
+
+def report_background(results, name_indexes, runner):
     lines = [
         "",
-        f"background generation, index {SERIAL_NAME_INDEX} "
-        f"{'present' if with_index else 'ABSENT'}",
+        f"background generation, runner {runner.description}",
+        f"the addon's btree on stock_lot (product_id, name): "
+        f"{', '.join(name_indexes) or 'ABSENT'}",
     ]
     failed = False
     for r in results:
@@ -540,12 +650,15 @@ def report_background(results, with_index):
         queries = [c.queries for c in r.chunks]
         others = [c.other_queries for c in r.chunks]
         longest = max(times)
+        peak = r.peak_rss_mb or peak_rss_mb()
         lines += [
             f"N={r.size}: job {r.state}, {r.chunks[-1].done} serials in "
             f"{len(r.chunks)} chunks of {r.batch_size} (queued in "
             f"{r.queue_seconds:.2f} s)",
             f"  chunk time s: first {times[0]:.2f}, median "
-            f"{statistics.median(times):.2f}, last {times[-1]:.2f}, max {longest:.2f}",
+            f"{statistics.median(times):.2f}, last {times[-1]:.2f}, max {longest:.2f} "
+            f"({'within' if longest < CHUNK_BAR_SECONDS else 'ABOVE'} the "
+            f"{CHUNK_BAR_SECONDS} s bar)",
             f"  median of the first 10 chunks {first10:.2f} s, of the last 10 "
             f"{last10:.2f} s: ratio {ratio:.2f}x "
             f"({'within' if ratio <= 1.2 else 'ABOVE'} the 1.2x bar)",
@@ -555,7 +668,8 @@ def report_background(results, with_index):
             f"{statistics.median(others):.0f}",
             f"  memory: RSS after the first chunk {r.chunks[0].rss_mb:.0f} MB, after "
             f"the last {r.chunks[-1].rss_mb:.0f} MB, process peak "
-            f"{peak_rss_mb():.0f} MB (ru_maxrss)",
+            f"{peak:.0f} MB (ru_maxrss, at the job's end; "
+            f"{'within' if peak < RSS_BAR_MB else 'ABOVE'} the 1 GB bar)",
             f"  longest chunk {longest:.1f} s = {100 * longest / LIMIT_TIME_REAL:.0f}% "
             f"of Odoo's default limit_time_real of {LIMIT_TIME_REAL} s"
             f"{' (NEAR IT)' if longest > LIMIT_TIME_REAL / 2 else ''}",
@@ -665,8 +779,8 @@ def main(argv):
 
             return bench_paths.main(env, args, log)
         if args.background:
-            results, with_index = run_background(env, args, log)
-            text, failed = report_background(results, with_index)
+            results, name_indexes, runner = run_background(env, args, log)
+            text, failed = report_background(results, name_indexes, runner)
             print(text, flush=True)
             return 1 if failed else 0
         results, baseline = run_benchmark(env, args, log)

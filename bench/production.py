@@ -19,6 +19,18 @@ serial names, and the units in stock against the units expected. Its exit
 status is 0 only when there is no error, no duplicate, and every unit is in
 stock once.
 
+``--parallel`` runs #32's scenario instead: ``--clients`` clients each queue
+a generation of ``--big`` serials on a credit note of their own, at once;
+once ``--kill-at`` of all the serials are done, the server is killed
+(SIGKILL) and started again. Every job must end done with exactly its
+serials, on the runner named by ``--runner`` (the database's: OCA's job
+queue when everest_serial_gen_queue is installed, else the scheduled
+action), with 0 duplicates, and no two chunks of one document overlapping:
+each chunk validates a transfer of its own (the backorders of the credit
+note's receipt), and runs from the start of its transaction (its move
+lines' create_date, PostgreSQL's now()) to that transfer's validation
+(date_done), which must come before the next chunk's transaction starts.
+
 Standard library only: it runs with any Python, against any server.
 """
 
@@ -97,6 +109,24 @@ class Client:
             self.db, self.uid, self.password, model, method, list(args), kwargs
         )
 
+    def search_read_all(self, model, domain, fields, page=5000):
+        """search_read in pages: one answer of 80,000 records outlasts a
+        worker's limits (the client then gets a truncated answer)."""
+        records = []
+        while batch := self.call(
+            model,
+            "search_read",
+            domain,
+            fields,
+            order="id",
+            limit=page,
+            offset=len(records),
+        ):
+            records += batch
+            if len(batch) < page:
+                break
+        return records
+
 
 class Scenario:
     def __init__(self, options):
@@ -171,13 +201,47 @@ class Scenario:
                     self.errors.append(f"client {index}: {str(error)[:300]}")
 
     def job(self, move_id):
+        """The generation of credit note ``move_id`` (jobs name their
+        document by model and id)."""
         jobs = self.admin.call(
             "serial.generation.job",
             "search_read",
-            [("account_move_id", "=", move_id)],
-            ["state", "done_count", "total", "error"],
+            [("res_model", "=", "account.move"), ("res_id", "=", move_id)],
+            ["state", "done_count", "total", "error", "runner"],
+            order="id desc",
+            limit=1,
         )
         return jobs[0] if jobs else None
+
+    def chunks(self, job):
+        """The chunks of ``job``, in order: [(start, end, serials)], one per
+        transfer it validated: from its move lines' create_date (its
+        transaction's start) to the transfer's date_done (its validation).
+        Datetimes as XML-RPC gives them, to the second."""
+        admin = self.admin
+        transfer_ids = admin.call(
+            "serial.generation.job", "read", [job["id"]], ["transfer_ids"]
+        )[0]["transfer_ids"]
+        transfers = admin.call(
+            "stock.picking", "read", transfer_ids, ["state", "date_done"]
+        )
+        lines = admin.search_read_all(
+            "stock.move.line",
+            [("picking_id", "in", transfer_ids)],
+            ["picking_id", "create_date"],
+        )
+        starts, counts = {}, Counter()
+        for line in lines:
+            picking_id = line["picking_id"][0]
+            counts[picking_id] += 1
+            starts[picking_id] = min(
+                starts.get(picking_id, line["create_date"]), line["create_date"]
+            )
+        return sorted(
+            (starts[t["id"]], t["date_done"] or "", counts[t["id"]])
+            for t in transfers
+            if t["state"] == "done" and t["id"] in starts
+        )
 
     def wait_for(self, condition, timeout, what):
         started = time.monotonic()
@@ -192,11 +256,8 @@ class Scenario:
         admin = self.admin
         names = [
             lot["name"]
-            for lot in admin.call(
-                "stock.lot",
-                "search_read",
-                [("product_id", "=", self.product_id)],
-                ["name"],
+            for lot in admin.search_read_all(
+                "stock.lot", [("product_id", "=", self.product_id)], ["name"]
             )
         ]
         duplicates = [name for name, count in Counter(names).items() if count > 1]
@@ -204,6 +265,131 @@ class Scenario:
             "product.product", "read", [self.product_id], ["qty_available"]
         )[0]["qty_available"]
         return len(names), duplicates, in_stock
+
+
+def overlaps(chunks):
+    """The pairs of consecutive chunks of one document (``Scenario.chunks``)
+    that overlap: the later one started before the earlier one's
+    validation."""
+    return [
+        (earlier, later)
+        for earlier, later in zip(chunks, chunks[1:], strict=False)
+        if later[0] < earlier[1]
+    ]
+
+
+def parallel(scenario, server, options):
+    """#32's scenario: ``--clients`` generations of ``--big`` serials queued
+    at once, the server killed mid-run and started again; every job must
+    end exactly. Returns whether all checks hold."""
+    expected = options.clients * options.big
+    started = time.monotonic()
+    moves = [
+        scenario.credit_note(scenario.admin, options.big)
+        for _client in range(options.clients)
+    ]
+
+    def queue(index):
+        try:
+            scenario.generate(scenario.client(), moves[index])
+        except (xmlrpc.client.Fault, OSError) as error:
+            with scenario.lock:
+                scenario.errors.append(f"client {index}: {str(error)[:300]}")
+
+    with ThreadPoolExecutor(max_workers=options.clients) as clients:
+        list(clients.map(queue, range(options.clients)))
+    queued = time.monotonic() - started
+    say(
+        f"{options.clients} clients queued {options.big} serials each at once "
+        f"in {queued:.1f} s"
+    )
+
+    def jobs():
+        return [scenario.job(move) for move in moves]
+
+    def done(current):
+        return sum(job["done_count"] for job in current if job)
+
+    current = scenario.wait_for(
+        lambda: (
+            (current := jobs())
+            and all(current)
+            and done(current) >= options.kill_at * expected
+            and current
+        ),
+        3600,
+        f"{options.kill_at:.0%} of the serials",
+    )
+    progress = ", ".join(f"{job['done_count']}" for job in current)
+    say(f"killing the server (SIGKILL) at {done(current)} of {expected} ({progress})")
+    killed_at = time.monotonic()
+    server.kill()
+    server.start()
+    say(f"restarted in {time.monotonic() - killed_at:.1f} s; waiting for the jobs")
+    current = scenario.wait_for(
+        lambda: (
+            (current := jobs()) and all(job["state"] != "queued" for job in current)
+        )
+        and current,
+        3600,
+        "the background jobs",
+    )
+    elapsed = time.monotonic() - started
+    lots, duplicates, in_stock = scenario.check(expected)
+    report, ok = {}, True
+    for index, (move, job) in enumerate(zip(moves, current, strict=True)):
+        lot_count = len(
+            scenario.admin.call("account.move", "read", [move], ["serial_lot_ids"])[0][
+                "serial_lot_ids"
+            ]
+        )
+        chunks = scenario.chunks(job)
+        overlapping = overlaps(chunks)
+        seconds = [
+            (
+                time.mktime(time.strptime(end, "%Y-%m-%d %H:%M:%S"))
+                - time.mktime(time.strptime(start, "%Y-%m-%d %H:%M:%S"))
+            )
+            for start, end, _count in chunks
+            if end
+        ]
+        exact = (
+            job["state"] == "done"
+            and job["done_count"] == job["total"] == options.big
+            and lot_count == options.big
+            and sum(count for _start, _end, count in chunks) == options.big
+        )
+        ok = ok and exact and not overlapping and job["runner"] == options.runner
+        report[f"job {index + 1}"] = (
+            f"{job['state']} on {job['runner']}, {job['done_count']} of "
+            f"{job['total']}, {lot_count} serials on its credit note, "
+            f"{len(chunks)} chunks (longest {max(seconds, default=0):.0f} s), "
+            f"{len(overlapping)} overlapping"
+            + (f", error: {job['error']}" if job["error"] else "")
+        )
+        for earlier, later in overlapping:
+            say(f"job {index + 1}: chunk {later} started before {earlier} ended")
+    ok = ok and not scenario.errors and not duplicates
+    ok = ok and lots == expected and in_stock == expected
+    print(
+        json.dumps(
+            {
+                "runner": options.runner,
+                "serials expected": expected,
+                "serials created": lots,
+                "units in stock": in_stock,
+                "duplicates": len(duplicates),
+                "errors": len(scenario.errors),
+                **report,
+                "seconds": round(elapsed, 1),
+                "serials per second": round(lots / elapsed, 1),
+            },
+            indent=2,
+        )
+    )
+    for error in scenario.errors:
+        say(f"error: {error}")
+    return ok
 
 
 def main(argv):
@@ -219,6 +405,25 @@ def main(argv):
     parser.add_argument("--small", type=int, default=50)
     parser.add_argument("--big", type=int, default=6000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="#32's scenario: --clients generations of --big serials queued at "
+        "once, the server killed mid-run",
+    )
+    parser.add_argument(
+        "--runner",
+        choices=("cron", "queue_job"),
+        default="cron",
+        help="the runner the database's jobs must run on",
+    )
+    parser.add_argument(
+        "--kill-at",
+        type=float,
+        default=0.3,
+        help="with --parallel: the share of all serials done when the server "
+        "is killed (default 0.3)",
+    )
     options = parser.parse_args(argv)
 
     server = Server(json.loads(options.server_cmd), options.url, options.log)
@@ -227,6 +432,10 @@ def main(argv):
     try:
         scenario = Scenario(options)
         scenario.setup()
+        if options.parallel:
+            ok = parallel(scenario, server, options)
+            say("OK" if ok else "NOT OK")
+            return 0 if ok else 1
         expected = options.big + options.clients * options.rounds * options.small
         started = time.monotonic()
         big = scenario.credit_note(scenario.admin, options.big)

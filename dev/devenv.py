@@ -968,22 +968,47 @@ def run_database(series, postgres, odoo, python, oca, port):
 
 
 def cmd_production(series, args):
-    """bench/production.py against `make run`'s database, on a server run as
-    in production: workers and a cron worker (port ESG_PROD_PORT, 8079)."""
+    """bench/production.py on a server run as in production: workers and a
+    cron worker (port ESG_PROD_PORT, 8079). By default against `make run`'s
+    database, whose jobs run on OCA's job queue when the series has it
+    (``--runner queue_job``: queue_job's runner loaded server-wide, its
+    channels configured); ``--runner cron`` runs them on the scheduled
+    action, in a new database without OCA's addons, dropped at the end."""
     odoo, python, oca = setup(series)
     port = int(os.environ.get("ESG_PROD_PORT", "8079"))
-    with Postgres() as postgres:
-        config = run_database(series, postgres, odoo, python, oca, port)
-        server = odoo_cmd(python, odoo, config) + [
-            "--workers=4",
-            "--max-cron-threads=1",
-            "--log-level=warn",
-        ]
+    queue = "queue_job" in series.oca_needs(*ADDONS)
+    runner = bench_runner(args)
+    if not any(arg.startswith("--runner") for arg in args):
+        runner = "queue_job" if queue else "cron"
+        args = [*args, "--runner", runner]
+    if runner == "queue_job" and not queue:
+        die(f"Odoo {series.name} has no queue_job here: use --runner cron.")
+    workers = ["--workers=4", "--max-cron-threads=1", "--log-level=warn"]
+    with Postgres() as postgres, contextlib.ExitStack() as stack:
+        if runner == "queue_job":
+            config = run_database(series, postgres, odoo, python, oca, port)
+            database = series.run_db
+        else:
+            database, config = stack.enter_context(
+                scratch_database(
+                    postgres,
+                    odoo,
+                    python,
+                    oca,
+                    f"esg_production_{series.slug}",
+                    demo=False,
+                    modules=series.without_oca(ADDONS),
+                )
+            )
+            workers += [f"--http-port={port}", f"--http-interface={HTTP_INTERFACE}"]
+        server = odoo_cmd(python, odoo, config) + workers
+        log = CACHE / f"run-{series.name}" / f"production-{runner}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
         check = run_job(
             [sys.executable, REPO / "bench" / "production.py"]
             + ["--server-cmd", json.dumps([str(part) for part in server])]
-            + ["--url", local_url(port), "--db", series.run_db]
-            + ["--log", Path(config).parent / "production.log", *args],
+            + ["--url", local_url(port), "--db", database]
+            + ["--log", log, *args],
             cwd=REPO,
         )
         return check.returncode
@@ -1296,10 +1321,31 @@ def cmd_peer(series, args):
     return max(results)
 
 
+def bench_runner(args):
+    """The background runner that bench's arguments name (``--runner NAME``
+    or ``--runner=NAME``); the scheduled action's (cron) by default."""
+    runner = "cron"
+    for index, arg in enumerate(args):
+        if arg == "--runner" and index + 1 < len(args):
+            runner = args[index + 1]
+        elif arg.startswith("--runner="):
+            runner = arg.partition("=")[2]
+    return runner
+
+
 def cmd_bench(series, args):
-    """Time Odoo's own serial generation against the addon's: bench/README.md."""
+    """Time Odoo's own serial generation against the addon's: bench/README.md.
+    The addons are installed without OCA's, unless ``--runner queue_job``
+    asks for the job queue: then with its bridge (everest_serial_gen_queue)
+    and queue_job, from OCA's addons path."""
     odoo, python, oca = setup(series)
     prefix = f"esg_bench_{series.slug}"
+    modules = series.without_oca(ADDONS)
+    if bench_runner(args) == "queue_job":
+        bridge = f"{ADDON}_queue"
+        if "queue_job" not in series.oca_needs(bridge):
+            die(f"{bridge} needs no queue_job on Odoo {series.name}: nothing to bench.")
+        modules = (*modules, bridge)
     with Postgres() as postgres:
         with scratch_database(
             postgres,
@@ -1308,7 +1354,7 @@ def cmd_bench(series, args):
             oca,
             prefix,
             demo=False,
-            modules=series.without_oca(ADDONS),
+            modules=modules,
         ) as (database, config):
             bench = run_job(
                 [python, REPO / "bench" / "bench_generate.py"]

@@ -29,11 +29,14 @@ class StockMove(models.Model):
     def _serial_fill_at_once(self, by_move):
         """The fast path of ``_serial_fill`` for the moves of ``by_move``
         that only receive new lots, have no line yet and take them from
-        where Odoo reserves nothing: their lines created at once, as copies
-        (``stock.move.line._serial_create_batch``), holding what Odoo's
-        assignment and the core's numbering store (the values of Odoo's
-        ``_prepare_move_line_vals``, the lot, the quantity in the product's
-        unit), and the moves assigned as ``_action_assign`` leaves them.
+        where Odoo reserves nothing, draft or confirmed (the open move of a
+        background generation, which each chunk's backorder confirms
+        without lines, brings the last chunk's lots): their lines created
+        at once, as copies (``stock.move.line._serial_create_batch``),
+        holding what Odoo's assignment and the core's numbering store (the
+        values of Odoo's ``_prepare_move_line_vals``, the lot, the quantity
+        in the product's unit), and the moves assigned as
+        ``_action_assign`` leaves them.
         Returns those moves."""
         if not fast_path_enabled(self.env):
             return self.browse()
@@ -41,7 +44,7 @@ class StockMove(models.Model):
             *(
                 move
                 for move, items in by_move.items()
-                if move.state == "draft"
+                if move.state in ("draft", "confirmed")
                 and not move.move_line_ids
                 and move._should_bypass_reservation()
                 and all(came_as is None for _lot, _units, came_as in items)
@@ -50,7 +53,9 @@ class StockMove(models.Model):
         if not moves:
             return moves
         # Odoo's confirmation, without its assignment: the lines come below
-        moves.with_context(serial_reserves_itself=True)._action_confirm(merge=False)
+        moves.filtered(lambda move: move.state == "draft").with_context(
+            serial_reserves_itself=True
+        )._action_confirm(merge=False)
         vals_list = []
         for move in moves:
             base = move._prepare_move_line_vals()
