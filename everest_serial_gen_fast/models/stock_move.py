@@ -2,7 +2,7 @@
 the chosen quants reserved at once, each storing what Odoo's own way
 stores, where it gives Odoo's result; Odoo's way (the core's) otherwise."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from odoo import api, models
 from odoo.tools import float_compare
@@ -28,7 +28,8 @@ class StockMove(models.Model):
 
     def _serial_fill_at_once(self, by_move):
         """The fast path of ``_serial_fill`` for the moves of ``by_move``
-        that only receive new lots, have no line yet and take them from
+        that only receive new lots, or known serials from where the move
+        takes them (``_serial_plainly_from``), have no line yet and take them from
         where Odoo reserves nothing, draft or confirmed (the open move of a
         background generation, which each chunk's backorder confirms
         without lines, brings the last chunk's lots): their lines created
@@ -40,6 +41,7 @@ class StockMove(models.Model):
         Returns those moves."""
         if not fast_path_enabled(self.env):
             return self.browse()
+        stays = self._serial_unchained_stays(by_move)
         moves = self.browse().concat(
             *(
                 move
@@ -47,7 +49,10 @@ class StockMove(models.Model):
                 if move.state in ("draft", "confirmed")
                 and not move.move_line_ids
                 and move._should_bypass_reservation()
-                and all(came_as is None for _lot, _units, came_as in items)
+                and all(
+                    came_as is None or move._serial_plainly_from(stays.get(came_as))
+                    for _lot, _units, came_as in items
+                )
             )
         )
         if not moves:
@@ -90,6 +95,38 @@ class StockMove(models.Model):
             lines._apply_putaway_strategy()
         moves.picked = True
         return moves
+
+    @api.model
+    def _serial_unchained_stays(self, by_move):
+        """``{lot: Stay}`` of the known serials that moves of ``by_move``
+        bring back without a chain to what sent them (Receive from Vendor:
+        the serial, or the one its replacement replaces), where they are
+        now (``stock.lot._serial_stays``)."""
+        known = defaultdict(lambda: self.env["stock.lot"])
+        for move, items in by_move.items():
+            if move.move_orig_ids:
+                continue
+            for _lot, _units, came_as in items:
+                if came_as:
+                    known[move.location_id.usage] |= came_as
+        stays = {}
+        for usage, lots in known.items():
+            stays.update(lots._serial_stays(usage))
+        return stays
+
+    def _serial_plainly_from(self, stay):
+        """Whether the line of a known serial that is where ``stay`` says
+        holds what a new lot's line of this move holds: the move's own
+        source, no package, no owner (the core's numbering would write
+        these from the stay, ``_serial_numbered_line_vals``)."""
+        self.ensure_one()
+        return bool(
+            stay
+            and not self.move_orig_ids
+            and stay.location == self.location_id
+            and not stay.package
+            and not stay.owner
+        )
 
     def _serial_reserve_quants(self, quantities):
         """The pairs of ``quantities`` that allow it are reserved at once:
