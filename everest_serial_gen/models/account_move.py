@@ -108,14 +108,15 @@ class AccountMove(models.Model):
         for line in lines:
             link_many2many(line.source, "serial_retrieved_line_ids", line.retrieved.ids)
 
-    def _serial_check_credited(self, lots):
+    def _serial_check_credited(self, lots, at_customer=None):
         """A credit note never brings the same unit in twice: a unit's stay
         at a customer is credited once. A unit at a customer now begins a
         stay nobody credited yet (an earlier one, before it was sold again,
         does not count); a unit back in our stock was credited by whoever
         took the return that brought it (``_serial_claims``)."""
         self.ensure_one()
-        at_customer = self.env["serial.attach"]._customer_quantities(lots)
+        if at_customer is None:
+            at_customer = self.env["serial.attach"]._customer_quantities(lots)
         Line = self.env["account.move.line"]
         latest = Line._serial_latest_returns(
             lots.filtered(lambda lot: lot not in at_customer)

@@ -174,14 +174,18 @@ class SerialAttach(models.AbstractModel):
         }
 
     @api.model
-    def _returnable_lot_sources(self, lots, company, preferred=None, partner=None):
+    def _returnable_lot_sources(
+        self, lots, company, preferred=None, partner=None, at_customer=None
+    ):
         """{lot: [(delivery move, units)]}: where each of ``lots`` may come
         back from, ``preferred`` deliveries first, then the newest delivery
-        of ``company``; capped by what is at customers."""
+        of ``company``; capped by what is at customers (``at_customer``,
+        ``_customer_quantities`` of ``lots`` when the caller has it)."""
         preferred = preferred or self.env["stock.move"]
         deliveries = preferred | self._lot_deliveries(lots, company, partner)
         returnable = self._returnable_lots(deliveries)
-        at_customer = self._customer_quantities(lots)
+        if at_customer is None:
+            at_customer = self._customer_quantities(lots)
         sources = {}
         for lot in lots:
             left = at_customer.get(lot, 0.0)
@@ -295,10 +299,10 @@ class SerialAttach(models.AbstractModel):
                     product=product.display_name,
                 )
             )
-        document._serial_check_credited(lots)
+        at_customer = self._customer_quantities(lots)
+        document._serial_check_credited(lots, at_customer=at_customer)
         partner = document.partner_id.commercial_partner_id
         deliveries = source._serial_delivery_moves(document)
-        at_customer = self._customer_quantities(lots)
         self._check_not_busy(document, lots.filtered(lambda lot: lot in at_customer))
         outside = lots.filtered(lambda lot: not at_customer.get(lot))
         retrievable = (
@@ -324,7 +328,7 @@ class SerialAttach(models.AbstractModel):
             quantity -= sum(retrieved.mapped("quantity_product_uom"))
         at_customer_lots = lots - outside
         sources = self._returnable_lot_sources(
-            at_customer_lots, company, preferred=deliveries
+            at_customer_lots, company, preferred=deliveries, at_customer=at_customer
         )
         attached = self._attached_units(
             at_customer_lots, sources, at_customer, quantity, product

@@ -289,10 +289,12 @@ class SerialGenerateMixin(models.AbstractModel):
         document are generated for (``stock.lot.serial_origin``)."""
         return (self._name, self._description)
 
-    def _serial_check_credited(self, lots):
+    def _serial_check_credited(self, lots, at_customer=None):
         """Refuse known ``lots`` that another document of this kind already
         took for the same stay at the customer (a credit note never credits
-        a unit twice); by default a document takes any."""
+        a unit twice); by default a document takes any. ``at_customer``:
+        the units of ``lots`` at customers, when the caller has them
+        (``serial.attach._customer_quantities``)."""
         return None
 
     def _serial_chunk_source(self, job_line):

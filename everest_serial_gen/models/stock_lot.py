@@ -194,6 +194,7 @@ class StockLot(models.Model):
         )
         stays = {}
         by_lot = lines.grouped("lot_id")
+        as_user = _AsUser(self.env)
         for lot, lot_lines in by_lot.items():
             stay = (
                 _serial_stay(lot, lot_lines, usage)
@@ -201,7 +202,8 @@ class StockLot(models.Model):
                 else _lot_stay(lot, lot_lines, usage)
             )
             if stay:
-                stays[lot.sudo(False)] = stay
+                stay = Stay(*(as_user(value) for value in stay))
+                stays[stay.lot] = stay
         # a lot that no move ever moved is where its quants are: stock
         # imported from an earlier system, counted at the customer
         unmoved = self.filtered(lambda lot: lot not in by_lot)
@@ -396,6 +398,23 @@ class StockLot(models.Model):
             return self.create(vals_list)
 
 
+class _AsUser:
+    """Records read with sudo, given back in the user's environment; the
+    few locations, packages and owners of many stays switched once each."""
+
+    def __init__(self, env):
+        self.env = env(su=False)
+        self.seen = {}
+
+    def __call__(self, value):
+        if not isinstance(value, models.BaseModel):
+            return value
+        key = (value._name, value._ids)
+        if key not in self.seen:
+            self.seen[key] = value.with_env(self.env)
+        return self.seen[key]
+
+
 def _serial_stay(lot, lines, usage):
     """The stay of a serial: where its last done line put it, if that is a
     location of ``usage``."""
@@ -403,12 +422,12 @@ def _serial_stay(lot, lines, usage):
     if last.location_dest_id.usage != usage:
         return None
     return Stay(
-        lot.sudo(False),
-        last.location_dest_id.sudo(False),
-        last.result_package_id.sudo(False),
-        last.owner_id.sudo(False),
+        lot,
+        last.location_dest_id,
+        last.result_package_id,
+        last.owner_id,
         1.0,
-        last.sudo(False),
+        last,
     )
 
 
@@ -426,7 +445,7 @@ def _lot_stay(lot, lines, usage):
                 units.get(line.location_dest_id, 0.0) + quantity
             )
             last_in[line.location_dest_id] = line
-    rounding = lines[:1].product_id.uom_id.rounding
+    rounding = lot.product_id.uom_id.rounding
     held = {
         location: quantity
         for location, quantity in units.items()
@@ -437,10 +456,10 @@ def _lot_stay(lot, lines, usage):
     location = max(held, key=held.get)
     line = last_in[location]
     return Stay(
-        lot.sudo(False),
-        location.sudo(False),
-        line.result_package_id.sudo(False),
-        line.owner_id.sudo(False),
+        lot,
+        location,
+        line.result_package_id,
+        line.owner_id,
         sum(held.values()),
-        line.sudo(False),
+        line,
     )

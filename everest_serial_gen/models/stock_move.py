@@ -361,13 +361,14 @@ class StockMove(models.Model):
         # assigned (a chained move waits for what it returns until then)
         moves.filtered(lambda move: move.state == "draft")._action_confirm(merge=False)
         moves._action_assign()
+        # where the known serials are that no chain places
         stays = {}
         for usage in set(moves.location_id.mapped("usage")):
             came_as = self.env["stock.lot"].concat(
                 *(
                     came
                     for move, items in by_move.items()
-                    if move.location_id.usage == usage
+                    if move.location_id.usage == usage and not move.move_orig_ids
                     for _lot, _units, came in items
                     if came
                 )

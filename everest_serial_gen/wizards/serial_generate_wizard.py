@@ -6,7 +6,7 @@ from odoo.tools import float_compare, formatLang
 
 from ..compat import UOM_PRECISION
 from ..tools.serial_plan import parse_serial_list
-from ..tools.sql_tools import link_many2many, lock_rows
+from ..tools.sql_tools import lock_rows
 
 
 class SerialGenerateWizardLine(models.TransientModel):
@@ -399,11 +399,12 @@ class SerialGenerateWizard(models.TransientModel):
         default="draft",
         readonly=True,
     )
+    # what the generation made, read from its record rather than copied
+    # (thousands of rows at each big OK)
     lot_ids = fields.Many2many(
         "stock.lot",
         string="Serial Numbers",
-        readonly=True,
-        check_company=True,
+        related="job_id.lot_ids",
     )
     job_id = fields.Many2one(
         "serial.generation.job",
@@ -586,7 +587,6 @@ class SerialGenerateWizard(models.TransientModel):
         self.write({"state": "done", "job_id": job.id})
         if job.state == "queued":
             return job._notification_action()
-        link_many2many(self, "lot_ids", job.lot_ids.ids)
         return self._serial_result_action()
 
     def _serial_result_action(self):

@@ -5,7 +5,7 @@ stores, where it gives Odoo's result; Odoo's way (the core's) otherwise."""
 from collections import Counter, defaultdict
 
 from odoo import api, models
-from odoo.tools import float_compare
+from odoo.tools import OrderedSet, float_compare
 
 from ..tools.batch import batch_memo, fast_path_enabled, lock_quants
 
@@ -29,7 +29,9 @@ class StockMove(models.Model):
     def _serial_fill_at_once(self, by_move):
         """The fast path of ``_serial_fill`` for the moves of ``by_move``
         that only receive new lots, or known serials from where the move
-        takes them (``_serial_plainly_from``), have no line yet and take them from
+        takes them (``_serial_plainly_from``), or known serials placed
+        plainly by the chain to what the move returns
+        (``_serial_plain_chains``), have no line yet and take them from
         where Odoo reserves nothing, draft or confirmed (the open move of a
         background generation, which each chunk's backorder confirms
         without lines, brings the last chunk's lots): their lines created
@@ -42,16 +44,21 @@ class StockMove(models.Model):
         if not fast_path_enabled(self.env):
             return self.browse()
         stays = self._serial_unchained_stays(by_move)
+        chains = self._serial_plain_chains(by_move)
         moves = self.browse().concat(
             *(
                 move
                 for move, items in by_move.items()
-                if move.state in ("draft", "confirmed")
-                and not move.move_line_ids
+                if not move.move_line_ids
                 and move._should_bypass_reservation()
-                and all(
-                    came_as is None or move._serial_plainly_from(stays.get(came_as))
-                    for _lot, _units, came_as in items
+                and (
+                    move in chains
+                    if move.move_orig_ids
+                    else move.state in ("draft", "confirmed")
+                    and all(
+                        came_as is None or move._serial_plainly_from(stays.get(came_as))
+                        for _lot, _units, came_as in items
+                    )
                 )
             )
         )
@@ -63,6 +70,24 @@ class StockMove(models.Model):
         )._action_confirm(merge=False)
         vals_list = []
         for move in moves:
+            if move in chains:
+                # the lines Odoo's assignment makes along the chain, from
+                # Odoo's values for each quantity (one for serials)
+                base = {}
+                for location, lot, units in chains[move]:
+                    if units not in base:
+                        base[units] = move._prepare_move_line_vals(units)
+                    vals_list.append(
+                        dict(
+                            base[units],
+                            location_id=location.id,
+                            lot_id=lot.id,
+                            lot_name=lot.name,
+                            owner_id=False,
+                            package_id=False,
+                        )
+                    )
+                continue
             base = move._prepare_move_line_vals()
             vals_list += [
                 dict(
@@ -95,6 +120,55 @@ class StockMove(models.Model):
             lines._apply_putaway_strategy()
         moves.picked = True
         return moves
+
+    @api.model
+    def _serial_plain_chains(self, by_move):
+        """``{move: [(location, lot, units)]}``: the moves of ``by_move``
+        chained to what they return (Odoo's Return, the default Attach),
+        which only bring back known serials as themselves, all of their
+        demand, and which Odoo's assignment places along the chain plainly:
+        from the move's own source, without package or owner
+        (``_get_available_move_lines``, restricted as the core restricts
+        it); each a line of Odoo's, in Odoo's order. A move that returns
+        what another move of ``by_move`` also returns is left to Odoo, whose
+        assignment counts what the other took."""
+        chains = {}
+        for move, items in by_move.items():
+            if (
+                not move.move_orig_ids
+                or move.state not in ("draft", "confirmed", "waiting")
+                or any(came_as != lot for lot, _units, came_as in items)
+                or any(
+                    sibling in by_move
+                    for sibling in move.move_orig_ids.move_dest_ids - move
+                )
+            ):
+                continue
+            wanted = defaultdict(float)
+            for lot, units, _came_as in items:
+                wanted[lot.id] += units
+            rounding = move.product_id.uom_id.rounding
+            if float_compare(
+                sum(wanted.values()), move.product_qty, precision_rounding=rounding
+            ):
+                continue
+            available = move.with_context(
+                serial_assign_only={move.id: dict(wanted)}
+            )._get_available_move_lines(OrderedSet(), OrderedSet())
+            placed = [
+                (location, lot, units)
+                for (location, lot, package, owner), units in available.items()
+            ]
+            if not float_compare(
+                sum(units for _location, _lot, units in placed),
+                move.product_qty,
+                precision_rounding=rounding,
+            ) and all(
+                location == move.location_id and not (package or owner)
+                for location, _lot, package, owner in available
+            ):
+                chains[move] = placed
+        return chains
 
     @api.model
     def _serial_unchained_stays(self, by_move):

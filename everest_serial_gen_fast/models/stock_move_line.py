@@ -80,21 +80,25 @@ class StockMoveLine(models.Model):
 
     @api.model
     def _serial_create_batch(self, vals_list):
-        """``create(vals_list)`` for the lines of new lots, which differ only
-        by their lot: copies of the first line's row (batch_create.py)."""
+        """``create(vals_list)`` for lines that differ only by their lot (and
+        its name, where Odoo writes it on the line: the lines its assignment
+        makes along a chain): copies of the first line's row (tools/batch.py)."""
         moves = self.env["stock.move"].browse(
             {vals.get("move_id") for vals in vals_list}
         )
+        named = sum("lot_name" in vals for vals in vals_list)
+        varying = ("lot_id", "lot_name") if named else "lot_id"
         if (
             len(vals_list) < 2
+            or named not in (0, len(vals_list))
             or not fast_path_enabled(self.env)
             or not all(vals.get("move_id") for vals in vals_list)
             # stock's create() reserves each line of a move that reserves
             or not all(move._should_bypass_reservation() for move in moves)
-            or not copies_supported(self, vals_list, "lot_id", KNOWN_CREATE_OVERRIDES)
+            or not copies_supported(self, vals_list, varying, KNOWN_CREATE_OVERRIDES)
         ):
             return self.create(vals_list)
-        return create_as_copies(self, vals_list, "lot_id")
+        return create_as_copies(self, vals_list, varying)
 
     @api.model
     def _serial_create_reserved(self, vals_list, quants):

@@ -121,6 +121,7 @@ def check_company_once(records, fnames, check):
 
 
 def copies_supported(model, vals_list, varying, known_overrides):
+    varying = _names(varying)
     if "message_ids" in model._fields and not model.env.context.get(
         "mail_create_nolog"
     ):
@@ -140,7 +141,7 @@ def copies_supported(model, vals_list, varying, known_overrides):
         field.store
         and field.compute
         and any(
-            path.split(".")[0] == varying for path in model.pool.field_depends[field]
+            path.split(".")[0] in varying for path in model.pool.field_depends[field]
         )
         for field in fields.values()
     )
@@ -148,25 +149,31 @@ def copies_supported(model, vals_list, varying, known_overrides):
 
 def create_as_copies(model, vals_list, varying, copied_ids=None):
     """``model.create(vals_list)``, for values that mostly differ only by
-    ``varying``. The ids of the records inserted as copies, which no
-    ``create()`` override saw, are added to ``copied_ids`` when given."""
+    ``varying`` (a field name, or a tuple of them: a lot and its name). The
+    ids of the records inserted as copies, which no ``create()`` override
+    saw, are added to ``copied_ids`` when given."""
+    names = _names(varying)
+
+    def value(vals):
+        return tuple(vals[name] for name in names)
+
     groups = {}
     for vals in vals_list:
-        key = tuple(sorted((k, v) for k, v in vals.items() if k != varying))
+        key = tuple(sorted((k, v) for k, v in vals.items() if k not in names))
         groups.setdefault(key, []).append(vals)
     records, copied = {}, []
     for group in groups.values():
-        values = [vals[varying] for vals in group]
+        values = [value(vals) for vals in group]
         if len(set(values)) < len(values):
             # the copies are told apart by their value: create() them
             created = model.create(group)
             records.update(zip(map(id, group), created.ids, strict=True))
             continue
         first = model.create(group[:1])
-        copies = _copy_row(first, varying, values[1:])
+        copies = _copy_row(first, names, values[1:])
         records[id(group[0])] = first.id
         for vals in group[1:]:
-            records[id(vals)] = copies[vals[varying]]
+            records[id(vals)] = copies[value(vals)]
         copied += copies.values()
     if copied:
         _after_insert(model.browse(copied))
@@ -175,9 +182,13 @@ def create_as_copies(model, vals_list, varying, copied_ids=None):
     return model.browse(records[id(vals)] for vals in vals_list)
 
 
-def _copy_row(record, varying, values):
-    """Insert copies of ``record``'s row, one per value of ``varying``;
-    return their ids by value."""
+def _names(varying):
+    return (varying,) if isinstance(varying, str) else tuple(varying)
+
+
+def _copy_row(record, names, values):
+    """Insert copies of ``record``'s row, one per tuple of ``values`` of the
+    columns ``names``; return their ids by tuple."""
     if not values:
         return {}
     record.flush_recordset()
@@ -185,27 +196,36 @@ def _copy_row(record, varying, values):
     columns = [
         SQL.identifier(name)
         for name, field in fields.items()
-        if field.store and field.column_type and name not in ("id", varying)
+        if field.store and field.column_type and name != "id" and name not in names
     ]
+    aliases = [SQL.identifier(f"new_{index}") for index in range(len(names))]
     record.env.cr.execute(
         SQL(
             """INSERT INTO %(table)s (%(varying)s, %(columns)s)
-               SELECT new.value, %(copied)s
-                 FROM unnest(%(values)s::%(type)s[]) AS new(value),
+               SELECT %(aliases)s, %(copied)s
+                 FROM unnest(%(arrays)s) AS new(%(aliases)s),
                       %(table)s AS first
                 WHERE first.id = %(first)s
             RETURNING %(varying)s, id""",
             table=SQL.identifier(record._table),
-            varying=SQL.identifier(varying),
+            varying=SQL(", ").join(SQL.identifier(name) for name in names),
             columns=SQL(", ").join(columns),
+            aliases=SQL(", ").join(aliases),
             copied=SQL(", ").join(SQL("first.%s", column) for column in columns),
-            values=values,
-            # the column's own type, from the field's definition
-            type=SQL(fields[varying].column_type[1]),
+            # each column's values as an array of its own type, from the
+            # field's definition
+            arrays=SQL(", ").join(
+                SQL(
+                    "%s::%s[]",
+                    [row[index] for row in values],
+                    SQL(fields[name].column_type[1]),
+                )
+                for index, name in enumerate(names)
+            ),
             first=record.id,
         )
     )
-    return dict(record.env.cr.fetchall())
+    return {tuple(row[:-1]): row[-1] for row in record.env.cr.fetchall()}
 
 
 def mark_created(records):
