@@ -68,7 +68,8 @@ class StockMove(models.Model):
         moves.filtered(lambda move: move.state == "draft").with_context(
             serial_reserves_itself=True
         )._action_confirm(merge=False)
-        vals_list = []
+        # the lines along a chain hold their lot's name too: a batch apart
+        vals_list, chained_vals_list = [], []
         for move in moves:
             if move in chains:
                 # the lines Odoo's assignment makes along the chain, from
@@ -77,7 +78,7 @@ class StockMove(models.Model):
                 for location, lot, units in chains[move]:
                     if units not in base:
                         base[units] = move._prepare_move_line_vals(units)
-                    vals_list.append(
+                    chained_vals_list.append(
                         dict(
                             base[units],
                             location_id=location.id,
@@ -98,7 +99,10 @@ class StockMove(models.Model):
                 )
                 for lot, units, _came_as in by_move[move]
             ]
-        lines = self.env["stock.move.line"]._serial_create_batch(vals_list)
+        MoveLine = self.env["stock.move.line"]
+        lines = MoveLine._serial_create_batch(
+            chained_vals_list
+        ) | MoveLine._serial_create_batch(vals_list)
         # what _action_assign writes on the moves it assigned
         moves.write({"state": "assigned"})
         for count, group in (
