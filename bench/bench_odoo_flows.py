@@ -2,8 +2,8 @@
 without them. Not part of the tests.
 
 The addons override methods that run for Odoo's own flows too (the guards
-of held transfers on move lines and transfers, the speed layer's answers
-remembered per batch, the moves kept apart per document line, backorders).
+of held transfers on move lines and transfers, the speed layer's name
+check of lots, the moves kept apart per document line, backorders).
 ``make overhead`` (dev/devenv.py) creates two databases, one with Odoo's
 ``sale_stock`` only and one with the addons as installed by default, and
 runs this script in each::

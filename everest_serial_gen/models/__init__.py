@@ -4,7 +4,6 @@ from . import res_company
 from . import res_config_settings
 from . import stock_warehouse
 from . import product_template
-from . import serial_numbering
 from . import stock_lot
 from . import stock_move
 from . import stock_quant
@@ -13,7 +12,6 @@ from . import account_move_line
 from . import serial_job_operation
 from . import serial_chunked_transfer
 from . import serial_generator
-from . import serial_receipt
 from . import account_move
 from . import stock_picking
 from . import serial_reversal

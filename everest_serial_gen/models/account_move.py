@@ -268,7 +268,7 @@ class AccountMove(models.Model):
     def _serial_transfers(self):
         return self.serial_picking_ids.filtered(lambda picking: picking.state == "done")
 
-    # Receipts (serial.receipt) -------------------------------------------------
+    # Receipts (serial.generate.mixin) ------------------------------------------
 
     def _serial_receipt_vals(self):
         """The credit note's receipts come from its delivery address."""

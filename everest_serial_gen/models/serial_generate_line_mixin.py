@@ -32,7 +32,7 @@ class SerialGenerateLineMixin(models.AbstractModel):
         raise NotImplementedError()
 
     def _serial_receipt_move_vals(self, document):
-        """What the moves of ``serial.receipt`` that bring this line's units
+        """What the moves of the document's receipts that bring this line's units
         carry of it: its link."""
         self.ensure_one()
         return {"serial_source_model": self._name, "serial_source_id": self.id}

@@ -232,15 +232,25 @@ class SerialGenerateMixin(models.AbstractModel):
         """Give every line of the generation ``job`` the move that brings
         its units into ``location`` (``job_line.move_id``), once, when the
         job is recorded: its chunks only fill them. By default receipts of
-        the document's own (``serial.receipt``), as a credit note has."""
-        self.env["serial.receipt"].open(self, job, location)
+        the document's own (see "Receipts" below), as a credit note has."""
+        self._serial_open_receipts(job.with_env(self.env), location)
 
     def _serial_receive(self, lines, lots, location, validate):
         """Bring the new ``lots`` (one recordset per line) and the attached
         ones of the plan ``lines`` into ``location``: by default with the
-        document's receipts (``serial.receipt``); a document that is a
-        transfer receives them itself."""
-        return self.env["serial.receipt"].receive(self, lines, lots, location)
+        document's receipts, and do them (the retrieved ones are in our
+        stock already); a document that is a transfer receives them
+        itself."""
+        moving = [
+            (line, line_lots)
+            for line, line_lots in zip(lines, lots, strict=True)
+            if line.moved_quantity
+        ]
+        if not moving:
+            return self.env["stock.picking"]
+        chunk = self.env["stock.move"]._serial_bring_in(*zip(*moving, strict=True))
+        chunk._serial_done_in_chunk()
+        return chunk.picking_id
 
     def _serial_retrieve(self, lines):
         """Take the ``retrieved`` return lines of plan ``lines`` as received.
@@ -262,11 +272,12 @@ class SerialGenerateMixin(models.AbstractModel):
     def _serial_job_stopped(self, job):
         """``job`` stopped before its end: leave its transfers as they must
         stay; return what to tell the document's chatter about them. By
-        default its receipts are closed with what came in."""
-        return self.env["serial.receipt"].close(job)
+        default its receipts are validated with what came in, and the rest
+        of them cancelled, as Odoo's validation without backorder does."""
+        return job._close_transfers()
 
     def _serial_receipt_vals(self):
-        """What the receipts of ``serial.receipt`` carry of this document:
+        """What the document's receipts carry of this document:
         its link, and the partner they come from (the document's by
         default)."""
         self.ensure_one()
@@ -323,6 +334,148 @@ class SerialGenerateMixin(models.AbstractModel):
             lambda line: line.lot_id in generated
             and (line.move_id, line.lot_id) not in returned
         )
+
+    # Receipts: how a document with no transfer of its own brings goods in ----
+    # (a credit note: Odoo never moves stock from a credit note)
+    #
+    # Units that Odoo delivered come back exactly as Odoo's own Return of their
+    # delivery would bring them: one receipt per delivery, made and filled by
+    # Odoo's return wizard (stock.return.picking), so that the moves are
+    # chained to the delivery (origin_returned_move_id, move_orig_ids), lower
+    # the sale's delivered quantity (to_refund) and are valued as returns; and
+    # so that what Odoo's Return still offers, the sale and the valuation are
+    # what Odoo computes. Units that no delivery explains (sold before Odoo,
+    # or never delivered) come in with a receipt of their own, which touches
+    # no sale.
+    #
+    # A generation opens its receipts once, with one open move per line of the
+    # generation for all it brings, left draft so that lowering its demand
+    # chunk after chunk logs nothing. Each chunk brings its lots with moves of
+    # their own taken from that demand and done at once; the chunk that brings
+    # the last of a receipt validates it. A generation small enough to run at
+    # once is one chunk: its lots go on the open moves, validated together.
+    # The document says what its receipts carry (_serial_receipt_vals), its
+    # lines what their moves carry (_serial_receipt_move_vals).
+
+    def _serial_open_receipts(self, job, location):
+        """Give every line of ``job`` that brings units an open move on a
+        receipt: one receipt per delivery the units come back from, and one
+        for the units no delivery explains; one open move per document line
+        and delivery move, which the job's lines for them share."""
+        self.ensure_one()
+        pending = job.line_ids.filtered(
+            lambda line: line.kind != "retrieve" and not line.move_id
+        )
+        for delivery, by_delivery in pending.grouped(
+            lambda line: line.origin_move_id.picking_id
+        ).items():
+            groups = list(
+                by_delivery.grouped(
+                    lambda line: (
+                        line.source_model,
+                        line.source_id,
+                        line.origin_move_id,
+                    )
+                ).items()
+            )
+            if delivery:
+                wizard = self.env["stock.return.picking"]._serial_for(delivery)
+                _picking, moves = wizard._serial_create_return(
+                    [
+                        dict(
+                            wizard._serial_prepare_line_vals(
+                                job_lines.origin_move_id, _units(job_lines)
+                            ),
+                            **_source(job_lines)._serial_receipt_move_vals(self),
+                        )
+                        for _key, job_lines in groups
+                    ],
+                    self._serial_prepare_receipt_vals(location, wizard),
+                )
+                moves = moves.with_env(self.env)
+            else:
+                picking = self._serial_create_receipt(location)
+                # Sudo: see _serial_create_receipt.
+                moves = (
+                    self.env["stock.move"]
+                    .sudo()
+                    .create(
+                        [
+                            self._serial_prepare_receipt_move_vals(picking, job_lines)
+                            for _key, job_lines in groups
+                        ]
+                    )
+                    .with_env(self.env)
+                )
+            for (_key, job_lines), move in zip(groups, moves, strict=True):
+                # Sudo: users read generations, only the addon writes them.
+                job_lines.sudo().move_id = move
+
+    def _serial_create_receipt(self, location):
+        """A receipt of the customer's into ``location``."""
+        # Sudo: the receipt and its moves carry the links to the document
+        # that only the addon may set (field_guard); the user's checks ran in
+        # serial.generator, and the records are used as the user below.
+        return (
+            self.env["stock.picking"]
+            .sudo()
+            .create(self._serial_prepare_receipt_vals(location))
+            .with_env(self.env)
+        )
+
+    def _serial_prepare_receipt_vals(self, location, wizard=None):
+        """The values of a receipt of this document into ``location``: what
+        differs from Odoo's Return of ``wizard``'s delivery, or a receipt
+        from the customer; and the document's own (``_serial_receipt_vals``)."""
+        self.ensure_one()
+        warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        own = self._serial_receipt_vals()
+        if wizard:
+            # over Odoo's Return's own values (_prepare_picking_default_values)
+            vals = {"location_dest_id": location.id}
+            picking_type = warehouse.serial_picking_type_id
+            if picking_type:
+                vals["picking_type_id"] = picking_type.id
+            own.pop("partner_id", None)  # the delivery's, as Odoo's Return
+            return dict(vals, **own)
+        partner = self.env["res.partner"].browse(
+            own.pop("partner_id", self.partner_id.id)
+        )
+        return {
+            "partner_id": partner.id,
+            "picking_type_id": (
+                warehouse.serial_picking_type_id or warehouse.in_type_id
+            ).id,
+            "location_id": partner.with_company(
+                self.company_id
+            ).property_stock_customer.id,
+            "location_dest_id": location.id,
+            "origin": self.display_name,
+            "company_id": self.company_id.id,
+            **own,
+        }
+
+    def _serial_prepare_receipt_move_vals(self, picking, job_lines):
+        """An open move for the units of ``job_lines`` (of one document line)
+        that no delivery explains."""
+        product = job_lines.product_id
+        return {
+            "product_id": product.id,
+            "product_uom_qty": _units(job_lines),
+            "product_uom": product.uom_id.id,
+            "picking_id": picking.id,
+            "location_id": picking.location_id.id,
+            "location_dest_id": picking.location_dest_id.id,
+            "partner_id": picking.partner_id.id,
+            "origin": picking.origin,
+            "company_id": picking.company_id.id,
+            "picking_type_id": picking.picking_type_id.id,
+            # what nobody delivered changes no sale
+            "to_refund": False,
+            **_source(job_lines)._serial_receipt_move_vals(self),
+        }
 
     # Actions -------------------------------------------------------------------
 
@@ -527,3 +680,14 @@ class SerialGenerateMixin(models.AbstractModel):
             for name in self.env.registry[self._name]._inherit_children
             if not self.env[name]._abstract
         ]
+
+
+def _units(job_lines):
+    """The units (product unit) ``job_lines`` bring in."""
+    return sum(line.count * line.lot_quantity for line in job_lines)
+
+
+def _source(job_lines):
+    """The document line ``job_lines`` bring units for."""
+    line = job_lines[:1]
+    return line.env[line.source_model].browse(line.source_id)

@@ -164,7 +164,7 @@ class SerialGenerator(models.AbstractModel):
             )
         )
         self._check_location(document, location)
-        self.env["serial.numbering"]._check_names_free(document, lines, running_job)
+        self.env["stock.lot"]._serial_check_names_free(document, lines, running_job)
         if running_job:
             # someone may have brought attached units back meanwhile
             self.env["serial.attach"]._check_still_attachable(
@@ -492,7 +492,7 @@ class SerialGenerator(models.AbstractModel):
         env = document.env(context=clean_context(self.env.context))
         document = document.with_env(env)
         company = document.company_id
-        names = env["serial.numbering"]._name_plan(company, lines)
+        names = env["stock.lot"]._serial_name_plan(company, lines)
         lots = env["serial.generator"]._create_lots(company, lines, names, document)
         new = env["stock.lot"].concat(*lots)
         attached = env["stock.lot"].concat(
@@ -521,7 +521,7 @@ class SerialGenerator(models.AbstractModel):
         """
         provenance = self.env["stock.lot"]._serial_provenance_vals(document)
         self.env["stock.lot"].check_access("create")
-        numbering = self.env["serial.numbering"]
+        Lot = self.env["stock.lot"]
         vals_list = []
         for line, line_names in zip(lines, names, strict=True):
             if not line_names:
@@ -531,7 +531,7 @@ class SerialGenerator(models.AbstractModel):
                 move._serial_new_lot_vals()
                 if move
                 else self._prepare_lot_vals(
-                    line.product, numbering._lot_company(company, line.product)
+                    line.product, Lot._serial_lot_company(company, line.product)
                 )
             )
             vals_list += [

@@ -443,7 +443,8 @@ class StockMove(models.Model):
         wait for the next chunks go to a backorder of the transfer (Odoo's
         ``_create_backorder``), then the transfer is validated with the
         chunk's moves only. Each chunk validates its own lines, whatever the
-        earlier chunks did (serial.receipt, serial.chunked.transfer)."""
+        earlier chunks did (the receipts of serial.generate.mixin,
+        serial.chunked.transfer)."""
         for picking, moves in self.grouped("picking_id").items():
             rest = (
                 picking.move_ids.filtered(

@@ -218,8 +218,9 @@ BOTH_WAYS_FIELDS = {
 
 
 class BothWays:
-    """Run a flow of the addon with its fast path and switched off (the
-    system parameter everest_serial_gen.fast_path = 0: Odoo's own create(),
+    """Run a flow of the addon with its fast path taking every batch,
+    however small (the system parameter everest_serial_gen.fast_path = 1),
+    and switched off (= 0: Odoo's own create(),
     reservation and validation, quant by quant), on products of their own,
     and compare what each leaves field by field (``_both_ways_state``)."""
 

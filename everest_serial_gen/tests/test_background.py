@@ -181,7 +181,7 @@ class TestBackground(SerialGenCase):
         a small generation made meanwhile skips those names, and one that
         types them is refused; the job creates all of them (#22)."""
         sequence = self.company.serial_sequence_id
-        first, _last = self.env["serial.numbering"]._preview(sequence, 1)
+        first, _last = self.env["stock.lot"]._serial_preview(sequence, 1)
         refund = self._create_credit_note([(self.serial_product, 4)])
         form = self._wizard_form(refund)
         with form.line_ids.edit(0) as line:
@@ -312,9 +312,9 @@ class TestBackgroundJobs(SerialGenCase):
 
     def test_job_skips_names_typed_on_another_line(self):
         sequence = self.company.serial_sequence_id
-        numbering = self.env["serial.numbering"]
-        first, _last = numbering._preview(sequence, 1)
-        _first, second = numbering._preview(sequence, 2)
+        Lot = self.env["stock.lot"]
+        first, _last = Lot._serial_preview(sequence, 1)
+        _first, second = Lot._serial_preview(sequence, 2)
         refund = self._create_credit_note(
             [(self.serial_product, 3), (self.serial_product, 2)]
         )

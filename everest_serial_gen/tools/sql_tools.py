@@ -15,7 +15,7 @@ has SQL of its own, each piece behind its switch.
 - ``serial.generation.job._lock_next``: the oldest queued job that no other
   runner holds (``FOR NO KEY UPDATE SKIP LOCKED``), so that the chunks of
   one job never run at the same time on two workers.
-- ``serial.numbering._next_names``, ``_skip_used_numbers``: drawing many
+- ``stock.lot._serial_next_names``, ``_serial_skip_used_numbers``: drawing many
   numbers of a sequence at once (``nextval`` over a series; the row update
   of a "no gap" sequence, as ``ir.sequence`` does it one by one), and
   moving a sequence past the highest number in use.

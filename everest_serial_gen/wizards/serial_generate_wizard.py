@@ -172,7 +172,7 @@ class SerialGenerateWizardLine(models.TransientModel):
     def _compute_preview(self):
         """Show the first and the last number before OK. Lines drawing from
         the same sequence follow each other, as OK will draw them."""
-        numbering = self.env["serial.numbering"]
+        Lot = self.env["stock.lot"]
         for line in self:
             first = last = False
             names = line._serial_names()
@@ -180,14 +180,14 @@ class SerialGenerateWizardLine(models.TransientModel):
                 first, last = names[0], names[-1]
             elif line.product_id and line._serial_lot_count():
                 company = line.wizard_id.company_id or self.env.company
-                sequence = numbering._sequence(company, line.product_id, create=False)
+                sequence = Lot._serial_sequence(company, line.product_id, create=False)
                 offset = 0
                 for other in line.wizard_id.line_ids:
                     if other == line:
                         break
                     if other._serial_draws_from(sequence, company):
                         offset += other._serial_lot_count()
-                first, last = numbering._preview(
+                first, last = Lot._serial_preview(
                     sequence, line._serial_lot_count(), offset
                 )
             line.preview_first, line.preview_last = first, last
@@ -202,11 +202,11 @@ class SerialGenerateWizardLine(models.TransientModel):
         names = self._serial_names()
         if not names or not self.product_id:
             return warnings
-        numbering = self.env["serial.numbering"]
-        company = numbering._lot_company(
+        Lot = self.env["stock.lot"]
+        company = Lot._serial_lot_company(
             self.wizard_id.company_id or self.env.company, self.product_id
         )
-        taken = numbering._existing_names(company, self.product_id, set(names))
+        taken = Lot._serial_existing_names(company, self.product_id, set(names))
         if taken:
             warnings.append(
                 self.env._(
@@ -246,7 +246,7 @@ class SerialGenerateWizardLine(models.TransientModel):
         return (
             self.product_id
             and self._serial_names() is None
-            and self.env["serial.numbering"]._sequence(company, self.product_id)
+            and self.env["stock.lot"]._serial_sequence(company, self.product_id)
             == sequence
         )
 
@@ -265,7 +265,7 @@ class SerialGenerateWizardLine(models.TransientModel):
         if typed:
             return typed
         if self.first_serial and self.first_serial.strip():
-            return self.env["serial.numbering"]._first_serial_names(
+            return self.env["stock.lot"]._serial_first_names(
                 self.first_serial, self._serial_lot_count()
             )
         return None

@@ -1,4 +1,3 @@
-from . import decimal_precision
 from . import stock_lot
 from . import stock_quant
 from . import stock_move_line

@@ -4,12 +4,8 @@ from odoo.tools import SQL
 from ..tools.batch import (
     CORE,
     FAST,
-    batch_memo,
-    check_company_once,
     copies_supported,
     create_as_copies,
-    fast_path_enabled,
-    remembered_defaults,
 )
 
 # stock: _check_create and the no-subscribe context; stock_account: the
@@ -23,29 +19,13 @@ class StockLot(models.Model):
     _inherit = "stock.lot"
 
     @api.model
-    def default_get(self, fields_list):
-        return remembered_defaults(self, fields_list, super().default_get)
-
-    def _check_company(self, fnames=None):
-        return check_company_once(
-            self,
-            fnames,
-            lambda lots, names: super(StockLot, lots)._check_company(names),
-        )
-
-    @api.model
     def _serial_create_lots(self, vals_list):
         """The lots of a generation, as copies of the first one's row
-        (tools/batch.py): ``create()``'s result at a fraction of its cost."""
-        with batch_memo():
-            return self._serial_create_batch(vals_list)
-
-    @api.model
-    def _serial_create_batch(self, vals_list):
-        """``create(vals_list)``, for new lots that differ only by name."""
+        (tools/batch.py): ``create()``'s result at a fraction of its cost,
+        for new lots that differ only by name."""
         if (
             len(vals_list) < 2
-            or not fast_path_enabled(self.env)
+            or not self.env["stock.move.line"]._serial_fast_path(len(vals_list))
             or not self._serial_batch_supported(vals_list)
         ):
             return super()._serial_create_lots(vals_list)
@@ -59,7 +39,7 @@ class StockLot(models.Model):
 
     @api.model
     def _serial_taken_names(self, company, product, names, exclude=None):
-        if not fast_path_enabled(self.env):
+        if not self.env["stock.move.line"]._serial_fast_path(len(names)):
             return super()._serial_taken_names(company, product, names, exclude)
         # One lookup per name (LIMIT 1 keeps the subquery a lateral loop), so
         # that PostgreSQL uses the btree on (product_id, name) of stock.lot's
@@ -92,9 +72,10 @@ class StockLot(models.Model):
         through the trigram index of ``name`` whatever other index exists:
         seconds per thousand serials once a product has tens of thousands.
         Same rule and message: unique per product within a company, and
-        against lots without a company. Switched off, Odoo's own check.
+        against lots without a company. Switched off, or for fewer lots than
+        the speed layer takes, Odoo's own check.
         """
-        if not fast_path_enabled(self.env):
+        if not self.env["stock.move.line"]._serial_fast_path(len(self)):
             return super()._check_unique_lot()
         with self._serial_refusing_duplicates():
             self.flush_model(["name", "product_id", "company_id"])

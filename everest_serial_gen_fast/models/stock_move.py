@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from odoo import api, models
 from odoo.tools import OrderedSet, float_compare
 
-from ..tools.batch import batch_memo, fast_path_enabled, lock_quants
+from ..tools.batch import lock_quants
 
 
 class StockMove(models.Model):
@@ -18,11 +18,12 @@ class StockMove(models.Model):
         """The moves of ``entries`` that only receive new lots take the fast
         path (``_serial_fill_at_once``); the others Odoo's assignment, as
         the core fills them."""
+        if not self.env["stock.move.line"]._serial_fast_path(len(entries)):
+            return super()._serial_fill(entries)
         by_move = {}
         for move, lot, units, came_as in entries:
             by_move.setdefault(move, []).append((lot, units, came_as))
-        with batch_memo():
-            at_once = self.browse()._serial_fill_at_once(by_move)
+        at_once = self.browse()._serial_fill_at_once(by_move)
         rest = [entry for entry in entries if entry[0] not in at_once]
         return super()._serial_fill(rest) | at_once
 
@@ -41,8 +42,6 @@ class StockMove(models.Model):
         in the product's unit), and the moves assigned as
         ``_action_assign`` leaves them.
         Returns those moves."""
-        if not fast_path_enabled(self.env):
-            return self.browse()
         stays = self._serial_unchained_stays(by_move)
         chains = self._serial_plain_chains(by_move)
         moves = self.browse().concat(
@@ -215,6 +214,8 @@ class StockMove(models.Model):
         that this transaction can lock, with no quant of the product without
         lot beside it (whose date Odoo would give it), on a move without
         lines yet; the others take Odoo's way (the core's)."""
+        if not self.env["stock.move.line"]._serial_fast_path(len(quantities)):
+            return super()._serial_reserve_quants(quantities)
         moves = self.grouped("product_id")
         at_once = self._serial_reservable_at_once(quantities)
         if at_once:
@@ -234,8 +235,7 @@ class StockMove(models.Model):
                             quantity=quantity, reserved_quant=quant
                         )
                     )
-            with batch_memo():
-                self.env["stock.move.line"]._serial_create_reserved(vals_list, at_once)
+            self.env["stock.move.line"]._serial_create_reserved(vals_list, at_once)
         return super()._serial_reserve_quants(
             [
                 (quant, quantity)

@@ -39,11 +39,10 @@ from odoo.addons.everest_serial_gen.compat import UOM_PRECISION
 from ..tools.batch import (
     CORE,
     FAST,
-    batch_memo,
+    FAST_PATH_PARAMETER,
+    SMALLEST_BATCH,
     copies_supported,
     create_as_copies,
-    fast_path_enabled,
-    remembered_defaults,
 )
 from .stock_quant import QuantRow
 
@@ -75,8 +74,24 @@ class StockMoveLine(models.Model):
     _inherit = "stock.move.line"
 
     @api.model
-    def default_get(self, fields_list):
-        return remembered_defaults(self, fields_list, super().default_get)
+    def _serial_fast_path(self, count):
+        """Whether the speed layer takes a batch of ``count`` records (lots,
+        lines, quants): from the smallest batch the system parameter
+        everest_serial_gen.fast_path gives (``SMALLEST_BATCH`` when it does
+        not; 0: never). Every fast path of the addon asks here, on this
+        model, whose validation is the speed layer's main work."""
+        # Sudo: a system parameter, read by every user who generates serials
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(FAST_PATH_PARAMETER, "")
+            .strip()
+            .lower()
+        )
+        if value in ("0", "false", "no", "off"):
+            return False
+        smallest = int(value) if value.isdigit() else SMALLEST_BATCH
+        return count >= smallest
 
     @api.model
     def _serial_create_batch(self, vals_list):
@@ -91,7 +106,7 @@ class StockMoveLine(models.Model):
         if (
             len(vals_list) < 2
             or named not in (0, len(vals_list))
-            or not fast_path_enabled(self.env)
+            or not self._serial_fast_path(len(vals_list))
             or not all(vals.get("move_id") for vals in vals_list)
             # stock's create() reserves each line of a move that reserves
             or not all(move._should_bypass_reservation() for move in moves)
@@ -107,12 +122,12 @@ class StockMoveLine(models.Model):
         quantity unreserved, locked by the caller:
         stock.move._serial_reserve_quants). create() reserves the quant of
         each line it creates; the lines inserted as copies of the first of
-        their group (batch_create.py) get their quants' reserved quantity
+        their group (tools/batch.py) get their quants' reserved quantity
         here, in one write() per value, as Odoo's create() would write it."""
         copied = []
         if (
             len(vals_list) > 1
-            and fast_path_enabled(self.env)
+            and self._serial_fast_path(len(vals_list))
             and copies_supported(self, vals_list, "lot_id", KNOWN_CREATE_OVERRIDES)
         ):
             lines = create_as_copies(self, vals_list, "lot_id", copied)
@@ -132,10 +147,11 @@ class StockMoveLine(models.Model):
         """The lines of a batch of the addon's own (``serial_batch`` in the
         context, set where it validates what it moves): see the module's
         docstring."""
-        if not self.env.context.get("serial_batch") or not fast_path_enabled(self.env):
+        if not self.env.context.get("serial_batch") or not self._serial_fast_path(
+            len(self)
+        ):
             return super()._action_done()
-        with batch_memo():
-            return self._serial_batch_done()
+        return self._serial_batch_done()
 
     def _serial_batch_done(self):
         new = self._serial_fast_done_lines()
@@ -281,11 +297,10 @@ class StockMoveLine(models.Model):
         )
 
     def _serial_fast_done_supported(self, inserts=True):
-        """Whether the fast path may run: switched on, no other module
-        overriding what it reproduces, and, for the path that only inserts
-        quants (``inserts``), none storing more on quants."""
-        if not fast_path_enabled(self.env):
-            return False
+        """Whether the fast path may run (once the switch let it take the
+        batch): no other module overriding what it reproduces, and, for the
+        path that only inserts quants (``inserts``), none storing more on
+        quants."""
         if inserts and not self.env["stock.quant"]._serial_insert_supported():
             return False
         for (model, method), known in FAST_DONE_KNOWN_OVERRIDES.items():

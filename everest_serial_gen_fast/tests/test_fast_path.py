@@ -7,12 +7,12 @@ from odoo.tools import SQL
 
 from odoo.addons.everest_serial_gen.tests.common import (
     PACKAGE_MODEL,
-    SerialGenCase,
     valuation,
 )
 
 from ..tools import batch
-from ..tools.batch import FAST_PATH_PARAMETER
+from ..tools.batch import FAST_PATH_PARAMETER, SMALLEST_BATCH
+from .common import FastPathCase
 
 NOW = "2026-11-26 10:00:00"
 
@@ -38,7 +38,7 @@ def _values(records, names, ids=False):
     ]
 
 
-class TestFastPath(SerialGenCase):
+class TestFastPath(FastPathCase):
     """The addon's batch validation gives what Odoo's own gives."""
 
     @classmethod
@@ -135,20 +135,7 @@ class TestFastPath(SerialGenCase):
     def test_fast_path_is_used(self):
         refund = self._create_credit_note([(self.addon_product, 3)])
         wizard = self._wizard_form(refund).save()
-        MoveLine = self.env.registry["stock.move.line"]
-        calls = []
-        original = MoveLine._serial_fast_done
-
-        def spy(lines):
-            calls.append(len(lines))
-            return original(lines)
-
-        MoveLine._serial_fast_done = spy
-        try:
-            wizard.action_generate()
-        finally:
-            MoveLine._serial_fast_done = original
-        self.assertEqual(calls, [3])
+        self.assertEqual(self._fast_done_calls(wizard.action_generate), [3])
 
     def test_falls_back_for_owners(self):
         """Consignment: a line with an owner takes Odoo's own path."""
@@ -226,7 +213,40 @@ class TestFastPathSwitchedOff(TestFastPath):
         self.assertEqual(len(refund.serial_lot_ids), 3)
 
 
-class TestStoredAsOdoo(SerialGenCase):
+class TestSmallestBatch(FastPathCase):
+    """The speed layer takes batches from the smallest the system parameter
+    gives (SMALLEST_BATCH when unset): the few serials of an everyday
+    return go through Odoo's own code record by record."""
+
+    def _ok(self, count):
+        """The fast batches of one OK of ``count`` new serials on a credit
+        note, and the serials it made."""
+        refund = self._create_credit_note([(self.serial_product, count)])
+        wizard = self._wizard_form(refund).save()
+        calls = self._fast_done_calls(wizard.action_generate)
+        self.assertEqual(len(refund.serial_lot_ids), count)
+        self.assertEqual(
+            refund.serial_picking_ids.move_line_ids.lot_id, refund.serial_lot_ids
+        )
+        return calls
+
+    def test_unset_takes_from_the_default(self):
+        # set_param(False) removes the parameter, as a new database has it
+        self.env["ir.config_parameter"].set_param(FAST_PATH_PARAMETER, False)
+        self.assertEqual(self._ok(SMALLEST_BATCH - 1), [])
+        self.assertEqual(self._ok(SMALLEST_BATCH), [SMALLEST_BATCH])
+
+    def test_the_parameter_gives_the_smallest_batch(self):
+        self.env["ir.config_parameter"].set_param(FAST_PATH_PARAMETER, "5")
+        self.assertEqual(self._ok(4), [])
+        self.assertEqual(self._ok(5), [5])
+        self.env["ir.config_parameter"].set_param(FAST_PATH_PARAMETER, "1")
+        self.assertEqual(self._ok(2), [2])
+        self.env["ir.config_parameter"].set_param(FAST_PATH_PARAMETER, "0")
+        self.assertEqual(self._ok(SMALLEST_BATCH), [])
+
+
+class TestStoredAsOdoo(FastPathCase):
     """Every stored column of the lots, move lines and quants the addon
     creates holds what Odoo's own flow stores for the same input (#22): a
     return receipt from the customer, serials generated and validated."""
@@ -312,7 +332,7 @@ class TestStoredAsOdoo(SerialGenCase):
         self.assertEqual(ours.move_line_ids.lot_id.company_id, self.company)
 
 
-class TestLotBatch(SerialGenCase):
+class TestLotBatch(FastPathCase):
     """Lots copied from the first of their batch hold what create() stores."""
 
     def _rows(self, records, varying="name"):
@@ -356,7 +376,7 @@ class TestLotBatch(SerialGenCase):
             self.env["stock.lot"].sudo()._serial_batch_supported(self._vals("X", 1))
         )
         created = Lot.create(self._vals("CREATE", 3))
-        batch = Lot._serial_create_batch(self._vals("BATCH", 3))
+        batch = Lot._serial_create_lots(self._vals("BATCH", 3))
         self.assertEqual(batch.mapped("name"), ["BATCH-0", "BATCH-1", "BATCH-2"])
         self.assertEqual(len(set(batch.ids)), 3)
         self.assertEqual(self._rows(batch), self._rows(created))
@@ -370,7 +390,7 @@ class TestLotBatch(SerialGenCase):
     def test_move_lines_same_rows_as_create(self):
         receipt = self._create_return_receipt([(self.serial_product, 6)], confirm=False)
         move = receipt.move_ids
-        lots = self._lots()._serial_create_batch(self._vals("ML", 6))
+        lots = self._lots()._serial_create_lots(self._vals("ML", 6))
         vals = [
             dict(move._prepare_move_line_vals(quantity=1.0), lot_id=lot.id)
             for lot in lots
@@ -388,7 +408,7 @@ class TestLotBatch(SerialGenCase):
         Lot.create(self._vals("TAKEN", 3)[2:])
         before = self._counts()
         with self.assertRaises(ValidationError):
-            Lot._serial_create_batch(self._vals("TAKEN", 3))
+            Lot._serial_create_lots(self._vals("TAKEN", 3))
         self.assertEqual(self._counts(), before)
 
     def test_falls_back_when_a_module_overrides_create(self):
@@ -403,7 +423,7 @@ class TestLotBatch(SerialGenCase):
             Lot.__bases__ = original
 
 
-class TestQueryCount(SerialGenCase):
+class TestQueryCount(FastPathCase):
     def _queries(self, count):
         refund = self._create_credit_note([(self.serial_product, count)])
         wizard = self._wizard_form(refund).save()
@@ -441,7 +461,7 @@ class TestQueryCount(SerialGenCase):
         )
 
 
-class TestFastPathTakesOnlyWhatOdooAccepts(SerialGenCase):
+class TestFastPathTakesOnlyWhatOdooAccepts(FastPathCase):
     def test_serial_line_of_two_units(self):
         receipt = self._create_return_receipt([(self.serial_product, 2)])
         self._generate(receipt, validate_transfer=False)

@@ -25,6 +25,9 @@ class TestFastPathMoves(BothWays, SerialGenCase):
         prefix = "FAST" if fast else "ODOO"
         serial = self._create_product(f"{prefix} Laptop", "serial")
         lot = self._create_product(f"{prefix} Cable", "lot")
+        # the same generation both ways, by the speed layer; the switch
+        # decides the reversal only
+        self._switch_fast_path(True)
         with freeze_time(NOW):
             refund = self._create_credit_note([(serial, 5), (lot, 4)])
             self._generate(refund)

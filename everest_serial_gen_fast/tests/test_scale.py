@@ -87,7 +87,7 @@ class TestScale(SerialGenCase):
         # a chunk's check: names that exist and names that do not
         names = self.lots.mapped("name") + [f"NEW-{index}" for index in range(1000)]
         queries = self._queries(
-            lambda: self.env["serial.numbering"]._existing_names(
+            lambda: self.env["stock.lot"]._serial_existing_names(
                 self.company, self.serial_product, names
             )
         )

@@ -1,21 +1,16 @@
 """Doing the ORM's work in batches, storing what it stores.
 
-Three pieces, each with its own conditions:
+Its pieces, each with its own conditions:
 
-- **The switch.** The system parameter ``everest_serial_gen.fast_path``,
-  set to ``0``, sends every batch through Odoo's plain ``create()`` and
-  ``_action_done()``, as if this addon were not installed: the results are
-  the same, at Odoo's speed (``fast_path_enabled``).
-- **Answers remembered per batch.** Creating thousands of lots and move
-  lines, the ORM asks the same questions record by record: ``create()``
-  asks ``default_get()`` once per values dict (stock's lot ``default_get``
-  even builds a new environment per call), and every float field asks
-  ``decimal.precision.precision_get()`` each time a value enters the cache
-  or the database, through an ormcache whose wrapper costs more than the
-  lookup. Inside ``batch_memo()``, the methods routed through
-  ``remembered()`` answer a repeated question from a memo that lives only
-  as long as that block: nothing outlives the batch, and a question with
-  other arguments or from another environment is asked again.
+- **The switch.** The system parameter ``everest_serial_gen.fast_path``
+  gives the smallest batch the speed layer takes (``SMALLEST_BATCH`` when
+  it is not set; ``1``: every batch). Set to ``0``, every batch goes
+  through Odoo's plain ``create()`` and ``_action_done()``, as if this
+  addon were not installed: the results are the same, at Odoo's speed
+  (``stock.move.line._serial_fast_path``). Below the smallest batch, the
+  few records of an everyday return go through Odoo's own code record by
+  record, which every installed module's overrides see; the speed layer
+  takes over where Odoo's cost per record shows.
 - **Rows copied.** ``create()`` costs about a millisecond of Python per
   record: defaults, cache, column conversion and bookkeeping for each, the
   same answers thousands of times. ``create_as_copies`` sends the first
@@ -23,8 +18,9 @@ Three pieces, each with its own conditions:
   ``create()`` with every override, and inserts the others as copies of its
   row with their own value of that column, in one statement: the stored
   columns hold exactly what ``create()`` stored for the first. The ORM is
-  then told as after a create (caches, what depends on the records) and
-  the constraints and the company check run on all of them. That is
+  then told as after a create (caches, what depends on the records), the
+  constraints run on all of them, and the company check on each where its
+  answer may differ from the first's (a varying column it checks). That is
   ``create()``'s result only when ``copies_supported`` holds: no installed
   module overrides the model's ``create()`` beyond the ones the caller
   knows to add nothing per record that a copy would miss, the values are
@@ -33,88 +29,20 @@ Three pieces, each with its own conditions:
   runs for all.
 """
 
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from odoo.tools import SQL
 
 # The switch -------------------------------------------------------------------
 
 FAST_PATH_PARAMETER = "everest_serial_gen.fast_path"
+# The smallest batch the speed layer takes when the parameter does not say
+# (stock.move.line._serial_fast_path). An OK of 20 serials takes about 0.3 s
+# either way on a 2-core machine; from there the ORM's cost per record shows
+# (bench/README.md), and below it Odoo's own code runs record by record.
+SMALLEST_BATCH = 20
 # The addons whose overrides of the methods the fast path reproduces it
 # knows: Odoo's, the core's and this one.
 CORE = "everest_serial_gen"
 FAST = __name__.split(".")[2]
-
-
-def fast_path_enabled(env):
-    # Sudo: a system parameter, read by every user who generates serials
-    value = env["ir.config_parameter"].sudo().get_param(FAST_PATH_PARAMETER, "1")
-    return value.strip().lower() not in ("0", "false", "no", "off")
-
-
-# Answers remembered per batch ------------------------------------------------
-
-_MEMO = ContextVar("everest_serial_gen_batch_memo", default=None)
-
-
-@contextmanager
-def batch_memo():
-    """Remember the answers asked inside this block, for this block only."""
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
-
-
-def remembered(model, question, ask):
-    """``ask()``, asked once per block for ``model``'s environment;
-    ``question`` tells the questions apart (method and arguments)."""
-    memo = _MEMO.get()
-    if memo is None:
-        return ask()
-    key = (model._name, model.env, question)
-    if key not in memo:
-        memo[key] = ask()
-    return memo[key]
-
-
-def remembered_defaults(model, fields_list, default_get):
-    """``default_get(fields_list)``, asked once per block."""
-    defaults = remembered(
-        model,
-        ("default_get", tuple(fields_list)),
-        lambda: default_get(fields_list),
-    )
-    # create() adds the record's values to the dict it gets: give a copy,
-    # and copies of list values (x2many commands), which it may extend
-    return {
-        name: list(value) if isinstance(value, list) else value
-        for name, value in defaults.items()
-    }
-
-
-def check_company_once(records, fnames, check):
-    """``check(records, fnames)``, Odoo's ``_check_company``, run on one
-    record per distinct company and checked values: the answer depends on
-    nothing else, and a batch of thousands of lots of one product asks the
-    same question for each, with a new environment per record. Outside
-    ``batch_memo()`` every record is checked."""
-    if _MEMO.get() is None or len(records) < 2 or "company_id" not in records:
-        return check(records, fnames)
-    if fnames is None or {"company_id", "company_ids"} & set(fnames):
-        fnames = list(records._fields)
-    names = [
-        name
-        for name in fnames
-        if records._fields[name].relational and records._fields[name].check_company
-    ]
-    first = {}
-    for record in records.sudo():
-        key = (record.company_id.id, *(tuple(record[name].ids) for name in names))
-        first.setdefault(key, record.id)
-    return check(records.browse(list(first.values())), fnames)
 
 
 # Rows copied -------------------------------------------------------------------
@@ -176,7 +104,7 @@ def create_as_copies(model, vals_list, varying, copied_ids=None):
             records[id(vals)] = copies[value(vals)]
         copied += copies.values()
     if copied:
-        _after_insert(model.browse(copied))
+        _after_insert(model.browse(copied), names)
     if copied_ids is not None:
         copied_ids.extend(copied)
     return model.browse(records[id(vals)] for vals in vals_list)
@@ -241,13 +169,19 @@ def mark_created(records):
         records.modified(list(records._fields), create=True)
 
 
-def _after_insert(records):
-    """What create() does after its INSERT, and its checks."""
+def _after_insert(records, varying):
+    """What create() does after its INSERT, and its checks. The company
+    check of a copy gives the answer create() gave its first record, unless
+    a ``varying`` column is one it checks (a move line's lot): then each
+    copy is checked."""
     mark_created(records)
     records._validate_fields(
         name for name, field in records._fields.items() if field.store
     )
-    if records._check_company_auto:
+    fields = records._fields
+    if records._check_company_auto and any(
+        fields[name].relational and fields[name].check_company for name in varying
+    ):
         records._check_company()
 
 

@@ -539,14 +539,14 @@ class SerialVendorReturn(models.AbstractModel):
         name or None) in one batch; return {original: replacement}."""
         if not items:
             return {}
-        numbering = self.env["serial.numbering"]
+        Lot = self.env["stock.lot"]
         typed = defaultdict(list)
         for lot, company, name in items:
             if name:
                 typed[(company, lot.product_id)].append(name)
         for (company, product), names in typed.items():
-            numbering._check_names(
-                numbering._lot_company(company, product), product, names
+            Lot._serial_check_names(
+                Lot._serial_lot_company(company, product), product, names
             )
         # one draw per product and company for the replacements without a
         # typed name, past the names typed in this batch
@@ -555,7 +555,7 @@ class SerialVendorReturn(models.AbstractModel):
             if not name:
                 untyped[(company, lot.product_id)] += 1
         drawn = {
-            key: iter(numbering._draw_names(*key, count, taken=typed[key]))
+            key: iter(Lot._serial_draw_names(*key, count, taken=typed[key]))
             for key, count in untyped.items()
         }
         names = [
@@ -574,7 +574,7 @@ class SerialVendorReturn(models.AbstractModel):
                     {
                         "name": name,
                         "product_id": lot.product_id.id,
-                        "company_id": numbering._lot_company(
+                        "company_id": Lot._serial_lot_company(
                             company, lot.product_id
                         ).id,
                         "serial_replaces_lot_id": lot.id,

@@ -251,7 +251,7 @@ class TestVendor(VendorCase):
         _receipt, lots = self._returned_serials(3)
         self._send(lots)
         lots = lots.sorted("id")
-        sequence = self.env["serial.numbering"]._sequence(self.company, lots.product_id)
+        sequence = self.env["stock.lot"]._serial_sequence(self.company, lots.product_id)
         expected = [
             sequence.get_next_char(sequence.number_next_actual + step)
             for step in range(2)
