@@ -35,9 +35,11 @@ from odoo.tools import SQL
 
 FAST_PATH_PARAMETER = "everest_serial_gen.fast_path"
 # The smallest batch the speed layer takes when the parameter does not say
-# (stock.move.line._serial_fast_path). An OK of 20 serials takes about 0.3 s
-# either way on a 2-core machine; from there the ORM's cost per record shows
-# (bench/README.md), and below it Odoo's own code runs record by record.
+# (stock.move.line._serial_fast_path). One OK on a credit note, 19.0, with
+# and without the speed layer: 3 serials 0.20 / 0.23 s, 10 serials 0.22 /
+# 0.38 s, 30 serials 0.29 / 0.58 s, 100 serials 0.34 / 1.24 s. Below 20,
+# what it saves is a fraction of a second, and Odoo's own code runs, record
+# by record, as every installed module's overrides expect.
 SMALLEST_BATCH = 20
 # The addons whose overrides of the methods the fast path reproduces it
 # knows: Odoo's, the core's and this one.
