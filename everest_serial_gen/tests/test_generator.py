@@ -1,8 +1,10 @@
+import cProfile
+import pstats
 import re
 from pathlib import Path
 from unittest.mock import patch
 
-from .common import SerialGenCase
+from .common import FAST_PATH_PARAMETER, SerialGenCase
 
 
 class TestGenerator(SerialGenCase):
@@ -126,3 +128,31 @@ class TestGenerator(SerialGenCase):
                     branch.search(path.read_text()),
                     f"{path.relative_to(root.parent)} branches on a name",
                 )
+
+    def test_one_ok_runs_in_few_files(self):
+        """One OK of 3 new serials on a plain credit note runs code in at
+        most 18 of the addons' files, whichever are installed (#30): the
+        plan goes wizard → job → generator → Odoo, not through a web of
+        services (cProfile over action_generate, as the issue measured)."""
+        # the default installation: the speed layer, if installed, takes
+        # batches from its smallest size (not set)
+        self.env["ir.config_parameter"].set_param(FAST_PATH_PARAMETER, False)
+        refund = self._create_credit_note([(self.serial_product, 3)])
+        wizard = self._wizard_form(refund).save()
+        self.env.flush_all()
+        addons = Path(__file__).resolve().parents[2] / "everest_serial_gen"
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            wizard.action_generate()
+            self.env.flush_all()
+        finally:
+            profile.disable()
+        files = {
+            filename
+            for (filename, _line, _name) in pstats.Stats(profile).stats
+            if filename.startswith(str(addons))
+        }
+        self.assertEqual(len(refund.serial_lot_ids), 3)
+        self.assertEqual(refund.serial_picking_ids.state, "done")
+        self.assertLessEqual(len(files), 18, "\n".join(sorted(files)))
