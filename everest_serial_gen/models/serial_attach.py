@@ -158,19 +158,21 @@ class SerialAttach(models.AbstractModel):
         customer and no live return of it brings back}, as Odoo's return
         reservation proposes them (``_get_available_move_lines``)."""
         available = defaultdict(float)
-        for line in moves.move_line_ids.filtered("lot_id"):
-            available[line.move_id, line.lot_id] += line.quantity_product_uom
-        for line in self._live_returns(moves).move_line_ids.filtered("lot_id"):
-            key = (line.move_id.origin_returned_move_id, line.lot_id)
-            if key in available:
-                available[key] -= line.quantity_product_uom
+        for move in moves:
+            for line in move.move_line_ids:
+                if line.lot_id:
+                    available[move, line.lot_id] += line.quantity_product_uom
+        for back in self._live_returns(moves):
+            delivery = back.origin_returned_move_id
+            for line in back.move_line_ids:
+                key = (delivery, line.lot_id)
+                if key in available:
+                    available[key] -= line.quantity_product_uom
+        rounding = {move: move.product_id.uom_id.rounding for move in moves}
         return {
             key: quantity
             for key, quantity in available.items()
-            if float_compare(
-                quantity, 0, precision_rounding=key[0].product_id.uom_id.rounding
-            )
-            > 0
+            if float_compare(quantity, 0, precision_rounding=rounding[key[0]]) > 0
         }
 
     @api.model

@@ -2,6 +2,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -488,3 +489,106 @@ class TestFastPathTakesOnlyWhatOdooAccepts(FastPathCase):
         keys = [(q.location_id, q.package_id) for q in quants]
         self.assertEqual(len(keys), len(set(keys)), keys)
         self.assertEqual(sorted(quants.mapped("quantity")), [-5.0, 2.0, 3.0])
+
+
+class TestStaysBothWays(FastPathCase):
+    """Where a unit is (``stock.lot._serial_stays``), read with the speed
+    layer's one query per batch of serials and with the core's reading of
+    every done line: the same stays, record for record."""
+
+    def _done(self, lots, source, destination, package=None, owner=None):
+        """One done move per lot of ``lots`` from ``source`` to
+        ``destination``, into ``package`` for ``owner``."""
+        moves = self.env["stock.move"].create(
+            [
+                {
+                    "product_id": lot.product_id.id,
+                    "product_uom_qty": 1.0,
+                    "product_uom": lot.product_id.uom_id.id,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "move_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": lot.product_id.id,
+                                "lot_id": lot.id,
+                                "quantity": 1.0,
+                                "location_id": source.id,
+                                "location_dest_id": destination.id,
+                                "result_package_id": package and package.id,
+                                "owner_id": owner and owner.id,
+                            }
+                        )
+                    ],
+                }
+                for lot in lots
+            ]
+        )
+        moves._action_confirm()
+        moves.picked = True
+        moves._action_done()
+        self.assertEqual(set(moves.mapped("state")), {"done"})
+
+    def setUp(self):
+        super().setUp()
+        self.admin = self.env.ref("base.user_admin")
+
+    def _stays(self, lots, usage, fast):
+        """{name: the stay of each of ``lots`` at ``usage``}, read by a user."""
+        self.env["ir.config_parameter"].set_param(
+            FAST_PATH_PARAMETER, "1" if fast else "0"
+        )
+        self.env.invalidate_all()
+        return {
+            lot.name: (
+                stay.lot.name,
+                stay.location,
+                stay.package,
+                stay.owner,
+                stay.units,
+                stay.line,
+                stay.lot.env.su,
+            )
+            for lot, stay in lots.with_user(self.admin)._serial_stays(usage).items()
+        }
+
+    def test_same_stays(self):
+        Lot = self.env["stock.lot"]
+        lots = Lot.create(
+            [
+                {"name": f"STAY-{index}", "product_id": self.serial_product.id}
+                for index in range(7)
+            ]
+        )
+        delivered, packed, back, resold, imported, nowhere, vendor = lots
+        supplier = self.env.ref("stock.stock_location_suppliers")
+        package = self.env[PACKAGE_MODEL].create({"name": "STAY-BOX"})
+        owner = self.env["res.partner"].create({"name": "Stay Owner"})
+        self._done(lots - imported - nowhere, supplier, self.stock_location)
+        self._done(
+            delivered | back | resold, self.stock_location, self.customer_location
+        )
+        self._done(packed, self.stock_location, self.customer_location, package, owner)
+        self._done(back | resold, self.customer_location, self.stock_location)
+        self._done(resold, self.stock_location, self.customer_location)
+        self._done(vendor, self.stock_location, supplier)
+        self.env["stock.quant"]._update_available_quantity(
+            self.serial_product, self.customer_location, 1.0, lot_id=imported
+        )
+        reel = Lot.create({"name": "STAY-REEL", "product_id": self.lot_product.id})
+        self._done(reel, supplier, self.stock_location)
+        self._done(reel, self.stock_location, self.customer_location)
+        everything = lots | reel
+        for usage in ("customer", "supplier"):
+            fast, core = (self._stays(everything, usage, on) for on in (True, False))
+            self.assertEqual(fast, core, usage)
+        at_customer = self._stays(everything, "customer", True)
+        self.assertEqual(
+            sorted(at_customer),
+            ["STAY-0", "STAY-1", "STAY-3", "STAY-4", "STAY-REEL"],
+        )
+        self.assertEqual(
+            at_customer["STAY-1"][1:4], (self.customer_location, package, owner)
+        )
+        self.assertFalse(at_customer["STAY-1"][6], "given back as the user")
+        self.assertEqual(sorted(self._stays(everything, "supplier", True)), ["STAY-6"])
