@@ -67,10 +67,6 @@ class StockMove(models.Model):
         moves.filtered(lambda move: move.state == "draft").with_context(
             serial_reserves_itself=True
         )._action_confirm(merge=False)
-        # picked before they have lines: the lines are created picked, as
-        # stock.move.line.create() takes the move's, where marking the moves
-        # afterwards writes every line again (Odoo's _inverse_picked)
-        moves.picked = True
         # the lines along a chain hold their lot's name too: a batch apart
         vals_list, chained_vals_list = [], []
         for move in moves:
@@ -125,6 +121,7 @@ class StockMove(models.Model):
             limit=1,
         ):
             lines._apply_putaway_strategy()
+        moves.picked = True
         return moves
 
     @api.model
