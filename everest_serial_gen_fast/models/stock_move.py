@@ -179,15 +179,17 @@ class StockMove(models.Model):
         bring back without a chain to what sent them (Receive from Vendor:
         the serial, or the one its replacement replaces), where they are
         now (``stock.lot._serial_stays``)."""
-        known = defaultdict(lambda: self.env["stock.lot"])
+        # ids, not recordsets: a union per serial would copy the set each time
+        known = defaultdict(list)
         for move, items in by_move.items():
             if move.move_orig_ids:
                 continue
             for _lot, _units, came_as in items:
                 if came_as:
-                    known[move.location_id.usage] |= came_as
+                    known[move.location_id.usage] += came_as.ids
         stays = {}
-        for usage, lots in known.items():
+        for usage, lot_ids in known.items():
+            lots = self.env["stock.lot"].browse(lot_ids)
             stays.update(lots._serial_stays(usage))
         return stays
 

@@ -134,13 +134,16 @@ class StockMoveLine(models.Model):
         else:
             lines = self.create(vals_list)
         by_lot = {(quant.lot_id, quant.location_id): quant for quant in quants}
-        reserved = defaultdict(self.env["stock.quant"].browse)
+        # ids, not recordsets: a union per quant would copy the group each time
+        reserved = defaultdict(list)
         for line in self.browse(copied):
             quant = by_lot[line.lot_id, line.location_id]
-            reserved[quant.reserved_quantity + line.quantity_product_uom] |= quant
-        for quantity, group in reserved.items():
+            reserved[quant.reserved_quantity + line.quantity_product_uom] += quant.ids
+        for quantity, quant_ids in reserved.items():
             # Sudo, as stock's reservation: users reserve through moves.
-            group.sudo().write({"reserved_quantity": quantity})
+            self.env["stock.quant"].sudo().browse(quant_ids).write(
+                {"reserved_quantity": quantity}
+            )
         return lines
 
     def _action_done(self):

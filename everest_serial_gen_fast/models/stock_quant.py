@@ -292,7 +292,8 @@ def _known_lot_step(line, by_key, locked, precision, now):
 def _apply_known_lot_steps(Quant, steps):
     """Write the steps' values, one write() per set of identical values, and
     insert the quants that do not exist yet."""
-    writes = defaultdict(Quant.browse)
+    # ids, not recordsets: a union per quant would copy the group each time
+    writes = defaultdict(list)
     rows = []
     for step in steps:
         for quant, values, location in (
@@ -300,7 +301,7 @@ def _apply_known_lot_steps(Quant, steps):
             (step.destination, step.destination_values, step.destination_id),
         ):
             if quant:
-                writes[tuple(sorted(values.items()))] |= quant
+                writes[tuple(sorted(values.items()))] += quant.ids
             else:
                 rows.append(
                     QuantRow(
@@ -311,8 +312,8 @@ def _apply_known_lot_steps(Quant, steps):
                         values["in_date"],
                     )
                 )
-    for values, quants in writes.items():
-        quants.write(dict(values))
+    for values, quant_ids in writes.items():
+        Quant.browse(quant_ids).write(dict(values))
     if rows and Quant._serial_insert_supported():
         Quant._serial_insert_quants(rows)
     elif rows:

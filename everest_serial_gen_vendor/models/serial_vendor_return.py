@@ -266,7 +266,8 @@ class SerialVendorReturn(models.AbstractModel):
         by_lot = quants.grouped("lot_id")
         busy = self.env["serial.chunked.transfer"].busy_lots(lots)
         errors = []
-        groups = defaultdict(lambda: self.env["stock.quant"])
+        # ids, not recordsets: a union per serial would copy the group each time
+        groups = defaultdict(list)
         for lot in lots:
             lot_quants = by_lot.get(lot, self.env["stock.quant"])
             key, error = None, self._send_stock_error(lot, lot_quants)
@@ -277,7 +278,7 @@ class SerialVendorReturn(models.AbstractModel):
             if error:
                 errors.append(error)
             else:
-                groups[key] |= lot_quants
+                groups[key] += lot_quants.ids
         if errors:
             raise UserError(
                 self.env._(
@@ -285,7 +286,8 @@ class SerialVendorReturn(models.AbstractModel):
                     errors="\n".join(errors),
                 )
             )
-        return groups
+        Quant = self.env["stock.quant"]
+        return {key: Quant.browse(quant_ids) for key, quant_ids in groups.items()}
 
     @api.model
     def _send_stock_error(self, lot, quants):
