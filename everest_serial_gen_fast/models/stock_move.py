@@ -67,6 +67,12 @@ class StockMove(models.Model):
         moves.filtered(lambda move: move.state == "draft").with_context(
             serial_reserves_itself=True
         )._action_confirm(merge=False)
+        # picked before their lines exist, the moves along a chain: their
+        # lines are created picked (stock.move.line.create() takes the
+        # move's), where marking the moves afterwards writes every line
+        # again (Odoo's _inverse_picked)
+        chained = moves.filtered(lambda move: move in chains)
+        chained.picked = True
         # the lines along a chain hold their lot's name too: a batch apart
         vals_list, chained_vals_list = [], []
         for move in moves:
@@ -121,7 +127,7 @@ class StockMove(models.Model):
             limit=1,
         ):
             lines._apply_putaway_strategy()
-        moves.picked = True
+        (moves - chained).picked = True
         return moves
 
     @api.model
