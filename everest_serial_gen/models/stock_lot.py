@@ -256,6 +256,13 @@ class StockLot(models.Model):
             check_addon_fields(self, [vals], self._serial_guarded_fields())
         return super().write(vals)
 
+    def _serial_log_each(self, bodies):
+        """Log on each of these serials its body of ``bodies`` ({lot id:
+        body}), notifying nobody: Odoo's ``_message_log_batch``, one message
+        per serial. Returns the messages. (The speed layer writes the
+        messages that share a body as copies of the first.)"""
+        return self._message_log_batch(bodies=bodies)
+
     def action_print_serial_labels(self):
         """Odoo's lot label layout wizard, for these lots: from a document,
         from the wizard, or from the list of serials right after OK."""

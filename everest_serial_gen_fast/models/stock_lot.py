@@ -8,6 +8,7 @@ from ..tools.batch import (
     FAST,
     copies_supported,
     create_as_copies,
+    insert_copies,
 )
 
 # stock: _check_create and the no-subscribe context; stock_account: the
@@ -15,6 +16,9 @@ from ..tools.batch import (
 # followers and the creation message, which the caller's context turns off;
 # the core's guard of its own fields.
 KNOWN_CREATE_OVERRIDES = {"stock", "stock_account", "mail", CORE, FAST}
+# mail: a logged message's create() (images out of the body, attachments and
+# tracking values, none in a serial's log), and its documents' caches
+KNOWN_MESSAGE_OVERRIDES = {"mail"}
 
 
 class StockLot(models.Model):
@@ -38,6 +42,33 @@ class StockLot(models.Model):
         return all("product_id" in vals for vals in vals_list) and copies_supported(
             self, vals_list, "name", KNOWN_CREATE_OVERRIDES
         )
+
+    def _serial_log_each(self, bodies):
+        """The messages that share a body as copies of the first one's row
+        (tools/batch.py): Odoo's ``_message_log_batch`` writes the first of
+        each body, through every override of mail.message's create(); the
+        others would differ from it only by their serial, since Odoo's
+        batch gives all its messages one author, subtype, date and message
+        id."""
+        Message = self.env["mail.message"]
+        if not self.env["stock.move.line"]._serial_fast_path(
+            len(bodies)
+        ) or not copies_supported(Message, [], "res_id", KNOWN_MESSAGE_OVERRIDES):
+            return super()._serial_log_each(bodies)
+        lot_ids = {}
+        for lot_id, body in bodies.items():
+            lot_ids.setdefault(body, []).append(lot_id)
+        firsts = {ids[0]: body for body, ids in lot_ids.items()}
+        messages = super(StockLot, self.browse(list(firsts)))._serial_log_each(firsts)
+        copies = messages.concat(
+            *(
+                insert_copies(message, "res_id", ids[1:])
+                for message, ids in zip(messages, lot_ids.values(), strict=True)
+            )
+        )
+        # what mail.message's create() does for each message it logs
+        copies._invalidate_documents()
+        return messages | copies
 
     @api.model
     def _serial_taken_names(self, company, product, names, exclude=None):

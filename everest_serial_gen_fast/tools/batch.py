@@ -112,6 +112,19 @@ def create_as_copies(model, vals_list, varying, copied_ids=None):
     return model.browse(records[id(vals)] for vals in vals_list)
 
 
+def insert_copies(record, varying, values):
+    """Copies of ``record``'s row, one per value of the column ``varying``
+    in ``values``, told to the ORM as create() tells it (``_after_insert``):
+    for a record that an Odoo method made with create() and whose batch
+    would differ from it only by that column. Returns the copies, in the
+    order of ``values``."""
+    copies = _copy_row(record, (varying,), [(value,) for value in values])
+    records = record.browse(copies[(value,)] for value in values)
+    if records:
+        _after_insert(records, (varying,))
+    return records
+
+
 def _names(varying):
     return (varying,) if isinstance(varying, str) else tuple(varying)
 

@@ -195,7 +195,7 @@ class SerialVendorReturn(models.AbstractModel):
                     "transfer": picking._get_html_link(),
                 }
         if bodies:
-            self.env["stock.lot"].browse(list(bodies))._message_log_batch(bodies=bodies)
+            self.env["stock.lot"].browse(list(bodies))._serial_log_each(bodies)
 
     @api.model
     def _action_open(self, pickings):
