@@ -52,12 +52,13 @@ class StockLot(models.Model):
         id."""
         Message = self.env["mail.message"]
         if not self.env["stock.move.line"]._serial_fast_path(
-            len(bodies)
+            len(self)
         ) or not copies_supported(Message, [], "res_id", KNOWN_MESSAGE_OVERRIDES):
             return super()._serial_log_each(bodies)
         lot_ids = {}
-        for lot_id, body in bodies.items():
-            lot_ids.setdefault(body, []).append(lot_id)
+        for lot_id in self.ids:
+            # a serial without a body gets an empty message, as in Odoo's batch
+            lot_ids.setdefault(bodies.get(lot_id, ""), []).append(lot_id)
         firsts = {ids[0]: body for body, ids in lot_ids.items()}
         messages = super(StockLot, self.browse(list(firsts)))._serial_log_each(firsts)
         copies = messages.concat(

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from markupsafe import Markup
 
 from odoo.tests import tagged
@@ -52,11 +54,8 @@ class TestFastPathMessages(BothWays, FastPathCase):
             created.append(len(vals_list) if isinstance(vals_list, list) else 1)
             return create(records, vals_list)
 
-        Message.create = counting_create
-        try:
+        with patch.object(Message, "create", counting_create):
             lots._serial_log_each(bodies)
-        finally:
-            Message.create = create
         self.env.flush_all()
         rows = {}
         for lot in lots:
